@@ -1,0 +1,297 @@
+// Whole-tree benchmark: our scanner against Coccinelle running the equivalent semantic patch
+// (bench/ignored-conditional-ref.cocci), over the same files, with the same core count, both
+// measured by GNU `time -v`.
+//
+// Usage: npm run bench -- [--tree DIR] [--runs N] [--jobs N] [--skip-coccinelle] [--only PATH...]
+
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+const COCCI_FILE = path.join(ROOT, 'bench', 'ignored-conditional-ref.cocci');
+const KERNEL_TREE_SCRIPT = path.resolve(ROOT, '..', 'shared', 'kernel-tree.sh');
+const TIME = '/usr/bin/time';
+const RULE_ID = 'nonrefcounted-page-ref';
+/** Per-file limit for spatch, a safety net only: no file comes near it on Linux 6.1. */
+const COCCI_TIMEOUT_S = 120;
+
+const USAGE = `usage: npm run bench -- [options]
+  --tree DIR          kernel source tree (default: output of ../shared/kernel-tree.sh)
+  --runs N            runs per tool; medians are reported (default 1)
+  --jobs N, -j N      cores for both tools (default: ${os.availableParallelism()})
+  --skip-coccinelle   measure only our scanner
+  --only PATH...      scan only these paths, relative to the tree`;
+
+interface Options {
+  tree: string;
+  runs: number;
+  jobs: number;
+  skipCoccinelle: boolean;
+  only: string[];
+}
+
+export interface Measurement {
+  wallS: number;
+  cpuS: number;
+  maxRssKb: number;
+}
+
+interface ToolRun extends Measurement {
+  /** Findings as "path/relative/to/tree:line", deduplicated. */
+  findings: Set<string>;
+  note?: string;
+}
+
+interface Tool {
+  name: string;
+  run(targets: string[]): Promise<ToolRun>;
+}
+
+class UsageError extends Error {}
+
+/** Reads the figures we report out of the report GNU `time -v` writes. */
+export function parseTimeReport(report: string): Measurement {
+  const field = (label: string): string => {
+    const line = report.split('\n').find((l) => l.trimStart().startsWith(label));
+    if (line === undefined) throw new Error(`no "${label}" line in the time -v report:\n${report}`);
+    return line.slice(line.lastIndexOf(': ') + 2).trim();
+  };
+  // "h:mm:ss" or "m:ss.ss"
+  const wallS = field('Elapsed (wall clock) time')
+    .split(':')
+    .reduce((seconds, part) => seconds * 60 + Number(part), 0);
+  const cpuS = Number(field('User time')) + Number(field('System time'));
+  const maxRssKb = Number(field('Maximum resident set size'));
+  if (![wallS, cpuS, maxRssKb].every(Number.isFinite)) throw new Error(`unreadable time -v report:\n${report}`);
+  return { wallS, cpuS, maxRssKb };
+}
+
+/** Runs `command args` under `time -v`; resolves with its measurement and stdout. */
+async function timed(command: string, args: string[], okExitCodes: number[]): Promise<Measurement & { stdout: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patch-audit-bench-'));
+  const reportFile = path.join(dir, 'time.txt');
+  try {
+    const child = spawn(TIME, ['-v', '-o', reportFile, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdout: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    if (exitCode === null || !okExitCodes.includes(exitCode)) {
+      throw new Error(`${command} ${args.join(' ')}\nexited with ${exitCode ?? 'a signal'}; stderr ends with:\n${stderr}`);
+    }
+    return { ...parseTimeReport(fs.readFileSync(reportFile, 'utf8')), stdout: Buffer.concat(stdout).toString() };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function ourScanner(tree: string, jobs: number): Tool {
+  return {
+    name: 'patch-audit',
+    async run(targets) {
+      // Exit codes: 0 = no findings, 1 = findings, 2 = input problems (some files unreadable).
+      const args = [CLI, 'scan', ...targets, '--format', 'json', '--rules', RULE_ID, '-j', String(jobs)];
+      const result = await timed(process.execPath, args, [0, 1, 2]);
+      const doc = JSON.parse(result.stdout) as {
+        findings: { location: { file: string; line: number } }[];
+        stats: { filesConsidered: number; filesParsed: number; bytesRead: number };
+      };
+      const findings = new Set(doc.findings.map((f) => treeRelative(tree, f.location.file, f.location.line)));
+      const { filesConsidered, filesParsed, bytesRead } = doc.stats;
+      const note = `files considered ${filesConsidered}, parsed ${filesParsed}, ${(bytesRead / 1e6).toFixed(0)} MB read`;
+      return { ...result, findings, note };
+    },
+  };
+}
+
+function coccinelle(tree: string, jobs: number): Tool {
+  return {
+    name: 'coccinelle',
+    async run(targets) {
+      // spatch takes one --dir, so several --only paths are scanned one after the other and summed.
+      const total: ToolRun = { wallS: 0, cpuS: 0, maxRssKb: 0, findings: new Set() };
+      for (const target of targets) {
+        const input = fs.statSync(target).isDirectory() ? ['--dir', target] : [target];
+        const args = ['--sp-file', COCCI_FILE, ...input, '--include-headers', '--no-includes',
+          '-j', String(jobs), '--very-quiet', '--timeout', String(COCCI_TIMEOUT_S)];
+        const result = await timed('spatch', args, [0]);
+        total.wallS += result.wallS;
+        total.cpuS += result.cpuS;
+        total.maxRssKb = Math.max(total.maxRssKb, result.maxRssKb);
+        for (const line of result.stdout.split('\n')) {
+          const match = /^(.+):(\d+)$/.exec(line.trim());
+          if (match) total.findings.add(treeRelative(tree, match[1], Number(match[2])));
+        }
+      }
+      return total;
+    },
+  };
+}
+
+function treeRelative(tree: string, file: string, line: number): string {
+  return `${path.relative(tree, path.resolve(file))}:${line}`;
+}
+
+/** Counts the .c/.h files and their bytes under the targets (symlinks not followed), reading
+ *  every file once so that both tools start with the tree in the page cache. */
+function measureWorkload(targets: string[]): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  const visit = (p: string, entry: fs.Stats | fs.Dirent): void => {
+    if (entry.isDirectory()) {
+      for (const child of fs.readdirSync(p, { withFileTypes: true })) visit(path.join(p, child.name), child);
+    } else if (entry.isFile() && /\.[ch]$/.test(p)) {
+      files += 1;
+      bytes += fs.readFileSync(p).length;
+    }
+  };
+  for (const target of targets) visit(target, fs.lstatSync(target));
+  return { files, bytes };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function parseOptions(argv: string[]): Options {
+  let tree: string | undefined;
+  const options = { runs: 1, jobs: os.availableParallelism(), skipCoccinelle: false, only: [] as string[] };
+  const positiveInt = (flag: string, value: string | undefined): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got ${value ?? 'nothing'}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    switch (arg) {
+      case '--tree':
+        tree = argv[++i];
+        if (tree === undefined) throw new UsageError('--tree needs a directory');
+        break;
+      case '--runs':
+        options.runs = positiveInt(arg, argv[++i]);
+        break;
+      case '--jobs':
+      case '-j':
+        options.jobs = positiveInt(arg, argv[++i]);
+        break;
+      case '--skip-coccinelle':
+        options.skipCoccinelle = true;
+        break;
+      case '--only':
+        while (i + 1 < argv.length && !argv[i + 1].startsWith('-')) options.only.push(argv[++i]);
+        if (options.only.length === 0) throw new UsageError('--only needs at least one path');
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+      default:
+        throw new UsageError(`unknown argument ${arg}`);
+    }
+  }
+  return { ...options, tree: path.resolve(tree ?? defaultTree()) };
+}
+
+function defaultTree(): string {
+  if (!fs.existsSync(KERNEL_TREE_SCRIPT)) {
+    throw new UsageError(`no --tree given and ${KERNEL_TREE_SCRIPT} does not exist; pass --tree DIR (an unpacked Linux source tree)`);
+  }
+  // The script may have to download and unpack the tree first; its progress goes to our stderr.
+  return execFileSync(KERNEL_TREE_SCRIPT, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+}
+
+function checkPrerequisites(options: Options, targets: string[]): void {
+  if (!fs.existsSync(TIME)) throw new Error(`${TIME} not found (Debian: apt-get install time)`);
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} not found; build first (npx tsc -p .)`);
+  if (!options.skipCoccinelle && spawnSync('spatch', ['--version']).error) {
+    throw new Error('spatch not found (Debian: apt-get install coccinelle), or pass --skip-coccinelle');
+  }
+  for (const target of targets) {
+    if (!fs.existsSync(target)) throw new UsageError(`${target} does not exist`);
+  }
+}
+
+function printTable(rows: { tool: string; runs: ToolRun[] }[], workload: { files: number; bytes: number }): void {
+  const header = ['tool', 'wall s', 'CPU s', 'peak RSS MB', 'files/s', 'MB/s', 'findings'];
+  const lines = rows.map(({ tool, runs }) => {
+    const wall = median(runs.map((r) => r.wallS));
+    return [
+      tool,
+      wall.toFixed(1),
+      median(runs.map((r) => r.cpuS)).toFixed(1),
+      (median(runs.map((r) => r.maxRssKb)) / 1024).toFixed(0),
+      (workload.files / wall).toFixed(0),
+      (workload.bytes / 1e6 / wall).toFixed(1),
+      String(runs[runs.length - 1].findings.size),
+    ];
+  });
+  const widths = header.map((h, col) => Math.max(h.length, ...lines.map((l) => l[col].length)));
+  for (const cells of [header, ...lines]) {
+    console.log(cells.map((c, col) => (col === 0 ? c.padEnd(widths[col]) : c.padStart(widths[col]))).join('  '));
+  }
+}
+
+function printFindingComparison(ours: Set<string>, theirs: Set<string>): void {
+  const only = (a: Set<string>, b: Set<string>): string[] => [...a].filter((f) => !b.has(f)).sort();
+  const inBoth = [...ours].filter((f) => theirs.has(f)).length;
+  console.log(`\nfindings in both: ${inBoth}`);
+  for (const [label, list] of [['only patch-audit', only(ours, theirs)], ['only coccinelle', only(theirs, ours)]] as const) {
+    console.log(`${label}: ${list.length}`);
+    for (const f of list.slice(0, 50)) console.log(`  ${f}`);
+    if (list.length > 50) console.log(`  ... and ${list.length - 50} more`);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const targets = options.only.length > 0 ? options.only.map((p) => path.resolve(options.tree, p)) : [options.tree];
+  checkPrerequisites(options, targets);
+
+  const workload = measureWorkload(targets);
+  console.log(`tree ${options.tree}${options.only.length > 0 ? ` (only ${options.only.join(', ')})` : ''}`);
+  console.log(`${workload.files} .c/.h files, ${(workload.bytes / 1e6).toFixed(0)} MB; ${options.jobs} jobs; ${options.runs} run(s)`);
+  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
+
+  const tools = [ourScanner(options.tree, options.jobs)];
+  if (!options.skipCoccinelle) tools.push(coccinelle(options.tree, options.jobs));
+  const rows = tools.map((tool) => ({ tool: tool.name, runs: [] as ToolRun[] }));
+  for (let run = 0; run < options.runs; run++) {
+    // Alternate which tool goes first, so neither always runs right after the other.
+    const order = run % 2 === 0 ? [...tools.keys()] : [...tools.keys()].reverse();
+    for (const index of order) {
+      const result = await tools[index].run(targets);
+      rows[index].runs.push(result);
+      console.log(`run ${run + 1} ${tools[index].name}: ${result.wallS.toFixed(1)} s wall, ` +
+        `${result.cpuS.toFixed(1)} s CPU, ${result.findings.size} findings${result.note ? `; ${result.note}` : ''}`);
+    }
+  }
+
+  console.log(options.runs > 1 ? `\nmedians of ${options.runs} runs:` : '');
+  printTable(rows, workload);
+  console.log('peak RSS is the largest single process: spatch -j forks workers, patch-audit uses threads in one process.');
+  console.log('files/s and MB/s use the .c/.h files counted above, for both tools.');
+  if (rows.length === 2) {
+    const ratio = median(rows[1].runs.map((r) => r.wallS)) / median(rows[0].runs.map((r) => r.wallS));
+    console.log(`\nwall time ratio coccinelle / patch-audit: ${ratio.toFixed(2)}x`);
+    printFindingComparison(rows[0].runs[rows[0].runs.length - 1].findings, rows[1].runs[rows[1].runs.length - 1].findings);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  if (!(error instanceof UsageError)) process.exitCode = 1;
+  else {
+    console.error(USAGE);
+    process.exitCode = 2;
+  }
+});

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+// The command line: argument parsing only; each command lives in src/commands/.
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { REPORT_FORMATS, ReportFormat } from './report';
+import { HintError } from './frontend/hints';
+import { defaultJobs } from './engine/pool';
+import { scan } from './commands/scan';
+import { parseStats, renderParseStats } from './commands/parse-stats';
+import { explainRule, listRules } from './commands/rules-info';
+import {
+  collectList,
+  DEFAULT_MAX_FILE_SIZE,
+  EXIT_INPUT_ERROR,
+  EXIT_OK,
+  parsePositiveInt,
+  parseSize,
+  toolVersion,
+  UsageError,
+} from './commands/common';
+import type { Confidence, Severity } from './model';
+
+function asArgument<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+const jobsOption = () =>
+  new Option('-j, --jobs <n>', 'worker threads').default(defaultJobs(), 'all cores').argParser(asArgument((v) => parsePositiveInt(v, '--jobs')));
+const macrosOption = () =>
+  new Option('--macros <file>', 'extra macro hints file (C #define lines; repeatable)').argParser(collectList).default([]);
+const maxSizeOption = () =>
+  new Option('--max-file-size <size>', 'skip (and report) files larger than this').default(DEFAULT_MAX_FILE_SIZE, '32M').argParser(asArgument(parseSize));
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('patch-audit')
+    .description('Static analysis of Linux kernel C for known bug classes: whole trees and patch series')
+    .version(toolVersion())
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('scan')
+    .description('analyse files and folders (.c, .h) and report findings')
+    .argument('<paths...>', 'files or folders')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
+    .option('-r, --rules <ids>', 'comma-separated rule ids (default: all)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['info', 'warning', 'error']).default('warning'))
+    .addOption(new Option('--min-confidence <level>', 'hide findings below this confidence').choices(['low', 'medium', 'high']).default('medium'))
+    .addOption(jobsOption())
+    .addOption(macrosOption())
+    .addOption(maxSizeOption())
+    .option('--explain', "print each rule's summary with its findings", false)
+    .option('--color', 'colour the text output', false)
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('-o, --output <file>', 'write the report to a file')
+    .action(async (paths: string[], o) => {
+      const { exitCode } = await scan(paths, {
+        format: o.format as ReportFormat,
+        rules: o.rules as string[] | undefined,
+        failOn: o.failOn as Severity,
+        minConfidence: o.minConfidence as Confidence,
+        jobs: o.jobs as number,
+        macros: o.macros as string[],
+        maxFileSize: o.maxFileSize as number,
+        explain: Boolean(o.explain),
+        color: Boolean(o.color),
+        progress: o.progress !== false && Boolean(process.stderr.isTTY),
+        output: o.output as string | undefined,
+      });
+      setExitCode(exitCode);
+    });
+
+  program
+    .command('parse-stats')
+    .description('how many function definitions parse with no ERROR/MISSING node, and what breaks the rest')
+    .argument('<paths...>', 'files or folders')
+    .option('--raw', 'without the kernel-aware normalisation (raw tree-sitter-c), for comparison', false)
+    .option('--top <n>', 'how many causes to list', asArgument((v) => parsePositiveInt(v, '--top')), 25)
+    .option('--json', 'JSON output', false)
+    .addOption(jobsOption())
+    .addOption(macrosOption())
+    .addOption(maxSizeOption())
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (paths: string[], o) => {
+      const report = await parseStats(paths, {
+        raw: Boolean(o.raw),
+        top: o.top as number,
+        jobs: o.jobs as number,
+        macros: o.macros as string[],
+        maxFileSize: o.maxFileSize as number,
+        json: Boolean(o.json),
+        progress: o.progress !== false && Boolean(process.stderr.isTTY),
+      });
+      process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : renderParseStats(report));
+      setExitCode(report.problems.some((p) => !p.analysed) ? EXIT_INPUT_ERROR : EXIT_OK);
+    });
+
+  program
+    .command('list-rules')
+    .description('list the rules with their severity and description')
+    .action(() => {
+      process.stdout.write(listRules());
+    });
+
+  program
+    .command('explain')
+    .description("print a rule's documentation")
+    .argument('<rule-id>')
+    .action((id: string) => {
+      process.stdout.write(explainRule(id));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    const e = error as { code?: string; exitCode?: number; message?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
+    if (e.code?.startsWith('commander.')) return EXIT_INPUT_ERROR; // commander already printed the message
+    if (error instanceof UsageError || error instanceof HintError) {
+      process.stderr.write(`patch-audit: ${e.message}\n`);
+      return EXIT_INPUT_ERROR;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`patch-audit: internal error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = EXIT_INPUT_ERROR;
+    },
+  );
+}

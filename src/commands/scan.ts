@@ -1,0 +1,87 @@
+// `patch-audit scan <paths...>`: files and folders in, findings out.
+
+import * as fs from 'node:fs';
+import { CONFIDENCE_RANK, Confidence, SEVERITY_RANK, ScanResult, Severity } from '../model';
+import { renderReport, ReportFormat } from '../report';
+import { loadHints } from '../frontend/hints';
+import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
+import { batchFiles, runBatches } from '../engine/pool';
+import { createProgress } from '../engine/progress';
+import { compareFindings } from '../engine/findings';
+import type { ScanBatchResult } from '../engine/worker';
+import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, toolVersion, UsageError } from './common';
+
+export interface ScanOptions {
+  format: ReportFormat;
+  rules?: string[];
+  failOn: Severity;
+  minConfidence: Confidence;
+  jobs: number;
+  macros: string[];
+  maxFileSize: number;
+  explain: boolean;
+  color: boolean;
+  progress: boolean;
+  output?: string;
+}
+
+export function selectRuleIds(requested: string[] | undefined): string[] {
+  const available = ruleIdsOnDisk();
+  if (!requested || requested.length === 0) return available;
+  const unknown = requested.filter((id) => !available.includes(id));
+  if (unknown.length) throw new UsageError(`unknown rule(s): ${unknown.join(', ')}; known: ${available.join(', ')}`);
+  return [...new Set(requested)];
+}
+
+export async function scan(paths: string[], options: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+  const ruleIds = selectRuleIds(options.rules);
+  const rules = ruleIds.map(loadRule);
+  loadHints(options.macros); // fail early, in the main thread, on a bad hints file
+  const collected = await collect(paths);
+  const batches = batchFiles(collected.files);
+  const progress = createProgress('scan', collected.files.length, options.progress);
+  const results = await runBatches<ScanBatchResult>(
+    batches,
+    (files) => ({ kind: 'scan', files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize }),
+    options.jobs,
+    (files, bytes) => progress.advance(files, bytes),
+  );
+  progress.stop();
+
+  const findings = results
+    .flatMap((r) => r.findings)
+    .filter((f) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence])
+    .sort(compareFindings);
+  const problems = [...collected.problems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  );
+  const parsed = results.reduce((n, r) => n + r.parsed, 0);
+  const result: ScanResult = {
+    findings,
+    problems,
+    rules: rules.map(ruleInfo),
+    stats: {
+      filesConsidered: collected.files.length,
+      filesParsed: parsed,
+      filesSkippedByPrefilter: collected.files.length - parsed - problems.filter((p) => !p.analysed).length,
+      bytesRead: results.reduce((n, r) => n + r.bytes, 0),
+      emptyFiles: results.reduce((n, r) => n + r.empty, 0),
+    },
+  };
+  const report = renderReport(options.format, result, {
+    toolVersion: toolVersion(),
+    cwd: process.cwd(),
+    explain: options.explain,
+    color: options.color,
+  });
+  if (options.output) fs.writeFileSync(options.output, report);
+  else process.stdout.write(report);
+  return { result, exitCode: exitCodeFor(result, options.failOn) };
+}
+
+export function exitCodeFor(result: ScanResult, failOn: Severity): number {
+  // Any input problem, even a file that was still analysed as Latin-1, means the run is not what was asked for.
+  if (result.problems.length > 0) return EXIT_INPUT_ERROR;
+  if (result.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
+  return EXIT_OK;
+}

@@ -1,0 +1,77 @@
+// Turns what a rule reports into Findings: locations, the enclosing
+// function, the source line, and a fingerprint that survives line shifts.
+
+import { createHash } from 'node:crypto';
+import type { EvidenceStep, Finding, SourceLocation } from '../model';
+import type { ParsedFile, SyntaxNode } from '../frontend/parse';
+import type { ReportInput, Rule } from '../rule';
+
+export function locate(file: ParsedFile, node: SyntaxNode): SourceLocation {
+  const start = file.lines.position(node.startIndex);
+  const end = file.lines.position(node.endIndex);
+  return { file: file.path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
+}
+
+export function enclosingFunctionName(node: SyntaxNode): string | undefined {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) {
+    if (n.type !== 'function_definition') continue;
+    let declarator = n.childForFieldName('declarator');
+    while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+    const name = declarator?.childForFieldName('declarator');
+    return name ? name.text : undefined;
+  }
+  return undefined;
+}
+
+function fillTemplate(template: string, data: Record<string, string> = {}): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => data[key] ?? `{{${key}}}`);
+}
+
+/** Code with whitespace and comments squeezed out: the part of a fingerprint that does not move with lines. */
+function normalisedCode(file: ParsedFile, node: SyntaxNode): string {
+  return file.text
+    .slice(node.startIndex, node.endIndex)
+    .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export class FindingCollector {
+  readonly findings: Finding[] = [];
+  private readonly seen = new Map<string, number>();
+
+  constructor(private readonly file: ParsedFile) {}
+
+  add<M extends string>(rule: Rule<M>, input: ReportInput<M>): void {
+    const { file } = this;
+    const location = locate(file, input.node);
+    const functionName = enclosingFunctionName(input.node);
+    const evidence: EvidenceStep[] = (input.evidence ?? []).map((e) => ({ location: locate(file, e.node), message: e.message }));
+    const base = createHash('sha1')
+      .update(`${rule.meta.id}\0${functionName ?? ''}\0${normalisedCode(file, input.node)}`)
+      .digest('hex')
+      .slice(0, 16);
+    // The same code twice in one function: number the occurrences in file order.
+    const occurrence = this.seen.get(base) ?? 0;
+    this.seen.set(base, occurrence + 1);
+    this.findings.push({
+      ruleId: rule.meta.id,
+      severity: rule.meta.severity,
+      confidence: input.confidence ?? rule.meta.confidence,
+      message: fillTemplate(rule.meta.messages[input.messageId], input.data),
+      location,
+      sourceLine: file.lines.lineText(location.line),
+      ...(functionName ? { functionName } : {}),
+      evidence,
+      fix: input.fix ?? rule.meta.fix,
+      fingerprint: occurrence === 0 ? base : `${base}:${occurrence}`,
+    });
+  }
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  const pa = a.location.file;
+  const pb = b.location.file;
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  return a.location.line - b.location.line || a.location.column - b.location.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
+}

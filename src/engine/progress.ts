@@ -1,0 +1,31 @@
+// Progress on stderr when it is a terminal; silent otherwise.
+
+import { SingleBar, Presets } from 'cli-progress';
+
+export interface Progress {
+  advance(files: number, bytes: number): void;
+  stop(): void;
+}
+
+export function createProgress(label: string, totalFiles: number, enabled = Boolean(process.stderr.isTTY)): Progress {
+  if (!enabled || totalFiles === 0) return { advance: () => undefined, stop: () => undefined };
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format: `${label} [{bar}] {percentage}% | {value}/{total} files | {mb} MB | {eta_formatted} left`,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+    },
+    Presets.shades_classic,
+  );
+  let bytes = 0;
+  bar.start(totalFiles, 0, { mb: '0' });
+  return {
+    advance(files, b) {
+      bytes += b;
+      bar.increment(files, { mb: (bytes / 1e6).toFixed(0) });
+    },
+    stop: () => bar.stop(),
+  };
+}

@@ -1,0 +1,187 @@
+// A small C tokenizer for the kernel-aware normaliser. It only needs to know
+// where identifiers, brackets and preprocessor lines are; comments and
+// whitespace are skipped, string and character literals are single tokens.
+
+export const enum TokenKind {
+  Identifier = 1,
+  Number = 2,
+  String = 3,
+  Char = 4,
+  Punct = 5,
+  /** A whole preprocessor line, continuation lines included. */
+  Directive = 6,
+}
+
+export interface TokenList {
+  count: number;
+  kind: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
+}
+
+const CH_NEWLINE = 10;
+const CH_SPACE = 32;
+const CH_TAB = 9;
+const CH_CR = 13;
+const CH_FF = 12;
+const CH_VT = 11;
+const CH_HASH = 35;
+const CH_SLASH = 47;
+const CH_STAR = 42;
+const CH_BACKSLASH = 92;
+const CH_DQUOTE = 34;
+const CH_SQUOTE = 39;
+const CH_DOT = 46;
+
+export function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+}
+
+export function isIdentChar(c: number): boolean {
+  return isIdentStart(c) || (c >= 48 && c <= 57);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isBlank(c: number): boolean {
+  return c === CH_SPACE || c === CH_TAB || c === CH_CR || c === CH_FF || c === CH_VT;
+}
+
+export function tokenize(text: string): TokenList {
+  const capacity = Math.max(16, (text.length >> 2) + 16);
+  let kind = new Uint8Array(capacity);
+  let start = new Int32Array(capacity);
+  let end = new Int32Array(capacity);
+  let count = 0;
+  const push = (k: TokenKind, s: number, e: number): void => {
+    if (count === kind.length) {
+      const grow = kind.length * 2;
+      const k2 = new Uint8Array(grow); k2.set(kind); kind = k2;
+      const s2 = new Int32Array(grow); s2.set(start); start = s2;
+      const e2 = new Int32Array(grow); e2.set(end); end = e2;
+    }
+    kind[count] = k; start[count] = s; end[count] = e; count++;
+  };
+
+  const n = text.length;
+  let i = 0;
+  let atLineStart = true;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === CH_NEWLINE) { atLineStart = true; i++; continue; }
+    if (isBlank(c)) { i++; continue; }
+    if (c === CH_BACKSLASH && text.charCodeAt(i + 1) === CH_NEWLINE) { i += 2; continue; }
+    if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_STAR) { i = skipBlockComment(text, i); continue; }
+    if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_SLASH) { i = skipLineComment(text, i); continue; }
+    if (c === CH_HASH && atLineStart) {
+      const e = directiveEnd(text, i);
+      push(TokenKind.Directive, i, e);
+      i = e;
+      continue;
+    }
+    atLineStart = false;
+    if (isIdentStart(c)) {
+      let j = i + 1;
+      while (j < n && isIdentChar(text.charCodeAt(j))) j++;
+      // String prefixes such as L"..." or u8"..." belong to the literal.
+      const next = text.charCodeAt(j);
+      if ((next === CH_DQUOTE || next === CH_SQUOTE) && j - i <= 2) {
+        const e = skipQuoted(text, j, next);
+        push(next === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
+        i = e;
+        continue;
+      }
+      push(TokenKind.Identifier, i, j);
+      i = j;
+      continue;
+    }
+    if (isDigit(c) || (c === CH_DOT && isDigit(text.charCodeAt(i + 1)))) {
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (isIdentChar(d) || d === CH_DOT) { j++; continue; }
+        // Exponent signs: 1e+5, 0x1p-3.
+        if ((d === 43 || d === 45) && /[eEpP]/.test(text[j - 1])) { j++; continue; }
+        break;
+      }
+      push(TokenKind.Number, i, j);
+      i = j;
+      continue;
+    }
+    if (c === CH_DQUOTE || c === CH_SQUOTE) {
+      const e = skipQuoted(text, i, c);
+      push(c === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
+      i = e;
+      continue;
+    }
+    if (c === CH_DOT && text.charCodeAt(i + 1) === CH_DOT && text.charCodeAt(i + 2) === CH_DOT) {
+      push(TokenKind.Punct, i, i + 3);
+      i += 3;
+      continue;
+    }
+    push(TokenKind.Punct, i, i + 1);
+    i++;
+  }
+  return { count, kind, start, end };
+}
+
+function skipBlockComment(text: string, i: number): number {
+  const close = text.indexOf('*/', i + 2);
+  return close < 0 ? text.length : close + 2;
+}
+
+function skipLineComment(text: string, i: number): number {
+  let j = i + 2;
+  const n = text.length;
+  while (j < n) {
+    const c = text.charCodeAt(j);
+    if (c === CH_NEWLINE) {
+      if (text.charCodeAt(j - 1) === CH_BACKSLASH) { j++; continue; }
+      return j;
+    }
+    j++;
+  }
+  return n;
+}
+
+function skipQuoted(text: string, i: number, quote: number): number {
+  let j = i + 1;
+  const n = text.length;
+  while (j < n) {
+    const c = text.charCodeAt(j);
+    if (c === CH_BACKSLASH) { j += 2; continue; }
+    if (c === quote) return j + 1;
+    // An unterminated literal ends at the line end, as the compiler would complain there.
+    if (c === CH_NEWLINE) return j;
+    j++;
+  }
+  return n;
+}
+
+/** End of a preprocessor line: the newline that is not escaped and not inside a block comment. */
+function directiveEnd(text: string, i: number): number {
+  const n = text.length;
+  let j = i + 1;
+  while (j < n) {
+    const c = text.charCodeAt(j);
+    if (c === CH_NEWLINE) return j;
+    if (c === CH_BACKSLASH && text.charCodeAt(j + 1) === CH_NEWLINE) { j += 2; continue; }
+    if (c === CH_BACKSLASH && text.charCodeAt(j + 1) === CH_CR && text.charCodeAt(j + 2) === CH_NEWLINE) { j += 3; continue; }
+    if (c === CH_SLASH && text.charCodeAt(j + 1) === CH_STAR) { j = skipBlockComment(text, j); continue; }
+    if (c === CH_SLASH && text.charCodeAt(j + 1) === CH_SLASH) return skipLineComment(text, j);
+    if (c === CH_DQUOTE || c === CH_SQUOTE) { j = skipQuoted(text, j, c); continue; }
+    j++;
+  }
+  return n;
+}
+
+/** The directive's keyword: "if", "ifdef", "define", ... ("" for a null directive). */
+export function directiveKeyword(text: string, start: number, end: number): string {
+  let i = start + 1;
+  while (i < end && isBlank(text.charCodeAt(i))) i++;
+  let j = i;
+  while (j < end && isIdentChar(text.charCodeAt(j))) j++;
+  return text.slice(i, j);
+}

@@ -1,0 +1,67 @@
+// The parser: kernel-aware normalisation, then tree-sitter-c. One parser per
+// thread; the tree's offsets are those of the original text.
+
+import Parser = require('tree-sitter');
+import C = require('tree-sitter-c');
+import type { HintTable } from './hints';
+import { LineIndex } from './lines';
+import { normalise, NormaliseResult } from './normalise';
+
+export type SyntaxNode = Parser.SyntaxNode;
+export type Tree = Parser.Tree;
+
+export interface ParsedFile {
+  /** Path as shown to the user. */
+  path: string;
+  /** The file as it is on disk. */
+  text: string;
+  /** The text tree-sitter parsed: same length and newlines, kernel macros rewritten. */
+  parsedText: string;
+  tree: Tree;
+  lines: LineIndex;
+  rewrites: NormaliseResult['rewrites'];
+}
+
+export const C_LANGUAGE = C as unknown as Parser.Language;
+
+let sharedParser: Parser | null = null;
+
+function parser(): Parser {
+  if (!sharedParser) {
+    sharedParser = new Parser();
+    sharedParser.setLanguage(C_LANGUAGE);
+  }
+  return sharedParser;
+}
+
+// tree-sitter's default input buffer is small; a large one avoids re-entering JS for big files.
+const BUFFER_SIZE = 1 << 20;
+
+export function parseC(text: string): Tree {
+  return parser().parse(text, undefined, { bufferSize: Math.max(BUFFER_SIZE, text.length + 1) });
+}
+
+export interface ParseOptions {
+  hints: HintTable;
+  /** Skip the kernel-aware normalisation (parse-stats --raw). */
+  raw?: boolean;
+}
+
+export function parseFile(path: string, text: string, options: ParseOptions): ParsedFile {
+  const normalised = options.raw
+    ? { text, rewrites: { hint: 0, iterator: 0, 'type-argument': 0, 'case-range': 0, conditional: 0 } }
+    : normalise(text, options.hints);
+  return {
+    path,
+    text,
+    parsedText: normalised.text,
+    tree: parseC(normalised.text),
+    lines: new LineIndex(text),
+    rewrites: normalised.rewrites,
+  };
+}
+
+/** Source text of a node as written in the file (not the normalised text). */
+export function originalText(file: ParsedFile, node: SyntaxNode): string {
+  return file.text.slice(node.startIndex, node.endIndex);
+}

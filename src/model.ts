@@ -1,0 +1,89 @@
+// Plain data passed between the stages: front end -> rules -> reporters.
+// Nothing here touches I/O or tree-sitter, so every stage can share it.
+
+export type Severity = 'error' | 'warning' | 'info';
+export type Confidence = 'high' | 'medium' | 'low';
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+export const CONFIDENCE_RANK: Record<Confidence, number> = { low: 0, medium: 1, high: 2 };
+
+/** A place in a file. Lines and columns are 1-based; columns count UTF-8 bytes, as gcc does. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+/** One step of the evidence chain that leads to a finding. */
+export interface EvidenceStep {
+  location: SourceLocation;
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  confidence: Confidence;
+  /** One specific line. */
+  message: string;
+  location: SourceLocation;
+  /** The source line the finding is on, without its trailing newline. */
+  sourceLine: string;
+  /** Name of the enclosing function, if any. */
+  functionName?: string;
+  evidence: EvidenceStep[];
+  /** What to do about it. */
+  fix: string;
+  /** Stable identity that survives line shifts: rule, function and normalised code. */
+  fingerprint: string;
+}
+
+/** Why a file, or a path given on the command line, could not be analysed (fully). */
+export type InputProblemKind =
+  | 'missing'
+  | 'unreadable'
+  | 'symlink-loop'
+  | 'binary'
+  | 'not-utf8'
+  | 'too-large'
+  | 'not-c-source'
+  | 'internal-error';
+
+export interface InputProblem {
+  path: string;
+  kind: InputProblemKind;
+  /** Human-readable reason, e.g. "contains NUL bytes (binary file)". */
+  reason: string;
+  /** True when the file was still analysed (e.g. non-UTF-8 text decoded as Latin-1). */
+  analysed: boolean;
+}
+
+/** What a reporter needs to know about a rule: its metadata, never its code. */
+export interface RuleInfo {
+  id: string;
+  description: string;
+  category: string;
+  severity: Severity;
+  confidence: Confidence;
+  references: string[];
+  /** The rule's Markdown documentation (rules/<id>.md). */
+  docs: string;
+}
+
+export interface ScanStats {
+  filesConsidered: number;
+  filesParsed: number;
+  filesSkippedByPrefilter: number;
+  bytesRead: number;
+  emptyFiles: number;
+}
+
+export interface ScanResult {
+  findings: Finding[];
+  problems: InputProblem[];
+  stats: ScanStats;
+  /** Rules that were run. */
+  rules: RuleInfo[];
+}

@@ -1,0 +1,49 @@
+// One entry point for every output format, so commands never pick a reporter themselves.
+
+import type { ScanResult } from '../model';
+import { renderCheckpatch } from './checkpatch';
+import { renderJson } from './json';
+import { renderSarif } from './sarif';
+import { renderText } from './text';
+
+export type ReportFormat = 'text' | 'checkpatch' | 'json' | 'sarif';
+
+export const REPORT_FORMATS: readonly ReportFormat[] = ['text', 'checkpatch', 'json', 'sarif'];
+
+export interface ReportOptions {
+  toolVersion: string;
+  /** Directory the finding paths are relative to (SARIF's %SRCROOT%). */
+  cwd: string;
+  /** Text format: print the first paragraph of each rule's docs once. */
+  explain?: boolean;
+  /** Text format: ANSI colours like gcc. */
+  color?: boolean;
+  /** SARIF tool.driver.informationUri; left out when not given. */
+  informationUri?: string;
+}
+
+export function isReportFormat(name: string): name is ReportFormat {
+  return (REPORT_FORMATS as readonly string[]).includes(name);
+}
+
+/** Renders the findings in the order given; every format ends with a newline. */
+export function renderReport(format: ReportFormat, result: ScanResult, options: ReportOptions): string {
+  switch (format) {
+    case 'text':
+      return renderText(result, { explain: options.explain, color: options.color });
+    case 'checkpatch':
+      return renderCheckpatch(result);
+    case 'json':
+      return renderJson(result, { toolVersion: options.toolVersion });
+    case 'sarif':
+      return renderSarif(result, {
+        toolVersion: options.toolVersion,
+        cwd: options.cwd,
+        informationUri: options.informationUri,
+      });
+    default: {
+      const unknown: never = format;
+      throw new Error(`unknown report format: ${String(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// A stable machine-readable document. Objects are rebuilt field by field so the key
+// order never depends on how the stages happened to construct them.
+
+import type { Confidence, Finding, InputProblem, RuleInfo, ScanResult, ScanStats, Severity, SourceLocation } from '../model';
+
+/** Bump when a field is renamed or removed; adding fields keeps the version. */
+export const JSON_REPORT_VERSION = 1;
+
+export interface JsonReportRule {
+  id: string;
+  description: string;
+  severity: Severity;
+  confidence: Confidence;
+}
+
+export interface JsonReport {
+  version: number;
+  tool: { name: 'patch-audit'; version: string };
+  findings: Finding[];
+  problems: InputProblem[];
+  stats: ScanStats;
+  rules: JsonReportRule[];
+}
+
+export interface JsonReportOptions {
+  toolVersion: string;
+}
+
+export function buildJsonReport(result: ScanResult, options: JsonReportOptions): JsonReport {
+  return {
+    version: JSON_REPORT_VERSION,
+    tool: { name: 'patch-audit', version: options.toolVersion },
+    findings: result.findings.map(findingRecord),
+    problems: result.problems.map(problemRecord),
+    stats: statsRecord(result.stats),
+    rules: result.rules.map(ruleRecord),
+  };
+}
+
+export function renderJson(result: ScanResult, options: JsonReportOptions): string {
+  return JSON.stringify(buildJsonReport(result, options), null, 2) + '\n';
+}
+
+function findingRecord(finding: Finding): Finding {
+  return {
+    ruleId: finding.ruleId,
+    severity: finding.severity,
+    confidence: finding.confidence,
+    message: finding.message,
+    location: locationRecord(finding.location),
+    sourceLine: finding.sourceLine,
+    // Left out rather than null when absent, so the findings stay model Findings.
+    ...(finding.functionName === undefined ? {} : { functionName: finding.functionName }),
+    evidence: finding.evidence.map((step) => ({ location: locationRecord(step.location), message: step.message })),
+    fix: finding.fix,
+    fingerprint: finding.fingerprint,
+  };
+}
+
+function locationRecord(location: SourceLocation): SourceLocation {
+  return {
+    file: location.file,
+    line: location.line,
+    column: location.column,
+    endLine: location.endLine,
+    endColumn: location.endColumn,
+  };
+}
+
+function problemRecord(problem: InputProblem): InputProblem {
+  return { path: problem.path, kind: problem.kind, reason: problem.reason, analysed: problem.analysed };
+}
+
+function statsRecord(stats: ScanStats): ScanStats {
+  return {
+    filesConsidered: stats.filesConsidered,
+    filesParsed: stats.filesParsed,
+    filesSkippedByPrefilter: stats.filesSkippedByPrefilter,
+    bytesRead: stats.bytesRead,
+    emptyFiles: stats.emptyFiles,
+  };
+}
+
+function ruleRecord(rule: RuleInfo): JsonReportRule {
+  return { id: rule.id, description: rule.description, severity: rule.severity, confidence: rule.confidence };
+}

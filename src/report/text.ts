@@ -1,0 +1,167 @@
+// gcc-style diagnostics: one header line per finding, the source line with a caret
+// under the column, the evidence chain as notes, then the fix.
+
+import type { Finding, InputProblem, RuleInfo, ScanResult, Severity, SourceLocation } from '../model';
+
+export interface TextReportOptions {
+  explain?: boolean;
+  color?: boolean;
+}
+
+type Style = 'locus' | Severity | 'note' | 'caret';
+
+// The same SGR codes as gcc's default GCC_COLORS.
+const SGR: Record<Style, string> = {
+  locus: '01',
+  error: '01;31',
+  warning: '01;35',
+  info: '01;36',
+  note: '01;36',
+  caret: '01;32',
+};
+
+type Paint = (style: Style, text: string) => string;
+
+const plain: Paint = (_style, text) => text;
+const ansi: Paint = (style, text) => `\x1b[${SGR[style]}m${text}\x1b[0m`;
+
+const EXPLAIN_WIDTH = 100;
+
+export function renderText(result: ScanResult, options: TextReportOptions = {}): string {
+  const paint = options.color ? ansi : plain;
+  const rulesById = new Map(result.rules.map((rule) => [rule.id, rule]));
+  const explained = new Set<string>();
+  const lines: string[] = [];
+  for (const finding of result.findings) {
+    lines.push(...findingLines(finding, paint));
+    const rule = rulesById.get(finding.ruleId);
+    if (options.explain && rule && !explained.has(rule.id)) {
+      explained.add(rule.id);
+      lines.push(...explanationLines(rule));
+    }
+  }
+  for (const problem of result.problems) lines.push(problemLine(problem, paint));
+  lines.push(summaryLine(result));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Replaces control characters (other than tab) one for one, so that source text or
+ * paths cannot move the cursor or inject terminal escapes, and columns stay aligned.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\x00-\x08\x0a-\x1f\x7f-\x9f]/g, '?');
+}
+
+/**
+ * The first paragraph under a "Summary" heading of a rule's Markdown docs, or the first
+ * paragraph of the docs when there is no such heading; joined into one line.
+ */
+export function firstDocsParagraph(markdown: string): string {
+  const lines = markdown.split(/\r?\n/).map((line) => line.trim());
+  const summaryHeading = lines.findIndex((line) => /^#{1,6}\s+summary\s*#*$/i.test(line));
+  const paragraph: string[] = [];
+  for (const line of lines.slice(summaryHeading + 1)) {
+    const endsParagraph = line === '' || line.startsWith('#');
+    if (endsParagraph && paragraph.length > 0) break;
+    if (!endsParagraph) paragraph.push(line);
+  }
+  return paragraph.join(' ');
+}
+
+function findingLines(finding: Finding, paint: Paint): string[] {
+  const severity = finding.severity;
+  const header =
+    `${paint('locus', locus(finding.location) + ':')} ${paint(severity, severity + ':')} ` +
+    `${printable(finding.message)} [${paint(severity, printable(finding.ruleId))}]`;
+  const lines = [header, ...sourceExcerpt(finding, paint)];
+  for (const step of finding.evidence) {
+    lines.push(`    ${paint('locus', locus(step.location) + ':')} ${paint('note', 'note:')} ${printable(step.message)}`);
+  }
+  if (finding.fix !== '') lines.push(`    fix: ${printable(finding.fix)}`);
+  return lines;
+}
+
+function locus(location: SourceLocation): string {
+  return `${printable(location.file)}:${location.line}:${location.column}`;
+}
+
+/** The source line behind a line-number gutter and the caret line under it, as gcc 9+ prints them. */
+function sourceExcerpt(finding: Finding, paint: Paint): string[] {
+  const { sourceLine, location } = finding;
+  if (sourceLine === '') return [];
+  const lineNumber = String(location.line);
+  const gutterWidth = Math.max(4, lineNumber.length);
+  const endColumn = location.endLine === location.line ? location.endColumn : undefined;
+  return [
+    ` ${lineNumber.padStart(gutterWidth)} | ${printable(sourceLine)}`,
+    ` ${' '.repeat(gutterWidth)} | ${caretLine(sourceLine, location.column, endColumn, paint)}`,
+  ];
+}
+
+/**
+ * Keeps the tabs of the source line so the caret lines up whatever the tab width;
+ * every other character before the column becomes one space.
+ */
+function caretLine(sourceLine: string, column: number, endColumn: number | undefined, paint: Paint): string {
+  const characters = Array.from(sourceLine);
+  const start = characterIndex(sourceLine, column);
+  const end = endColumn === undefined ? characters.length : characterIndex(sourceLine, endColumn);
+  const padding = characters
+    .slice(0, start)
+    .map((character) => (character === '\t' ? '\t' : ' '))
+    .join('');
+  const underline = '^' + '~'.repeat(Math.max(0, end - start - 1));
+  return padding + paint('caret', underline);
+}
+
+/** 0-based index, in code points, of a 1-based UTF-8 byte column. */
+function characterIndex(line: string, byteColumn: number): number {
+  const prefix = Buffer.from(line, 'utf8').subarray(0, Math.max(0, byteColumn - 1));
+  return Array.from(prefix.toString('utf8')).length;
+}
+
+function explanationLines(rule: RuleInfo): string[] {
+  const text = firstDocsParagraph(rule.docs) || rule.description;
+  return wrapWords(`explain [${rule.id}]: ${printable(text)}`, '    ', '      ', EXPLAIN_WIDTH);
+}
+
+function wrapWords(text: string, firstIndent: string, nextIndent: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = firstIndent;
+  let currentHasWord = false;
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (currentHasWord && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = nextIndent;
+      currentHasWord = false;
+    }
+    current += (currentHasWord ? ' ' : '') + word;
+    currentHasWord = true;
+  }
+  lines.push(current);
+  return lines;
+}
+
+function problemLine(problem: InputProblem, paint: Paint): string {
+  const [style, word] = problem.analysed ? (['note', 'note'] as const) : (['error', 'error'] as const);
+  return `${paint('locus', printable(problem.path) + ':')} ${paint(style, word + ':')} ${printable(problem.reason)} [input]`;
+}
+
+function summaryLine(result: ScanResult): string {
+  const count = (severity: Severity) => result.findings.filter((f) => f.severity === severity).length;
+  const bySeverity = [
+    plural(count('error'), 'error'),
+    plural(count('warning'), 'warning'),
+    `${count('info')} info`,
+  ].filter((part) => !part.startsWith('0 '));
+  const breakdown = bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : '';
+  let summary = `${plural(result.findings.length, 'finding')}${breakdown} in ${plural(result.stats.filesConsidered, 'file')}`;
+  const notAnalysed = result.problems.filter((problem) => !problem.analysed).length;
+  if (notAnalysed > 0) summary += `; ${plural(notAnalysed, 'file')} could not be analysed`;
+  return summary;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

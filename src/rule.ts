@@ -1,0 +1,61 @@
+// What a rule is. A rule lives in rules/<id>.ts, default-exports
+// defineRule({...}), and never does I/O: it gets a parsed file and reports.
+
+import Parser = require('tree-sitter');
+import type { Confidence, Severity } from './model';
+import { C_LANGUAGE, ParsedFile, SyntaxNode } from './frontend/parse';
+
+export interface RuleMeta<MessageId extends string> {
+  /** kebab-case, names the bug, equals the file name. */
+  id: string;
+  /** One line. */
+  description: string;
+  category: 'memory' | 'refcount' | 'error-handling' | 'integer' | 'concurrency';
+  severity: Severity;
+  confidence: Confidence;
+  /** Message templates; `{{name}}` is replaced from the report's data. */
+  messages: Record<MessageId, string>;
+  /** Default advice, unless a report gives its own. */
+  fix: string;
+  /** Fixing commits, lore threads. */
+  references: string[];
+}
+
+export interface EvidenceInput {
+  node: SyntaxNode;
+  message: string;
+}
+
+export interface ReportInput<MessageId extends string> {
+  node: SyntaxNode;
+  messageId: MessageId;
+  data?: Record<string, string>;
+  evidence?: EvidenceInput[];
+  fix?: string;
+  confidence?: Confidence;
+}
+
+export interface RuleContext<MessageId extends string> {
+  file: ParsedFile;
+  report(input: ReportInput<MessageId>): void;
+}
+
+export interface Rule<MessageId extends string = string> {
+  meta: RuleMeta<MessageId>;
+  /**
+   * Identifiers the rule needs to see in a file before it is worth parsing
+   * (the pre-filter). A file mentioning none of them is not parsed for this rule.
+   */
+  requires: readonly string[];
+  check(context: RuleContext<MessageId>): void;
+}
+
+export function defineRule<MessageId extends string>(rule: Rule<MessageId>): Rule<MessageId> {
+  return rule;
+}
+
+/** A tree-sitter query compiled on first use, once per thread. */
+export function lazyQuery(source: string): () => Parser.Query {
+  let query: Parser.Query | null = null;
+  return () => (query ??= new Parser.Query(C_LANGUAGE, source));
+}

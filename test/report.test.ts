@@ -1,0 +1,406 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type * as Sarif from 'sarif';
+import type { Finding, RuleInfo, ScanResult } from '../src/model';
+import { REPORT_FORMATS, isReportFormat, renderReport, type ReportOptions } from '../src/report/index';
+import { SARIF_SCHEMA_URI } from '../src/report/sarif';
+
+const useAfterFree: RuleInfo = {
+  id: 'use-after-free',
+  description: 'Memory is used after it was freed',
+  category: 'memory-safety',
+  severity: 'error',
+  confidence: 'high',
+  references: ['Documentation/core-api/memory-allocation.rst'],
+  docs: '# use-after-free\n\n## Summary\n\nA pointer is dereferenced after the object\nit points to was freed.\n\nSecond paragraph.\n',
+};
+
+const missingUnlock: RuleInfo = {
+  id: 'missing-unlock',
+  description: 'A lock is not released on every return path',
+  category: 'locking',
+  severity: 'warning',
+  confidence: 'medium',
+  references: [],
+  docs: '# missing-unlock\n\nEvery return path must release the locks it took.\n',
+};
+
+const freedSkb: Finding = {
+  ruleId: 'use-after-free',
+  severity: 'error',
+  confidence: 'high',
+  message: "'skb' used after kfree_skb()",
+  location: { file: 'drivers/net/foo.c', line: 42, column: 9, endLine: 42, endColumn: 12 },
+  sourceLine: '\tmemcpy(skb->data, buf, len);',
+  functionName: 'foo_xmit',
+  evidence: [
+    {
+      location: { file: 'drivers/net/foo.c', line: 40, column: 2, endLine: 40, endColumn: 17 },
+      message: "'skb' freed by kfree_skb() here",
+    },
+  ],
+  fix: "Move kfree_skb(skb) after the last use of 'skb'.",
+  fingerprint: 'use-after-free:foo_xmit:3f2a',
+};
+
+// Non-ASCII text before the column: byte column 22 is UTF-16 column 21.
+const heldLock: Finding = {
+  ruleId: 'missing-unlock',
+  severity: 'warning',
+  confidence: 'medium',
+  message: "'sb->s_lock' still held on return",
+  location: { file: 'fs/ext4/super ops.c', line: 7, column: 22, endLine: 7, endColumn: 28 },
+  sourceLine: '\tpr_debug("délai"); return ret;',
+  evidence: [
+    {
+      location: { file: 'fs/ext4/super ops.c', line: 3, column: 2, endLine: 3, endColumn: 26 },
+      message: "'sb->s_lock' locked here",
+    },
+  ],
+  fix: 'Call mutex_unlock(&sb->s_lock) before returning.',
+  fingerprint: 'missing-unlock::9c1d',
+};
+
+const scan: ScanResult = {
+  findings: [freedSkb, heldLock],
+  problems: [
+    { path: 'drivers/gpu/blob.c', kind: 'binary', reason: 'contains NUL bytes (binary file)', analysed: false },
+    { path: 'drivers/old/latin1.c', kind: 'not-utf8', reason: 'not valid UTF-8; decoded as Latin-1', analysed: true },
+  ],
+  stats: { filesConsidered: 120, filesParsed: 80, filesSkippedByPrefilter: 38, bytesRead: 912345, emptyFiles: 2 },
+  rules: [useAfterFree, missingUnlock],
+};
+
+const options: ReportOptions = {
+  toolVersion: '0.1.0',
+  cwd: '/work/tree with space',
+  informationUri: 'https://example.org/patch-audit',
+};
+
+describe('text report', () => {
+  it('prints gcc-style diagnostics, input problems and a summary', () => {
+    assert.deepEqual(renderReport('text', scan, options).split('\n'), [
+      "drivers/net/foo.c:42:9: error: 'skb' used after kfree_skb() [use-after-free]",
+      '   42 | \tmemcpy(skb->data, buf, len);',
+      '      | \t       ^~~',
+      "    drivers/net/foo.c:40:2: note: 'skb' freed by kfree_skb() here",
+      "    fix: Move kfree_skb(skb) after the last use of 'skb'.",
+      "fs/ext4/super ops.c:7:22: warning: 'sb->s_lock' still held on return [missing-unlock]",
+      '    7 | \tpr_debug("délai"); return ret;',
+      '      | \t                   ^~~~~~',
+      "    fs/ext4/super ops.c:3:2: note: 'sb->s_lock' locked here",
+      '    fix: Call mutex_unlock(&sb->s_lock) before returning.',
+      'drivers/gpu/blob.c: error: contains NUL bytes (binary file) [input]',
+      'drivers/old/latin1.c: note: not valid UTF-8; decoded as Latin-1 [input]',
+      '2 findings (1 error, 1 warning) in 120 files; 1 file could not be analysed',
+      '',
+    ]);
+  });
+
+  it('explains each rule once, from the Summary section of its docs', () => {
+    const twice: ScanResult = { ...scan, findings: [freedSkb, freedSkb, heldLock], problems: [] };
+    const lines = renderReport('text', twice, { ...options, explain: true }).split('\n');
+    const explanations = lines.filter((line) => line.startsWith('    explain ['));
+    assert.deepEqual(explanations, [
+      '    explain [use-after-free]: A pointer is dereferenced after the object it points to was freed.',
+      '    explain [missing-unlock]: Every return path must release the locks it took.',
+    ]);
+    assert.equal(lines.indexOf(explanations[0]!), 5, 'explanation follows the fix of the first finding');
+    assert.equal(lines.at(-2), '3 findings (2 errors, 1 warning) in 120 files');
+  });
+
+  it('colours like gcc only when asked', () => {
+    assert.doesNotMatch(renderReport('text', scan, options), /\x1b/);
+    const coloured = renderReport('text', scan, { ...options, color: true });
+    assert.ok(coloured.startsWith('\x1b[01mdrivers/net/foo.c:42:9:\x1b[0m \x1b[01;31merror:\x1b[0m '));
+    assert.match(coloured, /\x1b\[01;35mwarning:\x1b\[0m/);
+    assert.match(coloured, /\x1b\[01;36mnote:\x1b\[0m 'skb' freed/);
+  });
+
+  it('cannot be used to send escape sequences to the terminal', () => {
+    const hostile: Finding = { ...freedSkb, sourceLine: '\t/* \x1b[2J */ x;', message: 'bad\x1b]0;title\x07' };
+    const text = renderReport('text', { ...scan, findings: [hostile] }, options);
+    assert.doesNotMatch(text, /[\x1b\x07]/);
+  });
+
+  it('says so when there is nothing to report', () => {
+    const clean: ScanResult = { ...scan, findings: [], problems: [] };
+    assert.equal(renderReport('text', clean, options), '0 findings in 120 files\n');
+  });
+});
+
+describe('checkpatch report', () => {
+  it('uses the checkpatch --show-types layout and totals', () => {
+    assert.equal(
+      renderReport('checkpatch', scan, options),
+      [
+        "ERROR:USE_AFTER_FREE: 'skb' used after kfree_skb()",
+        '#42: FILE: drivers/net/foo.c:42:',
+        '+\tmemcpy(skb->data, buf, len);',
+        "    drivers/net/foo.c:40:2: note: 'skb' freed by kfree_skb() here",
+        "    fix: Move kfree_skb(skb) after the last use of 'skb'.",
+        '',
+        "WARNING:MISSING_UNLOCK: 'sb->s_lock' still held on return",
+        '#7: FILE: fs/ext4/super ops.c:7:',
+        '+\tpr_debug("délai"); return ret;',
+        "    fs/ext4/super ops.c:3:2: note: 'sb->s_lock' locked here",
+        '    fix: Call mutex_unlock(&sb->s_lock) before returning.',
+        '',
+        'ERROR:INPUT_BINARY: contains NUL bytes (binary file)',
+        'FILE: drivers/gpu/blob.c',
+        '',
+        'CHECK:INPUT_NOT_UTF8: not valid UTF-8; decoded as Latin-1',
+        'FILE: drivers/old/latin1.c',
+        '',
+        'total: 2 errors, 1 warnings, 1 checks, 120 files checked',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('counts info findings as checks and leaves checks out when there are none', () => {
+    const info: Finding = { ...heldLock, severity: 'info' };
+    const withInfo = renderReport('checkpatch', { ...scan, findings: [info], problems: [] }, options);
+    assert.ok(withInfo.startsWith('CHECK:MISSING_UNLOCK: '));
+    assert.ok(withInfo.endsWith('\ntotal: 0 errors, 0 warnings, 1 checks, 120 files checked\n'));
+    const clean = renderReport('checkpatch', { ...scan, findings: [], problems: [] }, options);
+    assert.equal(clean, 'total: 0 errors, 0 warnings, 120 files checked\n');
+  });
+});
+
+describe('json report', () => {
+  it('round-trips the scan result', () => {
+    const output = renderReport('json', scan, options);
+    assert.ok(output.startsWith('{\n  "version": 1,\n  "tool": {\n    "name": "patch-audit",'));
+    assert.deepEqual(JSON.parse(output), {
+      version: 1,
+      tool: { name: 'patch-audit', version: '0.1.0' },
+      findings: scan.findings,
+      problems: scan.problems,
+      stats: scan.stats,
+      rules: [
+        { id: 'use-after-free', description: 'Memory is used after it was freed', severity: 'error', confidence: 'high' },
+        { id: 'missing-unlock', description: 'A lock is not released on every return path', severity: 'warning', confidence: 'medium' },
+      ],
+    });
+  });
+
+  it('does not depend on the key order of its input', () => {
+    const reordered = Object.fromEntries(Object.entries(freedSkb).reverse()) as unknown as Finding;
+    const shuffled = { ...scan, findings: [reordered, heldLock] };
+    assert.equal(renderReport('json', shuffled, options), renderReport('json', scan, options));
+  });
+});
+
+describe('sarif report', () => {
+  const log = JSON.parse(renderReport('sarif', scan, options)) as Sarif.Log;
+  const run = log.runs[0]!;
+  const results = run.results!;
+
+  it('is structurally valid SARIF 2.1.0', () => {
+    assertValidSarif(log);
+  });
+
+  it('describes the tool and its rules', () => {
+    const driver = run.tool.driver;
+    assert.equal(driver.name, 'patch-audit');
+    assert.equal(driver.version, '0.1.0');
+    assert.equal(driver.informationUri, 'https://example.org/patch-audit');
+    assert.deepEqual(driver.rules![0], {
+      id: 'use-after-free',
+      name: 'UseAfterFree',
+      shortDescription: { text: 'Memory is used after it was freed' },
+      fullDescription: { text: 'A pointer is dereferenced after the object it points to was freed.' },
+      help: { text: useAfterFree.docs, markdown: useAfterFree.docs },
+      defaultConfiguration: { level: 'error' },
+      properties: { category: 'memory-safety', confidence: 'high', tags: ['memory-safety'] },
+    });
+    assert.equal(driver.rules![1]!.name, 'MissingUnlock');
+    assert.equal(driver.rules![1]!.defaultConfiguration!.level, 'warning');
+  });
+
+  it('locates results relative to %SRCROOT% with percent-encoded URIs', () => {
+    assert.deepEqual(run.originalUriBaseIds, { '%SRCROOT%': { uri: 'file:///work/tree%20with%20space/' } });
+    const held = results[1]!.locations![0]!.physicalLocation!;
+    assert.deepEqual(held.artifactLocation, { uri: 'fs/ext4/super%20ops.c', uriBaseId: '%SRCROOT%' });
+    // UTF-16 columns: "é" is two bytes but one code unit.
+    assert.deepEqual(held.region, {
+      startLine: 7,
+      startColumn: 21,
+      endLine: 7,
+      endColumn: 27,
+      snippet: { text: 'return' },
+    });
+    assert.equal(held.contextRegion!.snippet!.text, heldLock.sourceLine);
+  });
+
+  it('carries the evidence, fingerprint, fix and function', () => {
+    const freed = results[0]!;
+    assert.equal(freed.ruleId, 'use-after-free');
+    assert.equal(freed.ruleIndex, 0);
+    assert.equal(freed.level, 'error');
+    assert.deepEqual(freed.message, { text: "'skb' used after kfree_skb()" });
+    assert.deepEqual(freed.partialFingerprints, { 'patchAudit/v1': 'use-after-free:foo_xmit:3f2a' });
+    assert.deepEqual(freed.properties, {
+      fix: "Move kfree_skb(skb) after the last use of 'skb'.",
+      confidence: 'high',
+      function: 'foo_xmit',
+    });
+    assert.equal(freed.relatedLocations!.length, 1);
+    assert.equal(freed.relatedLocations![0]!.id, 1);
+    assert.equal(freed.relatedLocations![0]!.message!.text, "'skb' freed by kfree_skb() here");
+    const flow = freed.codeFlows![0]!.threadFlows[0]!.locations.map((step) => [
+      step.location!.physicalLocation!.region!.startLine,
+      step.location!.message!.text,
+    ]);
+    assert.deepEqual(flow, [
+      [40, "'skb' freed by kfree_skb() here"],
+      [42, "'skb' used after kfree_skb()"],
+    ]);
+    assert.equal(results[1]!.properties!['function'], undefined);
+  });
+
+  it('reports input problems as tool execution notifications', () => {
+    const invocation = run.invocations![0]!;
+    assert.equal(invocation.executionSuccessful, false);
+    assert.deepEqual(
+      invocation.toolExecutionNotifications!.map((n) => [n.level, n.message.text]),
+      [
+        ['error', 'drivers/gpu/blob.c: contains NUL bytes (binary file)'],
+        ['note', 'drivers/old/latin1.c: not valid UTF-8; decoded as Latin-1'],
+      ],
+    );
+    const partial = JSON.parse(renderReport('sarif', { ...scan, problems: [scan.problems[1]!] }, options)) as Sarif.Log;
+    assert.equal(partial.runs[0]!.invocations![0]!.executionSuccessful, true);
+  });
+});
+
+describe('renderReport', () => {
+  it('offers every format and is deterministic', () => {
+    assert.deepEqual(REPORT_FORMATS, ['text', 'checkpatch', 'json', 'sarif']);
+    for (const format of REPORT_FORMATS) {
+      assert.ok(isReportFormat(format));
+      assert.equal(renderReport(format, scan, options), renderReport(format, scan, options));
+    }
+    assert.equal(isReportFormat('html'), false);
+  });
+});
+
+// No SARIF schema package is installed, so this checks what the official schema
+// requires of the parts we emit: required properties, enums, integer ranges, closed key sets.
+function assertValidSarif(log: Sarif.Log): void {
+  assertKeys(log, ['$schema', 'version', 'runs'], ['version', 'runs']);
+  assert.equal(log.version, '2.1.0');
+  assert.equal(log.$schema, SARIF_SCHEMA_URI);
+  assert.equal(log.runs.length, 1);
+  const run = log.runs[0]!;
+  assertKeys(run, ['tool', 'invocations', 'originalUriBaseIds', 'columnKind', 'results'], ['tool']);
+  assert.ok(run.columnKind === 'utf16CodeUnits' || run.columnKind === 'unicodeCodePoints');
+
+  assertKeys(run.tool, ['driver'], ['driver']);
+  const driver = run.tool.driver;
+  assertKeys(driver, ['name', 'version', 'informationUri', 'rules'], ['name']);
+  assert.match(driver.informationUri!, /^https?:\/\/\S+$/);
+  const ruleIds = new Set<string>();
+  for (const rule of driver.rules!) {
+    assertKeys(rule, ['id', 'name', 'shortDescription', 'fullDescription', 'help', 'defaultConfiguration', 'properties'], ['id']);
+    assert.ok(!ruleIds.has(rule.id), `duplicate rule ${rule.id}`);
+    ruleIds.add(rule.id);
+    for (const text of [rule.shortDescription!, rule.fullDescription!, rule.help!]) assertMessage(text);
+    assert.ok(['none', 'note', 'warning', 'error'].includes(rule.defaultConfiguration!.level!));
+    assertStringArray(rule.properties!.tags);
+  }
+
+  for (const [baseId, base] of Object.entries(run.originalUriBaseIds!)) {
+    assert.match(baseId, /^%[A-Z]+%$/);
+    assert.match(base.uri!, /^file:\/\/\/.*\/$/);
+    assertUriReference(base.uri!);
+  }
+
+  for (const result of run.results!) {
+    assertKeys(
+      result,
+      ['ruleId', 'ruleIndex', 'level', 'message', 'locations', 'partialFingerprints', 'relatedLocations', 'codeFlows', 'properties'],
+      ['message'],
+    );
+    assert.ok(Number.isInteger(result.ruleIndex) && result.ruleIndex! >= 0);
+    assert.equal(driver.rules![result.ruleIndex!]!.id, result.ruleId);
+    assert.ok(['none', 'note', 'warning', 'error'].includes(result.level!));
+    assertMessage(result.message);
+    assert.doesNotMatch(result.message.text!, /\n/);
+    assert.equal(result.locations!.length, 1);
+    for (const location of result.locations!) assertLocation(location, run);
+    for (const value of Object.values(result.partialFingerprints!)) assert.equal(typeof value, 'string');
+    const ids = result.relatedLocations!.map((location) => location.id!);
+    assert.equal(new Set(ids).size, ids.length, 'related location ids are unique');
+    for (const location of result.relatedLocations!) {
+      assert.ok(Number.isInteger(location.id) && location.id! >= 0);
+      assertLocation(location, run);
+    }
+    for (const flow of result.codeFlows!) {
+      assertKeys(flow, ['threadFlows'], ['threadFlows']);
+      for (const thread of flow.threadFlows) {
+        assertKeys(thread, ['locations'], ['locations']);
+        assert.ok(thread.locations.length > 0);
+        for (const step of thread.locations) {
+          assertKeys(step, ['location'], ['location']);
+          assertLocation(step.location!, run);
+        }
+      }
+    }
+  }
+
+  const invocation = run.invocations![0]!;
+  assertKeys(invocation, ['executionSuccessful', 'toolExecutionNotifications'], ['executionSuccessful']);
+  assert.equal(typeof invocation.executionSuccessful, 'boolean');
+  for (const notification of invocation.toolExecutionNotifications!) {
+    assertKeys(notification, ['level', 'message', 'locations', 'properties'], ['message']);
+    assert.ok(['none', 'note', 'warning', 'error'].includes(notification.level!));
+    assertMessage(notification.message);
+    for (const location of notification.locations!) assertLocation(location, run);
+  }
+}
+
+function assertLocation(location: Sarif.Location, run: Sarif.Run): void {
+  assertKeys(location, ['id', 'physicalLocation', 'message'], ['physicalLocation']);
+  if (location.message) assertMessage(location.message);
+  const physical = location.physicalLocation!;
+  assertKeys(physical, ['artifactLocation', 'region', 'contextRegion'], ['artifactLocation']);
+  const artifact = physical.artifactLocation!;
+  assertKeys(artifact, ['uri', 'uriBaseId'], ['uri', 'uriBaseId']);
+  assert.doesNotMatch(artifact.uri!, /^[A-Za-z][A-Za-z0-9+.-]*:|^\//, 'uri is relative');
+  assertUriReference(artifact.uri!);
+  assert.ok(artifact.uriBaseId! in run.originalUriBaseIds!, 'uriBaseId is declared');
+  for (const region of [physical.region, physical.contextRegion]) {
+    if (region === undefined) continue;
+    assertKeys(region, ['startLine', 'startColumn', 'endLine', 'endColumn', 'snippet'], ['startLine']);
+    for (const value of [region.startLine, region.startColumn, region.endLine, region.endColumn]) {
+      if (value !== undefined) assert.ok(Number.isInteger(value) && value >= 1, `region value ${value}`);
+    }
+    assert.ok(region.endLine === undefined || region.endLine >= region.startLine!);
+    if (region.endLine === region.startLine && region.endColumn !== undefined) {
+      assert.ok(region.endColumn >= region.startColumn!);
+    }
+    if (region.snippet) assertKeys(region.snippet, ['text'], ['text']);
+  }
+}
+
+function assertMessage(message: Sarif.Message | Sarif.MultiformatMessageString): void {
+  assertKeys(message, ['text', 'markdown'], ['text']);
+  assert.equal(typeof message.text, 'string');
+  assert.notEqual(message.text, '');
+}
+
+function assertUriReference(uri: string): void {
+  assert.match(uri, /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$/, `not an RFC 3986 URI: ${uri}`);
+}
+
+function assertStringArray(value: unknown): void {
+  assert.ok(Array.isArray(value) && value.every((item) => typeof item === 'string'));
+}
+
+function assertKeys(object: object, allowed: string[], required: string[]): void {
+  const keys = Object.keys(object);
+  for (const key of keys) assert.ok(allowed.includes(key), `unexpected property ${key}`);
+  for (const key of required) assert.ok(keys.includes(key), `missing property ${key}`);
+}

@@ -1,0 +1,97 @@
+// The fixture harness: expected findings are marked in the fixtures
+// themselves with `/* expect: <rule-id> */` comments.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadHints } from '../../src/frontend/hints';
+import { parseFile, ParsedFile, SyntaxNode } from '../../src/frontend/parse';
+import { loadRule } from '../../src/engine/registry';
+import { runRules } from '../../src/engine/analyse-file';
+import type { Finding } from '../../src/model';
+
+export const REPO = path.resolve(__dirname, '../../..');
+export const FIXTURES = path.join(REPO, 'fixtures');
+export const RULE_SOURCES = path.join(REPO, 'rules');
+
+const hints = loadHints();
+
+export function parseFixture(displayPath: string, text: string): ParsedFile {
+  return parseFile(displayPath, text, { hints });
+}
+
+export interface Expectation {
+  ruleId: string;
+  line: number;
+}
+
+/** `/* expect: id *\/` after code marks its own line; alone on a line it marks the next code line. */
+export function expectationsIn(file: ParsedFile): Expectation[] {
+  const out: Expectation[] = [];
+  const visit = (node: SyntaxNode): void => {
+    if (node.type === 'comment') {
+      const m = /expect:\s*([a-z0-9-]+)/.exec(node.text);
+      if (m) out.push({ ruleId: m[1], line: markedLine(file, node) });
+      return;
+    }
+    for (const child of node.children) visit(child);
+  };
+  visit(file.tree.rootNode);
+  return out;
+}
+
+function markedLine(file: ParsedFile, comment: SyntaxNode): number {
+  const line = comment.startPosition.row + 1;
+  const before = file.lines.lineText(line).slice(0, comment.startPosition.column);
+  if (before.trim() !== '') return line;
+  for (let next = comment.endPosition.row + 2; next <= file.lines.lineCount; next++) {
+    const text = file.lines.lineText(next).trim();
+    if (text !== '' && !text.startsWith('//') && !text.startsWith('/*') && !text.startsWith('*')) return next;
+  }
+  return line;
+}
+
+export function runOneRule(ruleId: string, file: ParsedFile): Finding[] {
+  const { findings, problems } = runRules(file, [loadRule(ruleId)]);
+  if (problems.length) throw new Error(problems.map((p) => p.reason).join('\n'));
+  return findings;
+}
+
+/** Missing (expected, not found) and Noisy (found, not expected) lines, for a readable failure. */
+export function compareWithExpectations(ruleId: string, file: ParsedFile): string[] {
+  const expected = expectationsIn(file).filter((e) => e.ruleId === ruleId).map((e) => e.line);
+  const found = runOneRule(ruleId, file).map((f) => f.location.line);
+  const errors: string[] = [];
+  const remaining = [...found];
+  for (const line of expected) {
+    const i = remaining.indexOf(line);
+    if (i >= 0) remaining.splice(i, 1);
+    else errors.push(`Missing: ${file.path}:${line}: expected ${ruleId}`);
+  }
+  for (const line of remaining) errors.push(`Noisy: ${file.path}:${line}: ${ruleId} reported here but not expected`);
+  return errors;
+}
+
+export interface DocExample {
+  kind: 'bad' | 'good';
+  code: string;
+  /** Line in the .md where the code starts. */
+  line: number;
+}
+
+export function docExamples(markdown: string): DocExample[] {
+  const out: DocExample[] = [];
+  const re = /^```c (bad|good)\n([\s\S]*?)^```/gm;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(markdown)) !== null) {
+    out.push({ kind: m[1] as 'bad' | 'good', code: m[2], line: markdown.slice(0, m.index).split('\n').length + 1 });
+  }
+  return out;
+}
+
+export function ruleIdsWithSources(): string[] {
+  return fs
+    .readdirSync(RULE_SOURCES)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3))
+    .sort();
+}
