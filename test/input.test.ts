@@ -250,6 +250,7 @@ describe('readSourceFile', () => {
     const result = readSourceFile({ absolutePath: path.join(tree, 'src'), displayPath: 'src', size: 0 }, { maxBytes: MAX_BYTES });
     assert.equal(result.ok, false);
     assert.equal(result.problem?.kind, 'unreadable');
+    assert.match(result.problem?.reason ?? '', /not a regular file \(directory\)/);
   });
 });
 
@@ -286,34 +287,41 @@ describe('compareBytewise', () => {
 describe('mentionsAnyIdentifier', () => {
   const forms = (text: string) => [text, Buffer.from(text)];
 
-  it('matches whole identifiers only', () => {
-    const identifiers = ['get_page'];
-    const expectations: Array<[string, boolean]> = [
-      ['get_page(p);', true],
-      ['\tp = get_page', true],
-      ['get_page', true],
-      ['x->get_page(p)', true],
-      ['get_page_unless_zero(p);', false],
-      ['my_get_page(p);', false],
-      ['_get_page(p);', false],
-      ['get_page2(p);', false],
-      ['Xget_pageY', false],
-      ['get_pag', false],
-      ['', false],
-      ['get_page_unless_zero(p); my_get_page(q); get_page(r);', true],
-      ['/* caf\u00e9 */get_page(p)', true],
-    ];
-    for (const [text, expected] of expectations) {
-      for (const content of forms(text)) {
-        assert.equal(mentionsAnyIdentifier(content, identifiers), expected, `${JSON.stringify(text)} as ${typeof content}`);
+  // Past three identifiers the matcher switches from Buffer.indexOf to one regular expression: test both.
+  const absentIdentifiers = ['absent_a', 'absent_b', 'absent_c', 'absent_d'];
+
+  for (const identifiers of [['get_page'], ['get_page', ...absentIdentifiers]]) {
+    it(`matches whole identifiers only (${identifiers.length} identifiers)`, () => {
+      const expectations: Array<[string, boolean]> = [
+        ['get_page(p);', true],
+        ['\tp = get_page', true],
+        ['get_page', true],
+        ['x->get_page(p)', true],
+        ['get_page_unless_zero(p);', false],
+        ['my_get_page(p);', false],
+        ['_get_page(p);', false],
+        ['get_page2(p);', false],
+        ['Xget_pageY', false],
+        ['get_pag', false],
+        ['', false],
+        ['get_page_unless_zero(p); my_get_page(q); get_page(r);', true],
+        ['/* caf\u00e9 */get_page(p)', true],
+        ['\u00e9get_page\u00e9', true], // non-ASCII is never part of an identifier, as a byte or as a character
+      ];
+      for (const [text, expected] of expectations) {
+        for (const content of forms(text)) {
+          assert.equal(mentionsAnyIdentifier(content, identifiers), expected, `${JSON.stringify(text)} as ${typeof content}`);
+        }
       }
-    }
-  });
+    });
+  }
 
   it('matches when any of several identifiers occurs', () => {
     for (const content of forms('kfree(p);')) {
       assert.equal(mentionsAnyIdentifier(content, ['get_page', 'kfree']), true);
       assert.equal(mentionsAnyIdentifier(content, ['get_page', 'kfree_skb']), false);
+      assert.equal(mentionsAnyIdentifier(content, [...absentIdentifiers, 'kfree']), true);
+      assert.equal(mentionsAnyIdentifier(content, [...absentIdentifiers, 'kfree_skb', 'kfre']), false);
     }
   });
 

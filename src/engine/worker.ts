@@ -8,6 +8,9 @@ import { parseFile } from '../frontend/parse';
 import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
 import { analyseFile } from './analyse-file';
+import { TreeMemory } from './tree-memory';
+
+const treeMemory = new TreeMemory();
 
 export interface ScanTask {
   kind: 'scan';
@@ -61,7 +64,7 @@ function hintsFor(files: string[]): HintTable {
   return hints;
 }
 
-export function runScan(task: ScanTask): ScanBatchResult {
+export async function runScan(task: ScanTask): Promise<ScanBatchResult> {
   const rules = task.ruleIds.map(loadRule);
   const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes };
   const out: ScanBatchResult = { findings: [], problems: [], bytes: 0, parsed: 0, empty: 0 };
@@ -70,13 +73,16 @@ export function runScan(task: ScanTask): ScanBatchResult {
     out.findings.push(...analysis.findings);
     out.problems.push(...analysis.problems);
     out.bytes += analysis.bytes;
-    if (analysis.parsed) out.parsed++;
+    if (analysis.parsed) {
+      out.parsed++;
+      await treeMemory.parsed(analysis.bytes);
+    }
     if (analysis.empty) out.empty++;
   }
   return out;
 }
 
-export function runParseStats(task: ParseStatsTask): ParseStatsBatchResult {
+export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBatchResult> {
   const hints = hintsFor(task.hintFiles);
   const out: ParseStatsBatchResult = { functions: 0, clean: 0, broken: [], bytes: 0, problems: [] };
   for (const file of task.files) {
@@ -92,10 +98,11 @@ export function runParseStats(task: ParseStatsTask): ParseStatsBatchResult {
     out.functions += health.functions;
     out.clean += health.clean;
     for (const b of health.broken) out.broken.push({ path: file.displayPath, line: b.line, cause: b.cause });
+    await treeMemory.parsed(read.bytes.length);
   }
   return out;
 }
 
-export default function run(task: WorkerTask): ScanBatchResult | ParseStatsBatchResult {
+export default function run(task: WorkerTask): Promise<ScanBatchResult | ParseStatsBatchResult> {
   return task.kind === 'scan' ? runScan(task) : runParseStats(task);
 }

@@ -27,19 +27,23 @@ export function readSourceFile(file: SourceFile, options: ReadOptions): ReadResu
  * Split from decoding so a prefilter can look at the bytes before paying for a decode.
  */
 export function readSourceBytes(file: SourceFile, options: ReadOptions): ReadBytesResult {
-  let bytes: Buffer | TooLarge;
+  let read: RawRead;
   try {
-    bytes = readAtMost(file.absolutePath, options.maxBytes);
+    read = readAtMost(file.absolutePath, options.maxBytes);
   } catch (error) {
     const { kind, reason } = describeFsError(error);
     return { ok: false, problem: problemFor(file, kind, `cannot read: ${reason}`, false) };
   }
-  if (bytes instanceof TooLarge) {
+  if ('notRegular' in read) {
+    return { ok: false, problem: problemFor(file, 'unreadable', `cannot read: not a regular file (${read.notRegular})`, false) };
+  }
+  if ('tooLarge' in read) {
     const reason =
-      `${bytes.size} bytes, over the limit of ${options.maxBytes} bytes; ` +
+      `${read.tooLarge} bytes, over the limit of ${options.maxBytes} bytes; ` +
       'raise the limit with --max-file-size to analyse it';
     return { ok: false, problem: problemFor(file, 'too-large', reason, false) };
   }
+  const bytes = read.bytes;
   const nulOffset = bytes.indexOf(0);
   if (nulOffset !== -1) {
     const reason = `contains a NUL byte at ${describeOffset(bytes, nulOffset)} (binary file)`;
@@ -58,26 +62,24 @@ export function decodeSourceBytes(file: SourceFile, bytes: Buffer): { text: stri
   return { text: bytes.toString('latin1'), problem: problemFor(file, 'not-utf8', reason, true) };
 }
 
-class TooLarge {
-  constructor(readonly size: number) {}
-}
+type RawRead = { bytes: Buffer } | { tooLarge: number } | { notRegular: string };
 
 // O_NONBLOCK so that a FIFO in place of the file cannot block the worker in open(); it is rejected after fstat.
 const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0);
 
 /** Reads the whole file unless it is over `limit` bytes; trusts read() over fstat, which may be stale or 0. */
-function readAtMost(absolutePath: string, limit: number): Buffer | TooLarge {
+function readAtMost(absolutePath: string, limit: number): RawRead {
   const fd = fs.openSync(absolutePath, OPEN_FLAGS);
   try {
     const stats = fs.fstatSync(fd);
-    if (!stats.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
-    if (stats.size > limit) return new TooLarge(stats.size);
+    if (!stats.isFile()) return { notRegular: stats.isDirectory() ? 'directory' : 'device, FIFO or socket' };
+    if (stats.size > limit) return { tooLarge: stats.size };
     let buffer = Buffer.allocUnsafe(Math.min(stats.size, limit) + 1);
     let length = 0;
     for (;;) {
       if (length === buffer.length) {
         // The file grew past its fstat size (or fstat said 0, as in procfs): at least this large.
-        if (length > limit) return new TooLarge(Math.max(length, fs.fstatSync(fd).size));
+        if (length > limit) return { tooLarge: Math.max(length, fs.fstatSync(fd).size) };
         const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, limit + 1));
         buffer.copy(grown, 0, 0, length);
         buffer = grown;
@@ -86,7 +88,7 @@ function readAtMost(absolutePath: string, limit: number): Buffer | TooLarge {
       if (count === 0) break;
       length += count;
     }
-    return buffer.subarray(0, length);
+    return { bytes: buffer.subarray(0, length) };
   } finally {
     fs.closeSync(fd);
   }
