@@ -42,6 +42,11 @@
 #define __devinitdata
 #define __devexit
 #define __sched
+#define __net_init
+#define __net_exit
+#define __net_initdata
+#define __exit_p(x) x
+#define __init_or_acpilib
 #define __kprobes
 #define __irq_entry
 #define __softirq_entry

@@ -133,6 +133,7 @@ function branchToKeep(
 function branchIsSelfContained(text: string, tokens: TokenList, first: number, last: number, hidden: Uint8Array): boolean {
   let braces = 0;
   let brackets = 0;
+  let dipsBelowStart = false;
   let firstWord: string | null = null;
   let lastWord: string | null = null;
   for (let t = first; t <= last; t++) {
@@ -142,10 +143,11 @@ function branchIsSelfContained(text: string, tokens: TokenList, first: number, l
     lastWord = word;
     if (tokens.kind[t] !== TokenKind.Punct) continue;
     if (word === '{') braces++;
-    else if (word === '}') braces--;
+    else if (word === '}') dipsBelowStart ||= --braces < 0;
     else if (word === '(' || word === '[') brackets++;
     else if (word === ')' || word === ']') brackets--;
   }
   if (firstWord === null) return true;
-  return braces === 0 && brackets === 0 && firstWord !== 'else' && SAFE_LAST.has(lastWord ?? '');
+  // `} else {` balances, but closes a block opened outside the branch.
+  return braces === 0 && !dipsBelowStart && brackets === 0 && firstWord !== 'else' && SAFE_LAST.has(lastWord ?? '');
 }

@@ -45,6 +45,20 @@ const TYPE_WORDS = new Set([
 /** A macro call followed by one of these starts a loop body, not an expression. */
 const STATEMENT_KEYWORDS = new Set(['if', 'for', 'while', 'do', 'switch', 'return', 'goto', 'break', 'continue']);
 
+/** `static DEFINE_RATELIMIT_STATE(rs, HZ, 5);`: declares its first argument. */
+const DECLARATOR_MACRO = /^_*(DEFINE|DECLARE)_[A-Z0-9_]+$/;
+const DECLARES_FIRST_ARGUMENT: MacroHint = {
+  name: '(DEFINE_* declarator)',
+  params: ['name', '...'],
+  variadic: true,
+  usedParams: [0],
+  literals: [
+    { text: 'int ', pasteBefore: false, pasteAfter: false },
+    { text: '', pasteBefore: false, pasteAfter: false },
+  ],
+  origin: 'built-in heuristic',
+};
+
 const SPACE = 32;
 const NEWLINE = 10;
 const CR = 13;
@@ -177,6 +191,7 @@ class Normaliser {
       const name = this.word(t);
       const hint = this.hints.get(name);
       if (hint && this.applyHint(t, hint)) continue;
+      if (DECLARATOR_MACRO.test(name) && this.rewriteDeclaratorMacro(t)) continue;
       if (depth === 0 || C_KEYWORDS.has(name)) continue;
       const open = this.nextLive(t);
       if (open < 0 || this.punct(open) !== 40 || this.match[open] < 0) continue;
@@ -294,6 +309,18 @@ class Normaliser {
   }
 
   // ---- heuristics -----------------------------------------------------------
+
+  /** An unlisted DEFINE_x/DECLARE_x macro that ends a declaration reads as `int <first argument>`. */
+  private rewriteDeclaratorMacro(t: number): boolean {
+    const open = this.nextLive(t);
+    if (open < 0 || this.punct(open) !== 40 || this.match[open] < 0) return false;
+    const after = this.nextLive(this.match[open]);
+    const end = after < 0 ? -1 : this.punct(after);
+    if (end !== 59 && end !== 61) return false; // ';' or '='
+    const first = this.splitArguments(open, this.match[open])[0];
+    if (first.first !== first.last || this.tokens.kind[first.first] !== TokenKind.Identifier) return false;
+    return this.applyHint(t, DECLARES_FIRST_ARGUMENT);
+  }
 
   /** `name(args) {` or `name(args) stmt;` in a function body is an iterator macro: read it as `while (args)`. */
   private rewriteIterator(t: number, open: number): boolean {
