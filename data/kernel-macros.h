@@ -42,6 +42,10 @@
 #define __devinitdata
 #define __devexit
 #define __sched
+#define __EXTERN_INLINE inline
+#define __exception_irq_entry
+#define __xipram
+#define debug_noinline
 #define __net_init
 #define __net_exit
 #define __net_initdata

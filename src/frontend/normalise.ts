@@ -192,7 +192,9 @@ class Normaliser {
       const hint = this.hints.get(name);
       if (hint && this.applyHint(t, hint)) continue;
       if (DECLARATOR_MACRO.test(name) && this.rewriteDeclaratorMacro(t)) continue;
-      if (depth === 0 || C_KEYWORDS.has(name)) continue;
+      if (C_KEYWORDS.has(name)) continue;
+      if (this.rewriteStringMacro(t)) continue;
+      if (depth === 0) continue;
       const open = this.nextLive(t);
       if (open < 0 || this.punct(open) !== 40 || this.match[open] < 0) continue;
       if (this.rewriteIterator(t, open)) continue;
@@ -309,6 +311,22 @@ class Normaliser {
   }
 
   // ---- heuristics -----------------------------------------------------------
+
+  /** `KERN_ERR "msg"`, `"x" DRV_NAME ": y"`: a macro next to a string literal is a string: read it as `""`. */
+  private rewriteStringMacro(t: number): boolean {
+    const { kind, start, end } = this.tokens;
+    if (end[t] - start[t] < 2) return false;
+    const next = this.nextLive(t);
+    const prev = this.previousVisible(t);
+    const nextIsString = next >= 0 && kind[next] === TokenKind.String;
+    const prevIsString = prev >= 0 && kind[prev] === TokenKind.String;
+    if (!nextIsString && !prevIsString) return false;
+    this.blankRange(start[t], end[t]);
+    this.write(start[t], '""');
+    this.dead[t] = 1;
+    this.rewrites.hint++;
+    return true;
+  }
 
   /** An unlisted DEFINE_x/DECLARE_x macro that ends a declaration reads as `int <first argument>`. */
   private rewriteDeclaratorMacro(t: number): boolean {
