@@ -69,6 +69,9 @@ export default defineRule({
         data: { callee: callee.text },
         evidence,
         confidence: acquire.confidence,
+        fix:
+          `Test the result: \`if (!${callee.text}(${target?.text ?? '...'})) <bail out>\`, or record that no reference is held; ` +
+          `release the ${acquire.object} later only on the path where the reference was taken.`,
       });
     }
   },

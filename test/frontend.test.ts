@@ -167,4 +167,10 @@ describe('locations', () => {
     const offset = text.indexOf('int');
     assert.deepEqual(file.lines.position(offset), { line: 1, column: 13 });
   });
+
+  it('counts one byte per character in a file read as Latin-1', () => {
+    const text = '/* caf\u00e9 */ int x;\n';
+    const file = parseFile('t.c', text, { hints, encoding: 'latin1' });
+    assert.deepEqual(file.lines.position(text.indexOf('int')), { line: 1, column: 12 });
+  });
 });

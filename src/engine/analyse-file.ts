@@ -48,7 +48,8 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
 
   const decoded = decodeSourceBytes(file, read.bytes);
   if (decoded.problem) result.problems.push(decoded.problem);
-  const parsed = parseFile(file.displayPath, decoded.text, { hints: options.hints });
+  const encoding = decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8';
+  const parsed = parseFile(file.displayPath, decoded.text, { hints: options.hints, encoding });
   result.parsed = true;
   const checked = runRules(parsed, applicable);
   result.findings = checked.findings;

@@ -1,10 +1,14 @@
 // Offsets (JavaScript string indexes) to 1-based lines and gcc-style columns
-// (1-based, counting UTF-8 bytes).
+// (1-based, counting the bytes of the file: UTF-8, or one byte per character
+// for a file that was read as Latin-1).
 
 export class LineIndex {
   private readonly starts: number[];
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly encoding: 'utf8' | 'latin1' = 'utf8',
+  ) {
     const starts = [0];
     let i = text.indexOf('\n');
     while (i >= 0) {
@@ -33,7 +37,7 @@ export class LineIndex {
   position(offset: number): { line: number; column: number } {
     const line = this.lineOf(offset);
     const lineStart = this.starts[line - 1];
-    return { line, column: Buffer.byteLength(this.text.slice(lineStart, offset), 'utf8') + 1 };
+    return { line, column: Buffer.byteLength(this.text.slice(lineStart, offset), this.encoding) + 1 };
   }
 
   /** Text of a 1-based line, without its newline. */

@@ -45,6 +45,8 @@ export interface ParseOptions {
   hints: HintTable;
   /** Skip the kernel-aware normalisation (parse-stats --raw). */
   raw?: boolean;
+  /** How the file's bytes were decoded, so columns count the file's bytes. */
+  encoding?: 'utf8' | 'latin1';
 }
 
 export function parseFile(path: string, text: string, options: ParseOptions): ParsedFile {
@@ -56,7 +58,7 @@ export function parseFile(path: string, text: string, options: ParseOptions): Pa
     text,
     parsedText: normalised.text,
     tree: parseC(normalised.text),
-    lines: new LineIndex(text),
+    lines: new LineIndex(text, options.encoding),
     rewrites: normalised.rewrites,
   };
 }
