@@ -94,7 +94,6 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         jobs: o.jobs as number,
         macros: o.macros as string[],
         maxFileSize: o.maxFileSize as number,
-        json: Boolean(o.json),
         progress: o.progress !== false && Boolean(process.stderr.isTTY),
       });
       process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : renderParseStats(report));

@@ -14,7 +14,6 @@ export interface ParseStatsOptions {
   jobs: number;
   macros: string[];
   maxFileSize: number;
-  json: boolean;
   progress: boolean;
 }
 
