@@ -2,7 +2,7 @@
 // editor integrations can read the output as they read checkpatch's.
 
 import type { Finding, InputProblem, ScanResult, Severity } from '../model';
-import { printable } from './text';
+import { printable } from './common';
 
 type CheckpatchLevel = 'ERROR' | 'WARNING' | 'CHECK';
 

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type * as Sarif from 'sarif';
 import type { Finding, InputProblem, RuleInfo, ScanResult, Severity, SourceLocation } from '../model';
-import { firstDocsParagraph } from './text';
+import { firstDocsParagraph } from './common';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 export const SARIF_SOURCE_ROOT = '%SRCROOT%';
