@@ -4,6 +4,7 @@
 
 import { defineRule, lazyQuery } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
+import { enclosingFunction } from '../src/frontend/syntax';
 
 /** Conditional acquires: each returns false/0 when no reference was taken. */
 const CONDITIONAL_ACQUIRES: Record<string, { object: string; confidence: 'high' | 'medium' }> = {
@@ -79,7 +80,7 @@ export default defineRule({
 
 /** The first statement after `statement`, in the same function, that mentions `expression`. */
 function firstLaterUse(statement: SyntaxNode, expression: string): SyntaxNode | null {
-  const body = enclosingFunctionBody(statement);
+  const body = enclosingFunction(statement)?.childForFieldName('body');
   if (!body) return null;
   const bare = expression.replace(/^&/, '');
   const mentions = new RegExp(`(^|[^\\w>.])&?${bare.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w])`);
@@ -94,11 +95,4 @@ function firstLaterUse(statement: SyntaxNode, expression: string): SyntaxNode | 
   };
   visit(body);
   return found;
-}
-
-function enclosingFunctionBody(node: SyntaxNode): SyntaxNode | null {
-  for (let n: SyntaxNode | null = node; n; n = n.parent) {
-    if (n.type === 'function_definition') return n.childForFieldName('body');
-  }
-  return null;
 }

@@ -10,6 +10,7 @@ import { HintError, loadHints, parseHints } from '../src/frontend/hints';
 import { normalise } from '../src/frontend/normalise';
 import { parseFile, ParsedFile, SyntaxNode } from '../src/frontend/parse';
 import { parseHealth } from '../src/frontend/parse-health';
+import { functionName } from '../src/frontend/syntax';
 
 const hints = loadHints();
 const parse = (text: string): ParsedFile => parseFile('t.c', text, { hints });
@@ -19,11 +20,7 @@ function nodesOfType(file: ParsedFile, type: string): SyntaxNode[] {
 }
 
 function functionNames(file: ParsedFile): string[] {
-  return nodesOfType(file, 'function_definition').map((fn) => {
-    let d = fn.childForFieldName('declarator');
-    while (d && d.type !== 'function_declarator') d = d.childForFieldName('declarator');
-    return d?.childForFieldName('declarator')?.text ?? '?';
-  });
+  return nodesOfType(file, 'function_definition').map((fn) => functionName(fn) ?? '?');
 }
 
 const KERNEL_SAMPLE = `

@@ -5,22 +5,12 @@ import { createHash } from 'node:crypto';
 import type { EvidenceStep, Finding, SourceLocation } from '../model';
 import type { ParsedFile, SyntaxNode } from '../frontend/parse';
 import type { ReportInput, Rule } from '../rule';
+import { enclosingFunction, functionName as nameOf } from '../frontend/syntax';
 
 export function locate(file: ParsedFile, node: SyntaxNode): SourceLocation {
   const start = file.lines.position(node.startIndex);
   const end = file.lines.position(node.endIndex);
   return { file: file.path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
-}
-
-export function enclosingFunctionName(node: SyntaxNode): string | undefined {
-  for (let n: SyntaxNode | null = node; n; n = n.parent) {
-    if (n.type !== 'function_definition') continue;
-    let declarator = n.childForFieldName('declarator');
-    while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
-    const name = declarator?.childForFieldName('declarator');
-    return name ? name.text : undefined;
-  }
-  return undefined;
 }
 
 function fillTemplate(template: string, data: Record<string, string> = {}): string {
@@ -45,7 +35,8 @@ export class FindingCollector {
   add<M extends string>(rule: Rule<M>, input: ReportInput<M>): void {
     const { file } = this;
     const location = locate(file, input.node);
-    const functionName = enclosingFunctionName(input.node);
+    const definition = enclosingFunction(input.node);
+    const functionName = definition ? nameOf(definition) : undefined;
     const evidence: EvidenceStep[] = (input.evidence ?? []).map((e) => ({ location: locate(file, e.node), message: e.message }));
     const base = createHash('sha1')
       .update(`${rule.meta.id}\0${functionName ?? ''}\0${normalisedCode(file, input.node)}`)

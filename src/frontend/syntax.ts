@@ -1,0 +1,15 @@
+// Small questions rules and the engine ask of a syntax tree.
+
+import type { SyntaxNode } from './parse';
+
+export function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) if (n.type === 'function_definition') return n;
+  return null;
+}
+
+/** The name a function definition declares (through pointer and parenthesised declarators). */
+export function functionName(definition: SyntaxNode): string | undefined {
+  let declarator = definition.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+  return declarator?.childForFieldName('declarator')?.text;
+}
