@@ -6,7 +6,7 @@ import type { SourceFile } from '../input/walk';
 import { decodeSourceBytes, readSourceBytes } from '../input/read';
 import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
 import type { HintTable } from '../frontend/hints';
-import { parseFile, ParsedFile } from '../frontend/parse';
+import { parseFile, ParsedFile, ParseOptions } from '../frontend/parse';
 import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
 
@@ -46,15 +46,24 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const applicable = rules.filter((rule) => matcherFor(rule)(read.bytes));
   if (applicable.length === 0) return result;
 
-  const decoded = decodeSourceBytes(file, read.bytes);
-  if (decoded.problem) result.problems.push(decoded.problem);
-  const encoding = decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8';
-  const parsed = parseFile(file.displayPath, decoded.text, { hints: options.hints, encoding });
+  const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints });
+  if (problem) result.problems.push(problem);
   result.parsed = true;
   const checked = runRules(parsed, applicable);
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
   return result;
+}
+
+/** Decodes a file's bytes (UTF-8, or Latin-1 with a problem) and parses it, columns counting the file's bytes. */
+export function decodeAndParse(
+  file: SourceFile,
+  bytes: Buffer,
+  options: Omit<ParseOptions, 'encoding'>,
+): { parsed: ParsedFile; problem?: InputProblem } {
+  const decoded = decodeSourceBytes(file, bytes);
+  const encoding = decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8';
+  return { parsed: parseFile(file.displayPath, decoded.text, { ...options, encoding }), problem: decoded.problem };
 }
 
 /** Runs rules on a parsed file; a rule that throws is reported as a problem, the others still run. */

@@ -2,12 +2,11 @@
 
 import type { SourceFile } from '../input/walk';
 import type { Finding, InputProblem } from '../model';
-import { decodeSourceBytes, readSourceBytes } from '../input/read';
+import { readSourceBytes } from '../input/read';
 import { HintTable, loadHints } from '../frontend/hints';
-import { parseFile } from '../frontend/parse';
 import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
-import { analyseFile } from './analyse-file';
+import { analyseFile, decodeAndParse } from './analyse-file';
 import { TreeMemory } from './tree-memory';
 
 const treeMemory = new TreeMemory();
@@ -92,9 +91,9 @@ export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBat
       continue;
     }
     out.bytes += read.bytes.length;
-    const decoded = decodeSourceBytes(file, read.bytes);
-    if (decoded.problem) out.problems.push(decoded.problem);
-    const health = parseHealth(parseFile(file.displayPath, decoded.text, { hints, raw: task.raw }));
+    const { parsed, problem } = decodeAndParse(file, read.bytes, { hints, raw: task.raw });
+    if (problem) out.problems.push(problem);
+    const health = parseHealth(parsed);
     out.functions += health.functions;
     out.clean += health.clean;
     for (const b of health.broken) out.broken.push({ path: file.displayPath, line: b.line, cause: b.cause });
