@@ -40,6 +40,20 @@ export class LineIndex {
     return { line, column: Buffer.byteLength(this.text.slice(lineStart, offset), this.encoding) + 1 };
   }
 
+  /** The offset of a 1-based line and byte column, or null when the line has no such column. */
+  offsetAt(line: number, column: number): number | null {
+    const start = this.starts[line - 1];
+    if (start === undefined || column < 1) return null;
+    const text = this.lineText(line);
+    let bytes = 0;
+    for (let i = 0; i <= text.length; i++) {
+      if (bytes === column - 1) return start + i;
+      if (bytes > column - 1 || i === text.length) return null;
+      bytes += Buffer.byteLength(text[i], this.encoding);
+    }
+    return null;
+  }
+
   /** Text of a 1-based line, without its newline. */
   lineText(line: number): string {
     const start = this.starts[line - 1] ?? this.text.length;

@@ -1,0 +1,118 @@
+// Locals and parameters: which declaration an identifier inside a function
+// refers to, following C's block scoping (innermost block, declared before
+// the use).
+
+import type { SyntaxNode } from '../frontend/parse';
+import { CType } from './ctype';
+import { applyDeclarator, baseType, parametersOf } from './declarators';
+
+export interface LocalDecl {
+  name: string;
+  type: CType;
+  line: number;
+  parameter: boolean;
+  /** Where the declaration starts; uses before it see an outer declaration. */
+  declaredAt: number;
+  /** The block (or for statement) it is scoped to. */
+  scopeStart: number;
+  scopeEnd: number;
+  /** `typeof(x) v` and `__auto_type v = e`: the type is that of this expression or type specifier. */
+  inferFrom?: SyntaxNode;
+}
+
+const SCOPING = new Set(['compound_statement', 'for_statement']);
+
+export class LocalScopes {
+  private readonly byFunction = new Map<number, Map<string, LocalDecl[]>>();
+
+  find(identifier: SyntaxNode): LocalDecl | null {
+    const fn = enclosingFunction(identifier);
+    if (!fn) return null;
+    const candidates = this.declarationsOf(fn).get(identifier.text);
+    if (!candidates) return null;
+    const at = identifier.startIndex;
+    let best: LocalDecl | null = null;
+    for (const d of candidates) {
+      if (d.declaredAt > at || at < d.scopeStart || at >= d.scopeEnd) continue;
+      if (!best || d.scopeEnd - d.scopeStart < best.scopeEnd - best.scopeStart || (d.scopeStart === best.scopeStart && d.declaredAt > best.declaredAt)) best = d;
+    }
+    return best;
+  }
+
+  private declarationsOf(fn: SyntaxNode): Map<string, LocalDecl[]> {
+    let table = this.byFunction.get(fn.id);
+    if (table) return table;
+    table = new Map();
+    const add = (d: LocalDecl) => {
+      const list = table!.get(d.name);
+      if (list) list.push(d);
+      else table!.set(d.name, [d]);
+    };
+    this.parameters(fn, add);
+    const body = fn.childForFieldName('body');
+    if (body) this.collect(body, add);
+    this.byFunction.set(fn.id, table);
+    return table;
+  }
+
+  private parameters(fn: SyntaxNode, add: (d: LocalDecl) => void): void {
+    let declarator = fn.childForFieldName('declarator');
+    while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+    const list = declarator?.childForFieldName('parameters') ?? null;
+    if (!list) return;
+    const { params } = parametersOf(list);
+    const named = list.namedChildren.filter((c) => c.type === 'parameter_declaration');
+    params.forEach((p, i) => {
+      if (!p.name) return;
+      add({
+        name: p.name,
+        type: p.type,
+        line: (named[i] ?? list).startPosition.row + 1,
+        parameter: true,
+        declaredAt: fn.startIndex,
+        scopeStart: fn.startIndex,
+        scopeEnd: fn.endIndex,
+      });
+    });
+  }
+
+  private collect(root: SyntaxNode, add: (d: LocalDecl) => void): void {
+    const stack: SyntaxNode[] = [root];
+    while (stack.length) {
+      const node = stack.pop()!;
+      if (node.type === 'declaration') this.declaration(node, add);
+      for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+    }
+  }
+
+  private declaration(node: SyntaxNode, add: (d: LocalDecl) => void): void {
+    let scope = node.parent;
+    while (scope && !SCOPING.has(scope.type) && scope.type !== 'function_definition') scope = scope.parent;
+    if (!scope) return;
+    const typeNode = node.childForFieldName('type');
+    const base = baseType(typeNode);
+    const isTypeof = typeNode?.type === 'macro_type_specifier' && /^__?typeof(__)?$/.test(typeNode.childForFieldName('name')?.text ?? '');
+    const isAuto = typeNode?.text === '__auto_type';
+    for (const declarator of node.childrenForFieldName('declarator')) {
+      const declared = applyDeclarator(base, declarator);
+      if (!declared.name || !declared.nameNode) continue;
+      const value = declarator.type === 'init_declarator' ? declarator.childForFieldName('value') : null;
+      const inferFrom = isTypeof && declarator.type !== 'pointer_declarator' ? typeNode! : isAuto && value ? value : undefined;
+      add({
+        ...(inferFrom ? { inferFrom } : {}),
+        name: declared.name,
+        type: declared.type,
+        line: declared.nameNode.startPosition.row + 1,
+        parameter: false,
+        declaredAt: declared.nameNode.startIndex,
+        scopeStart: scope.startIndex,
+        scopeEnd: scope.endIndex,
+      });
+    }
+  }
+}
+
+function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) if (n.type === 'function_definition') return n;
+  return null;
+}

@@ -1,0 +1,86 @@
+// The type index as rules see it: declarations from a source (a tree's name
+// table, or memory), ranked by visibility from the file being analysed, with
+// patch-audit's built-in kernel types as the last resort.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadHints } from '../frontend/hints';
+import { Abi, ABIS, AbiName } from './ctype';
+import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
+import { factsOfSource } from './extract';
+import { DeclKind, FileFacts, indexKey, Located, NameSpace } from './facts';
+import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
+
+export const BUILTIN_TYPES_FILE = path.resolve(__dirname, '../../../data/kernel-types.h');
+const BUILTIN_PATH = '<built-in>/kernel-types.h';
+
+let builtins: MemoryDeclSource | null = null;
+
+function builtinSource(): MemoryDeclSource {
+  if (!builtins) {
+    const text = fs.readFileSync(BUILTIN_TYPES_FILE, 'utf8');
+    const facts = factsOfSource(BUILTIN_PATH, text, { hints: loadHints([]), encoding: 'utf8', macros: true });
+    builtins = new MemoryDeclSource([[BUILTIN_PATH, facts]]);
+  }
+  return builtins;
+}
+
+export interface TypeIndexOptions {
+  abi: AbiName;
+  /** The architecture whose headers files outside arch/ see (default x86). */
+  arch: string;
+}
+
+export const DEFAULT_TYPE_OPTIONS: TypeIndexOptions = { abi: 'lp64', arch: 'x86' };
+
+export class TypeIndex {
+  readonly abi: Abi;
+  private readonly graph: IncludeGraph;
+
+  /** `source` is null when there is no tree: only the analysed file and the built-in types are known. */
+  constructor(private readonly source: DeclSource | null, readonly options: TypeIndexOptions = DEFAULT_TYPE_OPTIONS) {
+    this.abi = ABIS[options.abi];
+    this.graph = new IncludeGraph(source ?? new MemoryDeclSource(), options.arch);
+  }
+
+  get hasTree(): boolean {
+    return this.source !== null;
+  }
+
+  /**
+   * The view from one file. `file` is its tree-relative path; `ownFacts`, when
+   * given, replace what the index holds for it (a fresh parse, a patch's post-image).
+   */
+  scopeFor(file: string, ownFacts?: FileFacts): FileScope {
+    const base = this.source ?? new MemoryDeclSource();
+    const source = ownFacts ? new OverlayDeclSource(base, new Map([[file, ownFacts]])) : base;
+    const graph = ownFacts || !this.source ? new IncludeGraph(source, this.options.arch) : this.graph;
+    return new FileScope(file, source, new Visibility(file, graph), this.abi);
+  }
+}
+
+const KINDS_BY_SPACE: Record<NameSpace, readonly DeclKind[]> = {
+  tag: ['struct', 'union', 'enum'],
+  ordinary: ['typedef', 'function', 'variable', 'enumerator'],
+  macro: ['macro'],
+};
+
+/** Declarations visible from one file, best tier first. */
+export class FileScope {
+  constructor(
+    readonly file: string,
+    private readonly source: DeclSource,
+    private readonly visibility: Visibility,
+    readonly abi: Abi,
+  ) {}
+
+  /** The best-ranked declarations of `name` in a name space, optionally of some kinds only. */
+  lookup(space: NameSpace, name: string, kinds: readonly DeclKind[] = KINDS_BY_SPACE[space]): Ranked | null {
+    const key = indexKey(space, name);
+    const wanted = (d: Located) => kinds.includes(d.kind);
+    const fromTree = this.visibility.best(this.source.lookup(key).filter(wanted));
+    if (fromTree) return fromTree;
+    const builtin = builtinSource().lookup(key).filter(wanted);
+    return builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
+  }
+}

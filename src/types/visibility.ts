@@ -1,0 +1,113 @@
+// Which of several declarations of a name a file sees. A kernel name can be
+// declared many times (per architecture, per #ifdef branch, per subsystem);
+// candidates are ranked by how close they are to the file being analysed:
+//
+//   0 the file itself
+//   1 a header the file includes, directly or not
+//   2 a file in the same directory
+//   3 elsewhere in the tree, outside other architectures' folders
+//   4 another architecture's folder
+//   5 patch-audit's built-in kernel types (data/kernel-types.h)
+//
+// Statics of other .c files are never visible. The best tier that has any
+// candidate wins; the caller decides what to do when that tier disagrees.
+
+import * as path from 'node:path';
+import type { DeclSource } from './decl-source';
+import type { IncludeDirective, Located } from './facts';
+
+export const TIER_NAMES = ['this file', 'an included header', 'the same directory', 'the tree', "another architecture's headers", 'built-in kernel types'];
+export const BUILTIN_TIER = 5;
+
+export interface Ranked {
+  tier: number;
+  decls: Located[];
+}
+
+/** Include closures are shared by every file of a run. */
+export class IncludeGraph {
+  private readonly closures = new Map<string, Set<string>>();
+
+  constructor(private readonly source: DeclSource, private readonly defaultArch: string) {}
+
+  archOf(file: string): string {
+    const m = /^arch\/([^/]+)\//.exec(file);
+    return m ? m[1] : this.defaultArch;
+  }
+
+  /** Every file `file` includes, directly or through other headers, as the kernel's include path resolves them. */
+  closure(file: string): Set<string> {
+    let seen = this.closures.get(file);
+    if (seen) return seen;
+    seen = new Set<string>();
+    const arch = this.archOf(file);
+    const queue = [file];
+    while (queue.length) {
+      const current = queue.pop()!;
+      for (const include of this.source.includesOf(current) ?? []) {
+        const target = this.resolve(current, include, arch);
+        if (target && !seen.has(target) && target !== file) {
+          seen.add(target);
+          queue.push(target);
+        }
+      }
+    }
+    this.closures.set(file, seen);
+    return seen;
+  }
+
+  private resolve(from: string, include: IncludeDirective, arch: string): string | null {
+    const candidates: string[] = [];
+    if (!include.system) candidates.push(path.posix.normalize(path.posix.join(path.posix.dirname(from), include.spec)));
+    for (const dir of [`arch/${arch}/include`, `arch/${arch}/include/uapi`, 'include', 'include/uapi', `arch/${arch}/include/generated`]) {
+      candidates.push(`${dir}/${include.spec}`);
+    }
+    // Kbuild's generic-y: an <asm/...> header the architecture does not provide comes from asm-generic.
+    if (include.spec.startsWith('asm/')) candidates.push(`include/asm-generic/${include.spec.slice(4)}`);
+    return candidates.find((c) => this.source.includesOf(c) !== undefined) ?? null;
+  }
+}
+
+/** Ranks a name's declarations for one analysed file. */
+export class Visibility {
+  private readonly dir: string;
+  private readonly arch: string;
+  private closure: Set<string> | null = null;
+
+  constructor(private readonly file: string, private readonly graph: IncludeGraph) {
+    this.dir = path.posix.dirname(file);
+    this.arch = graph.archOf(file);
+  }
+
+  tierOf(decl: Located): number {
+    if (decl.file === this.file) return 0;
+    if ((this.closure ??= this.graph.closure(this.file)).has(decl.file)) return 1;
+    if (isPrivateToOtherFile(decl)) return -1;
+    if (path.posix.dirname(decl.file) === this.dir) return 2;
+    const arch = /^arch\/([^/]+)\//.exec(decl.file);
+    return arch && arch[1] !== this.arch ? 4 : 3;
+  }
+
+  /** The best tier's declarations among `decls` (in the order given), or null if none is visible. */
+  best(decls: readonly Located[]): Ranked | null {
+    let tier = Infinity;
+    let chosen: Located[] = [];
+    for (const decl of decls) {
+      const t = this.tierOf(decl);
+      if (t < 0 || t > tier) continue;
+      if (t < tier) {
+        tier = t;
+        chosen = [];
+      }
+      chosen.push(decl);
+    }
+    return chosen.length ? { tier, decls: chosen } : null;
+  }
+}
+
+function isPrivateToOtherFile(decl: Located): boolean {
+  if (!decl.file.endsWith('.c')) return false;
+  if (decl.kind === 'function' || decl.kind === 'variable') return decl.static;
+  // Types, enumerators and macros defined in a .c file are visible only to that file (or one that #includes it).
+  return true;
+}
