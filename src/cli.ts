@@ -8,6 +8,9 @@ import { defaultJobs } from './engine/pool';
 import { scan } from './commands/scan';
 import { parseStats, renderParseStats } from './commands/parse-stats';
 import { explainRule, listRules } from './commands/rules-info';
+import { runTypeCommand } from './commands/type-at';
+import { runIndexCommand } from './commands/index-cmd';
+import type { AbiName } from './types/ctype';
 import {
   collectList,
   DEFAULT_MAX_FILE_SIZE,
@@ -34,6 +37,11 @@ const jobsOption = () =>
   new Option('-j, --jobs <n>', 'worker threads').default(defaultJobs(), 'all cores').argParser(asArgument((v) => parsePositiveInt(v, '--jobs')));
 const macrosOption = () =>
   new Option('--macros <file>', 'extra macro hints file (C #define lines; repeatable)').argParser(collectList).default([]);
+const treeOption = () => new Option('--tree <dir>', 'the kernel tree whose types to use (default: the tree around the input)');
+const cacheDirOption = () => new Option('--cache-dir <dir>', 'where the type index is cached (default: $PATCH_AUDIT_CACHE_DIR, $XDG_CACHE_HOME/patch-audit or ~/.cache/patch-audit)');
+const abiOption = () =>
+  new Option('--abi <abi>', "integer model: lp64 (64-bit long, the default) or ilp32 (32-bit builds)").choices(['lp64', 'ilp32']).default('lp64');
+const archOption = () => new Option('--arch <arch>', 'architecture whose headers files outside arch/ see').default('x86');
 const maxSizeOption = () =>
   new Option('--max-file-size <size>', 'skip (and report) files larger than this').default(DEFAULT_MAX_FILE_SIZE, '32M').argParser(asArgument(parseSize));
 
@@ -59,6 +67,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--color', 'colour the text output', false)
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('-o, --output <file>', 'write the report to a file')
+    .addOption(treeOption())
+    .addOption(cacheDirOption())
+    .addOption(abiOption())
+    .addOption(archOption())
+    .option('--no-index', "do not build or use the tree's type index (built-in kernel types only)")
     .action(async (paths: string[], o) => {
       const { exitCode } = await scan(paths, {
         format: o.format as ReportFormat,
@@ -72,6 +85,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         color: Boolean(o.color),
         progress: o.progress !== false && Boolean(process.stderr.isTTY),
         output: o.output as string | undefined,
+        tree: o.tree as string | undefined,
+        cacheDir: o.cacheDir as string | undefined,
+        abi: o.abi as AbiName,
+        arch: o.arch as string,
+        index: o.index !== false,
       });
       setExitCode(exitCode);
     });
@@ -98,6 +116,59 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       });
       process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : renderParseStats(report));
       setExitCode(report.problems.some((p) => !p.analysed) ? EXIT_INPUT_ERROR : EXIT_OK);
+    });
+
+  program
+    .command('type')
+    .description('print the type of the expression at <file>:<line>:<column> and where it was declared')
+    .argument('<location>', 'file:line:column (column in bytes, 1-based, as gcc prints it)')
+    .addOption(treeOption())
+    .addOption(cacheDirOption())
+    .addOption(abiOption())
+    .addOption(archOption())
+    .option('--json', 'JSON output', false)
+    .addOption(jobsOption())
+    .addOption(macrosOption())
+    .addOption(maxSizeOption())
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (location: string, o) => {
+      const { output, exitCode } = await runTypeCommand(location, {
+        tree: o.tree as string | undefined,
+        cacheDir: o.cacheDir as string | undefined,
+        hintFiles: o.macros as string[],
+        jobs: o.jobs as number,
+        progress: o.progress !== false && Boolean(process.stderr.isTTY),
+        abi: o.abi as AbiName,
+        arch: o.arch as string,
+        json: Boolean(o.json),
+        maxFileSize: o.maxFileSize as number,
+      });
+      process.stdout.write(output);
+      setExitCode(exitCode);
+    });
+
+  program
+    .command('index')
+    .description("build or refresh the type index of a kernel tree (scan, diff and type do this on their own)")
+    .argument('[tree]', 'the kernel tree (default: the tree around the current directory)')
+    .addOption(cacheDirOption())
+    .option('--rebuild', 'ignore the cache and read every file again', false)
+    .option('--json', 'JSON output', false)
+    .addOption(jobsOption())
+    .addOption(macrosOption())
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (tree: string | undefined, o) => {
+      const { output, exitCode } = await runIndexCommand({
+        tree,
+        cacheDir: o.cacheDir as string | undefined,
+        hintFiles: o.macros as string[],
+        jobs: o.jobs as number,
+        progress: o.progress !== false && Boolean(process.stderr.isTTY),
+        rebuild: Boolean(o.rebuild),
+        json: Boolean(o.json),
+      });
+      process.stdout.write(output);
+      setExitCode(exitCode);
     });
 
   program

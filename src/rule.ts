@@ -4,6 +4,7 @@
 import Parser = require('tree-sitter');
 import type { Confidence, Severity } from './model';
 import { C_LANGUAGE, ParsedFile, SyntaxNode } from './frontend/parse';
+import type { Typer } from './types/typer';
 
 export interface RuleMeta<MessageId extends string> {
   /** kebab-case, names the bug, equals the file name. */
@@ -37,6 +38,11 @@ export interface ReportInput<MessageId extends string> {
 
 export interface RuleContext<MessageId extends string> {
   file: ParsedFile;
+  /**
+   * Expression types, from the tree's type index when there is one (built
+   * on first use; rules that use it set `needsTypes`).
+   */
+  readonly types: Typer;
   report(input: ReportInput<MessageId>): void;
 }
 
@@ -47,6 +53,8 @@ export interface Rule<MessageId extends string = string> {
    * (the pre-filter). A file mentioning none of them is not parsed for this rule.
    */
   requires: readonly string[];
+  /** The rule types expressions: scan opens the tree's type index for it. */
+  needsTypes?: boolean;
   check(context: RuleContext<MessageId>): void;
 }
 

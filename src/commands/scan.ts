@@ -9,6 +9,9 @@ import { batchFiles, runBatches } from '../engine/pool';
 import { createProgress } from '../engine/progress';
 import { compareFindings } from '../engine/findings';
 import type { ScanBatchResult } from '../engine/worker';
+import type { Rule } from '../rule';
+import type { AbiName } from '../types/ctype';
+import { openTypeSession, TypeSession } from '../types/session';
 import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, toolVersion, UsageError } from './common';
 
 export interface ScanOptions {
@@ -23,6 +26,12 @@ export interface ScanOptions {
   color: boolean;
   progress: boolean;
   output?: string;
+  tree?: string;
+  cacheDir?: string;
+  abi: AbiName;
+  arch: string;
+  /** Use the tree's type index (false: built-in kernel types only). */
+  index: boolean;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -38,11 +47,12 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   const rules = ruleIds.map(loadRule);
   loadHints(options.macros); // fail early, in the main thread, on a bad hints file
   const collected = await collect(paths);
+  const session = await typeSessionFor(paths, rules, options);
   const batches = batchFiles(collected.files);
   const progress = createProgress('scan', collected.files.length, options.progress);
   const results = await runBatches<ScanBatchResult>(
     batches,
-    (files) => ({ kind: 'scan', files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize }),
+    (files) => ({ kind: 'scan', files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle }),
     options.jobs,
     (files, bytes) => progress.advance(files, bytes),
   );
@@ -77,6 +87,20 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   if (options.output) fs.writeFileSync(options.output, report);
   else process.stdout.write(report);
   return { result, exitCode: exitCodeFor(result, options.failOn) };
+}
+
+/** The type index, when a rule needs types and the input is in a kernel tree (or --tree names one). */
+async function typeSessionFor(paths: string[], rules: Rule[], options: ScanOptions): Promise<TypeSession> {
+  const wanted = options.index && rules.some((rule) => rule.needsTypes);
+  return openTypeSession({
+    ...(wanted ? { tree: options.tree, near: paths[0] } : {}),
+    cacheDir: options.cacheDir,
+    hintFiles: options.macros,
+    jobs: options.jobs,
+    progress: options.progress,
+    abi: options.abi,
+    arch: options.arch,
+  });
 }
 
 export function exitCodeFor(result: ScanResult, failOn: Severity): number {

@@ -9,10 +9,13 @@ import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile, ParseOptions } from '../frontend/parse';
 import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
+import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
+import type { Typer } from '../types/typer';
 
 export interface AnalyseOptions {
   hints: HintTable;
   maxBytes: number;
+  types: TypeIndexHandle;
 }
 
 export interface FileAnalysis {
@@ -49,7 +52,9 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints });
   if (problem) result.problems.push(problem);
   result.parsed = true;
-  const checked = runRules(parsed, applicable);
+  const checked = runRules(parsed, applicable, () =>
+    typerFor(parsed, typeIndexOf(options.types), indexPathOf(options.types, file.absolutePath, file.displayPath)),
+  );
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
   return result;
@@ -66,13 +71,27 @@ export function decodeAndParse(
   return { parsed: parseFile(file.displayPath, decoded.text, { ...options, encoding }), problem: decoded.problem };
 }
 
-/** Runs rules on a parsed file; a rule that throws is reported as a problem, the others still run. */
-export function runRules(parsed: ParsedFile, rules: readonly Rule[]): { findings: Finding[]; problems: InputProblem[] } {
+/**
+ * Runs rules on a parsed file; a rule that throws is reported as a problem, the others still run.
+ * `makeTyper` is called at most once, when a rule first asks for types.
+ */
+export function runRules(
+  parsed: ParsedFile,
+  rules: readonly Rule[],
+  makeTyper: () => Typer,
+): { findings: Finding[]; problems: InputProblem[] } {
   const collector = new FindingCollector(parsed);
   const problems: InputProblem[] = [];
+  let typer: Typer | null = null;
   for (const rule of rules) {
     try {
-      rule.check({ file: parsed, report: (input) => collector.add(rule, input) });
+      rule.check({
+        file: parsed,
+        get types() {
+          return (typer ??= makeTyper());
+        },
+        report: (input) => collector.add(rule, input),
+      });
     } catch (error) {
       problems.push({
         path: parsed.path,

@@ -2,12 +2,16 @@
 
 import type { SourceFile } from '../input/walk';
 import type { Finding, InputProblem } from '../model';
-import { readSourceBytes } from '../input/read';
+import { decodeSourceBytes, readSourceBytes } from '../input/read';
 import { HintTable, loadHints } from '../frontend/hints';
 import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
 import { analyseFile, decodeAndParse } from './analyse-file';
 import { TreeMemory } from './tree-memory';
+import type { TypeIndexHandle } from '../types/session';
+import { factsOfSource } from '../types/extract';
+import { EncodedFacts, encodeFacts } from '../types/name-table';
+import { sha1 } from '../types/facts-cache';
 
 const treeMemory = new TreeMemory();
 
@@ -17,6 +21,7 @@ export interface ScanTask {
   ruleIds: string[];
   hintFiles: string[];
   maxBytes: number;
+  types: TypeIndexHandle;
 }
 
 export interface ScanBatchResult {
@@ -49,7 +54,30 @@ export interface ParseStatsBatchResult {
   problems: InputProblem[];
 }
 
-export type WorkerTask = ScanTask | ParseStatsTask;
+/** Extracts each file's declarations for the type index (src/types/build-index.ts). */
+export interface FactsTask {
+  kind: 'facts';
+  files: SourceFile[];
+  hintFiles: string[];
+  maxBytes: number;
+  /** Files larger than this get no constant macros indexed (the huge generated register headers). */
+  macroMaxBytes: number;
+}
+
+/** One file: its facts, or the problem that kept it out of the index (or both, e.g. decoded as Latin-1). */
+export interface ExtractedFile {
+  path: string;
+  bytes: number;
+  hash?: string;
+  facts?: EncodedFacts;
+  problem?: InputProblem;
+}
+
+export interface FactsBatchResult {
+  files: ExtractedFile[];
+}
+
+export type WorkerTask = ScanTask | ParseStatsTask | FactsTask;
 
 const hintCache = new Map<string, HintTable>();
 
@@ -65,7 +93,7 @@ function hintsFor(files: string[]): HintTable {
 
 export async function runScan(task: ScanTask): Promise<ScanBatchResult> {
   const rules = task.ruleIds.map(loadRule);
-  const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes };
+  const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types };
   const out: ScanBatchResult = { findings: [], problems: [], bytes: 0, parsed: 0, empty: 0 };
   for (const file of task.files) {
     const analysis = analyseFile(file, rules, options);
@@ -102,6 +130,38 @@ export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBat
   return out;
 }
 
-export default function run(task: WorkerTask): Promise<ScanBatchResult | ParseStatsBatchResult> {
-  return task.kind === 'scan' ? runScan(task) : runParseStats(task);
+export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
+  const hints = hintsFor(task.hintFiles);
+  const out: FactsBatchResult = { files: [] };
+  for (const file of task.files) {
+    const read = readSourceBytes(file, { maxBytes: task.maxBytes });
+    if (!read.ok) {
+      out.files.push({ path: file.displayPath, bytes: 0, problem: read.problem });
+      continue;
+    }
+    const bytes = read.bytes.length;
+    const hash = sha1(read.bytes);
+    const { text, problem } = decodeSourceBytes(file, read.bytes);
+    const encoding = problem?.kind === 'not-utf8' ? 'latin1' : 'utf8';
+    try {
+      const facts = factsOfSource(file.displayPath, text, { hints, encoding, macros: bytes <= task.macroMaxBytes });
+      out.files.push({ path: file.displayPath, bytes, hash, facts: encodeFacts(facts), ...(problem ? { problem } : {}) });
+    } catch (error) {
+      const reason = `declarations could not be extracted: ${(error as Error).stack ?? String(error)}`;
+      out.files.push({ path: file.displayPath, bytes, problem: { path: file.displayPath, kind: 'internal-error', reason, analysed: false } });
+    }
+    await treeMemory.parsed(bytes);
+  }
+  return out;
+}
+
+export default function run(task: WorkerTask): Promise<ScanBatchResult | ParseStatsBatchResult | FactsBatchResult> {
+  switch (task.kind) {
+    case 'scan':
+      return runScan(task);
+    case 'parse-stats':
+      return runParseStats(task);
+    case 'facts':
+      return runFacts(task);
+  }
 }

@@ -8,6 +8,9 @@ import { parseFile, ParsedFile, SyntaxNode } from '../../src/frontend/parse';
 import { loadRule } from '../../src/engine/registry';
 import { runRules } from '../../src/engine/analyse-file';
 import type { Finding } from '../../src/model';
+import type { AbiName } from '../../src/types/ctype';
+import { TypeIndex } from '../../src/types/type-index';
+import { typerFor } from '../../src/types/session';
 
 export const REPO = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(REPO, 'fixtures');
@@ -50,8 +53,15 @@ function markedLine(file: ParsedFile, comment: SyntaxNode): number {
   return line;
 }
 
+/** A fixture may ask for the 32-bit ABI with a `/* fixture-abi: ilp32 *\/` comment. */
+export function fixtureAbi(file: ParsedFile): AbiName {
+  return /fixture-abi:\s*ilp32/.test(file.text) ? 'ilp32' : 'lp64';
+}
+
+/** Fixtures have no tree: they declare what they use, and the built-in kernel types do the rest. */
 export function runOneRule(ruleId: string, file: ParsedFile): Finding[] {
-  const { findings, problems } = runRules(file, [loadRule(ruleId)]);
+  const index = new TypeIndex(null, { abi: fixtureAbi(file), arch: 'x86' });
+  const { findings, problems } = runRules(file, [loadRule(ruleId)], () => typerFor(file, index, file.path));
   if (problems.length) throw new Error(problems.map((p) => p.reason).join('\n'));
   return findings;
 }

@@ -1,0 +1,83 @@
+// Opening the type index for a run: find the tree, build or refresh its
+// index, and give each analysed file a typer that sees the tree from where
+// the file is.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ParsedFile } from '../frontend/parse';
+import { buildIndex, IndexBuild } from './build-index';
+import { defaultCacheDir } from './cache-dir';
+import { AbiName } from './ctype';
+import { extractFacts } from './extract';
+import { NameTable } from './name-table';
+import { findKernelRoot, treeRelative } from './tree-root';
+import { TypeIndex, TypeIndexOptions } from './type-index';
+import { Typer } from './typer';
+
+export interface TypeSessionOptions {
+  /** The kernel tree; default: the one around `near`. */
+  tree?: string;
+  /** A path the tree is looked for around when none is given. */
+  near?: string;
+  cacheDir?: string;
+  hintFiles: string[];
+  jobs: number;
+  progress: boolean;
+  abi: AbiName;
+  arch: string;
+}
+
+/** What a worker thread needs to open the same index: plain data. */
+export interface TypeIndexHandle {
+  root: string | null;
+  tablePath: string | null;
+  options: TypeIndexOptions;
+}
+
+export interface TypeSession {
+  handle: TypeIndexHandle;
+  build?: IndexBuild;
+}
+
+export async function openTypeSession(options: TypeSessionOptions): Promise<TypeSession> {
+  const typeOptions: TypeIndexOptions = { abi: options.abi, arch: options.arch };
+  const root = options.tree ? path.resolve(options.tree) : options.near ? findKernelRoot(options.near) : null;
+  if (!root) return { handle: { root: null, tablePath: null, options: typeOptions } };
+  const build = await buildIndex(root, {
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    hintFiles: options.hintFiles,
+    jobs: options.jobs,
+    progress: options.progress,
+  });
+  return { handle: { root: build.root, tablePath: build.tablePath, options: typeOptions }, build };
+}
+
+const opened = new Map<string, TypeIndex>();
+
+/** The index behind a handle, opened once per thread. */
+export function typeIndexOf(handle: TypeIndexHandle): TypeIndex {
+  const key = `${handle.tablePath}\0${handle.options.abi}\0${handle.options.arch}`;
+  let index = opened.get(key);
+  if (!index) {
+    index = new TypeIndex(handle.tablePath ? NameTable.open(handle.tablePath) : null, handle.options);
+    opened.set(key, index);
+  }
+  return index;
+}
+
+/** The path the index knows a file by: tree-relative inside the tree, else as shown. */
+export function indexPathOf(handle: TypeIndexHandle, absolutePath: string, displayPath: string): string {
+  if (!handle.root) return displayPath;
+  let real = absolutePath;
+  try {
+    real = fs.realpathSync(absolutePath);
+  } catch {
+    // A file that is not on disk (a patch's post-image) keeps its own path.
+  }
+  return treeRelative(handle.root, real) ?? displayPath;
+}
+
+/** A typer for one parsed file: its own declarations come from the parse, the rest from the index. */
+export function typerFor(parsed: ParsedFile, index: TypeIndex, indexPath: string): Typer {
+  return new Typer(parsed, index.scopeFor(indexPath, extractFacts(parsed)));
+}

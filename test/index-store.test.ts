@@ -1,0 +1,352 @@
+// The on-disk type index: the name table format, the tree root, and builds
+// that reuse what did not change.
+
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { findKernelRoot, treeRelative } from '../src/types/tree-root';
+import { defaultCacheDir } from '../src/types/cache-dir';
+import { NameTable, writeNameTable } from '../src/types/name-table';
+import { buildIndex, IndexBuild, IndexBuildOptions } from '../src/types/build-index';
+import { cacheKey } from '../src/types/facts-cache';
+import { runIndexCommand } from '../src/commands/index-cmd';
+import { UsageError } from '../src/commands/common';
+import type { FileFacts, Located, RecordDecl } from '../src/types/facts';
+
+let tmp: string;
+let tree: string;
+let cacheDir: string;
+
+const FILES: Record<string, string | Buffer> = {
+  Makefile: 'all:\n',
+  Kconfig: 'mainmenu "test"\n',
+  'include/linux/types.h': 'typedef unsigned long long u64;\ntypedef unsigned int u32;\n',
+  'include/linux/kvm_host.h': [
+    '#include <linux/types.h>',
+    '#include <asm/page.h>',
+    'struct kvm;',
+    'struct kvm_vcpu {',
+    '\tstruct kvm *kvm;',
+    '\tu64 cpu;',
+    '};',
+    'int kvm_vcpu_map(struct kvm_vcpu *vcpu, u64 gpa);',
+    '',
+  ].join('\n'),
+  'arch/x86/include/asm/page.h': '#define PAGE_SHIFT 12\n#define PAGE_SIZE (1UL << PAGE_SHIFT)\n',
+  'virt/kvm/kvm_main.c': [
+    '#include <linux/kvm_host.h>',
+    '#include "local.h"',
+    'struct kvm {',
+    '\tint nr_vcpus;',
+    '};',
+    'static int halt_poll;',
+    'int kvm_vcpu_map(struct kvm_vcpu *vcpu, u64 gpa)',
+    '{',
+    '\treturn vcpu->kvm->nr_vcpus + halt_poll;',
+    '}',
+    '',
+  ].join('\n'),
+  'virt/kvm/local.h': 'enum kvm_mode { KVM_OFF, KVM_ON = 2 };\n',
+  // Not UTF-8 (é in Latin-1): indexed all the same, with a warning.
+  'drivers/latin1.c': Buffer.concat([Buffer.from('/* caf'), Buffer.from([0xe9]), Buffer.from(' */\nint latin1_counter;\n')]),
+  // A NUL byte: binary, skipped, recorded.
+  'drivers/blob.c': Buffer.from('int x;\0\x01\x02\n'),
+  'Documentation/notes.txt': 'not C\n',
+};
+const INDEXABLE = Object.keys(FILES).filter((f) => /\.[ch]$/.test(f) && f !== 'drivers/blob.c').length;
+
+function write(relative: string, content: string | Buffer, mtimeSeconds?: number): void {
+  const file = path.join(tree, relative);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, content);
+  // Explicit mtimes: a rewrite within the same clock tick must still look changed.
+  if (mtimeSeconds !== undefined) fs.utimesSync(file, mtimeSeconds, mtimeSeconds);
+}
+
+function options(extra: Partial<IndexBuildOptions> = {}): IndexBuildOptions {
+  return { cacheDir, hintFiles: [], jobs: 1, progress: false, ...extra };
+}
+
+function withTable<T>(build: IndexBuild, use: (table: NameTable) => T): T {
+  const table = NameTable.open(build.tablePath);
+  try {
+    return use(table);
+  } finally {
+    table.close();
+  }
+}
+
+before(() => {
+  tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'patch-audit-index-')));
+  tree = path.join(tmp, 'linux');
+  cacheDir = path.join(tmp, 'cache');
+  for (const [file, content] of Object.entries(FILES)) write(file, content, 1_700_000_000);
+});
+
+after(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('tree root', () => {
+  it('walks up from a file or a folder to the kernel tree', () => {
+    assert.equal(findKernelRoot(path.join(tree, 'virt/kvm/kvm_main.c')), tree);
+    assert.equal(findKernelRoot(path.join(tree, 'include/linux')), tree);
+    assert.equal(findKernelRoot(tree), tree);
+  });
+
+  it('returns null outside any kernel tree', () => {
+    assert.equal(findKernelRoot(cacheDir), null);
+    assert.equal(findKernelRoot(path.join(tmp, 'no/such/dir')), null);
+  });
+
+  it('gives tree-relative posix paths, null outside', () => {
+    assert.equal(treeRelative(tree, path.join(tree, 'virt/kvm/kvm_main.c')), 'virt/kvm/kvm_main.c');
+    assert.equal(treeRelative(tree, tree), '');
+    assert.equal(treeRelative(tree, path.join(tmp, 'linux-other/a.c')), null);
+    assert.equal(treeRelative(tree, tmp), null);
+  });
+});
+
+describe('cache directory', () => {
+  it('prefers PATCH_AUDIT_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache', () => {
+    assert.equal(defaultCacheDir({ PATCH_AUDIT_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' }), '/c');
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/x' }), '/x/patch-audit');
+    assert.equal(defaultCacheDir({}), path.join(os.homedir(), '.cache', 'patch-audit'));
+  });
+});
+
+describe('name table', () => {
+  const facts = (names: string[]): FileFacts => ({
+    decls: names.map((name, i) => ({ kind: 'variable', name, line: i + 1, type: { k: 'int', name: 'int' }, static: false, extern: true })),
+    includes: [{ spec: 'linux/types.h', system: true }],
+  });
+
+  it('finds every key, in file order, with the file path; unknown keys give nothing', () => {
+    const file = path.join(tmp, 'unit.table');
+    const names = Array.from({ length: 3000 }, (_, i) => `var_${i}`);
+    writeNameTable(file, new Map([['b.c', facts(names)], ['a.h', facts(['var_7', 'only_in_a'])]]));
+    const table = NameTable.open(file);
+    try {
+      assert.equal(table.fileCount, 2);
+      assert.deepEqual(table.files(), ['a.h', 'b.c']);
+      for (const name of names) assert.equal(table.lookup(`o:${name}`).at(-1)?.file, 'b.c', name);
+      const both = table.lookup('o:var_7');
+      assert.deepEqual(both.map((d) => [d.file, d.line]), [['a.h', 1], ['b.c', 8]]);
+      assert.equal(table.lookup('o:var_7'), both, 'the same array again');
+      assert.deepEqual(table.lookup('o:nothing'), []);
+      assert.deepEqual(table.lookup('t:var_7'), []);
+      assert.deepEqual(table.lookup('o:constructor'), []);
+      assert.deepEqual(table.includesOf('a.h'), [{ spec: 'linux/types.h', system: true }]);
+      assert.equal(table.includesOf('c.c'), undefined);
+    } finally {
+      table.close();
+    }
+    assert.throws(() => table.lookup('o:var_1'), /closed/);
+  });
+
+  it('holds an empty tree', () => {
+    const file = path.join(tmp, 'empty.table');
+    writeNameTable(file, new Map());
+    const table = NameTable.open(file);
+    assert.equal(table.fileCount, 0);
+    assert.deepEqual(table.lookup('o:x'), []);
+    table.close();
+  });
+
+  it('refuses a truncated table and a file that is not a table', () => {
+    const file = path.join(tmp, 'cut.table');
+    writeNameTable(file, new Map([['a.c', facts(['a'])]]));
+    fs.truncateSync(file, fs.statSync(file).size - 1);
+    assert.throws(() => NameTable.open(file), /not a usable patch-audit name table/);
+    fs.writeFileSync(file, 'hello');
+    assert.throws(() => NameTable.open(file), /not a usable patch-audit name table/);
+  });
+});
+
+describe('building the index of a tree', () => {
+  let cold: IndexBuild;
+
+  it('extracts every file on a cold build; a binary file is skipped and a Latin-1 one indexed', async () => {
+    cold = await buildIndex(tree, options());
+    const s = cold.stats;
+    assert.equal(s.files, INDEXABLE);
+    assert.equal(s.extracted, INDEXABLE);
+    assert.equal(s.reused, 0);
+    assert.ok(s.bytesRead > 0);
+    assert.deepEqual(s.skipped.map((p) => [p.path, p.kind]), [['drivers/blob.c', 'binary']]);
+    assert.deepEqual(s.warnings.map((p) => [p.path, p.kind]), [['drivers/latin1.c', 'not-utf8']]);
+    assert.equal(s.macroSkipped, 0);
+    assert.ok(s.cacheBytes > 0);
+    assert.ok((s.decls.struct ?? 0) >= 2 && (s.decls.typedef ?? 0) >= 2 && (s.decls.macro ?? 0) >= 2, JSON.stringify(s.decls));
+    assert.ok(cold.tablePath.startsWith(cacheDir + path.sep));
+  });
+
+  it('looks declarations up by key, with tree-relative paths', () => {
+    withTable(cold, (table) => {
+      const vcpu = table.lookup('t:kvm_vcpu') as readonly Located<RecordDecl>[];
+      assert.equal(vcpu.length, 1);
+      assert.equal(vcpu[0].file, 'include/linux/kvm_host.h');
+      assert.equal(vcpu[0].kind, 'struct');
+      assert.equal(vcpu[0].line, 4);
+      assert.deepEqual(vcpu[0].members.map((m) => m.name), ['kvm', 'cpu']);
+      assert.deepEqual(vcpu[0].members[1].type, { k: 'named', name: 'u64' });
+
+      const map = table.lookup('o:kvm_vcpu_map');
+      assert.deepEqual(
+        map.map((d) => [d.file, d.kind, d.line, d.kind === 'function' && d.definition]),
+        [
+          ['include/linux/kvm_host.h', 'function', 8, false],
+          ['virt/kvm/kvm_main.c', 'function', 7, true],
+        ],
+      );
+      assert.deepEqual(table.lookup('m:PAGE_SHIFT').map((d) => [d.file, d.kind === 'macro' && d.body]), [
+        ['arch/x86/include/asm/page.h', '12'],
+      ]);
+      assert.equal(table.lookup('o:u64')[0].file, 'include/linux/types.h');
+      assert.equal(table.lookup('o:KVM_ON')[0].file, 'virt/kvm/local.h');
+      assert.equal(table.lookup('o:latin1_counter')[0].file, 'drivers/latin1.c');
+      assert.equal(table.lookup('t:kvm')[0].file, 'virt/kvm/kvm_main.c');
+      assert.deepEqual(table.includesOf('virt/kvm/kvm_main.c'), [
+        { spec: 'linux/kvm_host.h', system: true },
+        { spec: 'local.h', system: false },
+      ]);
+      assert.equal(table.includesOf('drivers/blob.c'), undefined);
+    });
+  });
+
+  it('reads nothing and rewrites nothing when nothing changed', async () => {
+    const tableBefore = fs.statSync(cold.tablePath);
+    const warm = await buildIndex(tree, options());
+    assert.equal(warm.stats.extracted, 0);
+    assert.equal(warm.stats.bytesRead, 0);
+    assert.equal(warm.stats.rehashed, 0);
+    assert.equal(warm.stats.reused, INDEXABLE);
+    assert.equal(warm.stats.files, INDEXABLE);
+    assert.deepEqual(warm.stats.skipped.map((p) => p.path), ['drivers/blob.c'], 'still reported, not read again');
+    assert.deepEqual(warm.stats.decls, cold.stats.decls);
+    assert.equal(fs.statSync(warm.tablePath).mtimeMs, tableBefore.mtimeMs);
+  });
+
+  it('re-extracts exactly the one file that changed', async () => {
+    write('virt/kvm/local.h', 'enum kvm_mode { KVM_OFF, KVM_ON = 2, KVM_PAUSED };\n', 1_700_000_100);
+    const warm = await buildIndex(tree, options());
+    assert.equal(warm.stats.extracted, 1);
+    assert.equal(warm.stats.rehashed, 1);
+    assert.equal(warm.stats.reused, INDEXABLE - 1);
+    withTable(warm, (table) => assert.equal(table.lookup('o:KVM_PAUSED')[0]?.file, 'virt/kvm/local.h'));
+  });
+
+  it('hashes but does not re-extract a file whose mtime changed and content did not', async () => {
+    const file = path.join(tree, 'include/linux/types.h');
+    fs.utimesSync(file, 1_700_000_200, 1_700_000_200);
+    const tableBefore = fs.statSync(cold.tablePath).mtimeMs;
+    const warm = await buildIndex(tree, options());
+    assert.equal(warm.stats.extracted, 0);
+    assert.equal(warm.stats.rehashed, 1);
+    assert.equal(warm.stats.bytesRead, fs.statSync(file).size);
+    assert.equal(fs.statSync(warm.tablePath).mtimeMs, tableBefore, 'same content: the table stands');
+    const again = await buildIndex(tree, options());
+    assert.equal(again.stats.rehashed, 0, 'the new mtime was remembered');
+  });
+
+  it('reuses facts by content: a file changed back is not parsed again', async () => {
+    write('virt/kvm/local.h', FILES['virt/kvm/local.h'], 1_700_000_300);
+    const reverted = await buildIndex(tree, options());
+    // The pack kept only the current content, so the original is parsed once more ...
+    assert.equal(reverted.stats.extracted, 1);
+    // ... and a copy of a file with known content is not parsed at all.
+    write('virt/kvm/copy.h', FILES['virt/kvm/local.h'], 1_700_000_300);
+    const copied = await buildIndex(tree, options());
+    assert.equal(copied.stats.extracted, 0);
+    assert.equal(copied.stats.files, INDEXABLE + 1);
+    withTable(copied, (table) => assert.deepEqual(table.lookup('o:KVM_ON').map((d) => d.file), ['virt/kvm/copy.h', 'virt/kvm/local.h']));
+  });
+
+  it('drops the declarations of a deleted file', async () => {
+    fs.rmSync(path.join(tree, 'virt/kvm/copy.h'));
+    fs.rmSync(path.join(tree, 'arch/x86/include/asm/page.h'));
+    const warm = await buildIndex(tree, options());
+    assert.equal(warm.stats.removed, 2);
+    assert.equal(warm.stats.extracted, 0);
+    assert.equal(warm.stats.files, INDEXABLE - 1);
+    withTable(warm, (table) => {
+      assert.deepEqual(table.lookup('m:PAGE_SHIFT'), []);
+      assert.deepEqual(table.lookup('o:KVM_ON').map((d) => d.file), ['virt/kvm/local.h']);
+      assert.equal(table.includesOf('arch/x86/include/asm/page.h'), undefined);
+    });
+    write('arch/x86/include/asm/page.h', FILES['arch/x86/include/asm/page.h'], 1_700_000_000);
+  });
+
+  it('indexes a binary file once it becomes text, and forgets its problem', async () => {
+    write('drivers/blob.c', 'int blob_now_text;\n', 1_700_000_400);
+    const warm = await buildIndex(tree, options());
+    assert.deepEqual(warm.stats.skipped, []);
+    withTable(warm, (table) => assert.equal(table.lookup('o:blob_now_text')[0]?.file, 'drivers/blob.c'));
+    write('drivers/blob.c', FILES['drivers/blob.c'], 1_700_000_500);
+    const binaryAgain = await buildIndex(tree, options());
+    assert.deepEqual(binaryAgain.stats.skipped.map((p) => p.path), ['drivers/blob.c']);
+    withTable(binaryAgain, (table) => assert.deepEqual(table.lookup('o:blob_now_text'), []));
+  });
+
+  it('rebuilds from scratch on request, and when the table is damaged', async () => {
+    const rebuilt = await buildIndex(tree, options({ rebuild: true }));
+    assert.equal(rebuilt.stats.extracted, INDEXABLE);
+    fs.truncateSync(rebuilt.tablePath, 10);
+    const repaired = await buildIndex(tree, options());
+    assert.equal(repaired.stats.extracted, 0, 'the facts are still in the pack');
+    withTable(repaired, (table) => assert.equal(table.fileCount, INDEXABLE));
+  });
+
+  it('keys the cache by the hints: other hints never reuse these facts', async () => {
+    const hints = path.join(tmp, 'extra-hints.h');
+    fs.writeFileSync(hints, '#define __my_annotation\n');
+    assert.notEqual(cacheKey([hints]), cacheKey([]));
+    const other = await buildIndex(tree, options({ hintFiles: [hints] }));
+    assert.notEqual(other.tablePath, cold.tablePath);
+    assert.equal(other.stats.extracted, INDEXABLE);
+    fs.writeFileSync(hints, '#define __my_other_annotation\n');
+    assert.notEqual(cacheKey([hints]), cacheKey([]));
+    const changedHints = await buildIndex(tree, options({ hintFiles: [hints] }));
+    assert.equal(changedHints.stats.extracted, INDEXABLE);
+  });
+});
+
+describe('patch-audit index', () => {
+  it('renders the figures as text, and exits 2 when a file was skipped', async () => {
+    const r = await runIndexCommand({ tree: path.join(tree, 'virt'), cacheDir, hintFiles: [], jobs: 1, progress: false, rebuild: false, json: false });
+    assert.equal(r.exitCode, 2);
+    assert.match(r.output, new RegExp(`^tree: ${tree}$`, 'm'));
+    assert.match(r.output, new RegExp(`^files indexed: ${INDEXABLE}$`, 'm'));
+    assert.match(r.output, /^extracted \(read and parsed\): 0$/m);
+    assert.match(r.output, /^ {2}drivers\/blob\.c: contains a NUL byte/m);
+  });
+
+  it('renders JSON, and exits 0 when every file was indexed', async () => {
+    fs.rmSync(path.join(tree, 'drivers/blob.c'));
+    const r = await runIndexCommand({ tree, cacheDir, hintFiles: [], jobs: 1, progress: false, rebuild: false, json: true });
+    assert.equal(r.exitCode, 0);
+    const parsed = JSON.parse(r.output) as IndexBuild;
+    assert.equal(parsed.root, tree);
+    assert.equal(parsed.stats.files, INDEXABLE);
+    assert.equal(parsed.stats.removed, 1);
+  });
+
+  it('is a usage error outside a kernel tree', async () => {
+    const cwd = process.cwd();
+    process.chdir(cacheDir);
+    try {
+      await assert.rejects(
+        runIndexCommand({ cacheDir, hintFiles: [], jobs: 1, progress: false, rebuild: false, json: false }),
+        (e: unknown) => e instanceof UsageError && /not in a kernel tree/.test(e.message),
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+    await assert.rejects(
+      runIndexCommand({ tree: path.join(tree, 'Makefile'), cacheDir, hintFiles: [], jobs: 1, progress: false, rebuild: false, json: false }),
+      UsageError,
+    );
+  });
+});
