@@ -10,6 +10,7 @@ import { parseStats, renderParseStats } from './commands/parse-stats';
 import { explainRule, listRules } from './commands/rules-info';
 import { runTypeCommand } from './commands/type-at';
 import { runIndexCommand } from './commands/index-cmd';
+import { renderTypeStats, typeStats } from './commands/type-stats';
 import type { AbiName } from './types/ctype';
 import {
   collectList,
@@ -145,6 +146,36 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       });
       process.stdout.write(output);
       setExitCode(exitCode);
+    });
+
+  program
+    .command('type-stats')
+    .description('the share of member accesses (a->b, a.b) whose type resolves, and why the rest do not')
+    .argument('<paths...>', 'files or folders')
+    .addOption(treeOption())
+    .addOption(cacheDirOption())
+    .addOption(abiOption())
+    .addOption(archOption())
+    .option('--top <n>', 'how many reasons to list', asArgument((v) => parsePositiveInt(v, '--top')), 20)
+    .option('--json', 'JSON output', false)
+    .addOption(jobsOption())
+    .addOption(macrosOption())
+    .addOption(maxSizeOption())
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .action(async (paths: string[], o) => {
+      const report = await typeStats(paths, {
+        tree: o.tree as string | undefined,
+        cacheDir: o.cacheDir as string | undefined,
+        hintFiles: o.macros as string[],
+        jobs: o.jobs as number,
+        progress: o.progress !== false && Boolean(process.stderr.isTTY),
+        abi: o.abi as AbiName,
+        arch: o.arch as string,
+        maxFileSize: o.maxFileSize as number,
+        top: o.top as number,
+      });
+      process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : renderTypeStats(report));
+      setExitCode(report.problems.some((p) => !p.analysed) ? EXIT_INPUT_ERROR : EXIT_OK);
     });
 
   program

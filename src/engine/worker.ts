@@ -8,7 +8,8 @@ import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
 import { analyseFile, decodeAndParse } from './analyse-file';
 import { TreeMemory } from './tree-memory';
-import type { TypeIndexHandle } from '../types/session';
+import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
+import { countResolution, emptyCounts } from '../types/resolution';
 import { factsOfSource } from '../types/extract';
 import { EncodedFacts, encodeFacts } from '../types/name-table';
 import { sha1 } from '../types/facts-cache';
@@ -77,7 +78,22 @@ export interface FactsBatchResult {
   files: ExtractedFile[];
 }
 
-export type WorkerTask = ScanTask | ParseStatsTask | FactsTask;
+export interface TypeStatsTask {
+  kind: 'type-stats';
+  files: SourceFile[];
+  hintFiles: string[];
+  maxBytes: number;
+  types: TypeIndexHandle;
+}
+
+export interface TypeStatsBatchResult {
+  memberAccesses: number;
+  resolved: number;
+  unresolved: [reason: string, count: number, example: string][];
+  problems: InputProblem[];
+}
+
+export type WorkerTask = ScanTask | ParseStatsTask | FactsTask | TypeStatsTask;
 
 const hintCache = new Map<string, HintTable>();
 
@@ -155,7 +171,33 @@ export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
   return out;
 }
 
-export default function run(task: WorkerTask): Promise<ScanBatchResult | ParseStatsBatchResult | FactsBatchResult> {
+export async function runTypeStats(task: TypeStatsTask): Promise<TypeStatsBatchResult> {
+  const hints = hintsFor(task.hintFiles);
+  const index = typeIndexOf(task.types);
+  const counts = emptyCounts();
+  const problems: InputProblem[] = [];
+  for (const file of task.files) {
+    const read = readSourceBytes(file, { maxBytes: task.maxBytes });
+    if (!read.ok) {
+      problems.push(read.problem);
+      continue;
+    }
+    const { parsed, problem } = decodeAndParse(file, read.bytes, { hints });
+    if (problem) problems.push(problem);
+    countResolution(parsed, typerFor(parsed, index, indexPathOf(task.types, file.absolutePath, file.displayPath)), counts);
+    await treeMemory.parsed(read.bytes.length);
+  }
+  return {
+    memberAccesses: counts.memberAccesses,
+    resolved: counts.resolved,
+    unresolved: [...counts.unresolved].map(([reason, e]) => [reason, e.count, e.example]),
+    problems,
+  };
+}
+
+export default function run(
+  task: WorkerTask,
+): Promise<ScanBatchResult | ParseStatsBatchResult | FactsBatchResult | TypeStatsBatchResult> {
   switch (task.kind) {
     case 'scan':
       return runScan(task);
@@ -163,5 +205,7 @@ export default function run(task: WorkerTask): Promise<ScanBatchResult | ParseSt
       return runParseStats(task);
     case 'facts':
       return runFacts(task);
+    case 'type-stats':
+      return runTypeStats(task);
   }
 }
