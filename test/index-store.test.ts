@@ -8,7 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { findKernelRoot, treeRelative } from '../src/types/tree-root';
 import { defaultCacheDir } from '../src/types/cache-dir';
-import { NameTable, writeNameTable } from '../src/types/name-table';
+import { deltaPathOf, NameTable, writeNameTable } from '../src/types/name-table';
+import { encodeFacts } from '../src/types/table-file';
+import { writeTableFile } from '../src/types/table-writer';
+import { listTreeFiles } from '../src/types/tree-files';
 import { buildIndex, IndexBuild, IndexBuildOptions } from '../src/types/build-index';
 import { cacheKey } from '../src/types/facts-cache';
 import { runIndexCommand } from '../src/commands/index-cmd';
@@ -109,6 +112,28 @@ describe('tree root', () => {
   });
 });
 
+describe('tree listing', () => {
+  it('lists .c and .h files once, follows symlinked files, not symlinked folders, and reports broken links', () => {
+    const root = path.join(tmp, 'listing');
+    for (const file of ['a.c', 'sub/b.h', 'sub/notes.txt', '.git/x.c']) {
+      fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      fs.writeFileSync(path.join(root, file), 'int x;\n');
+    }
+    fs.symlinkSync('sub/b.h', path.join(root, 'link-to-b.h'));
+    fs.symlinkSync('sub', path.join(root, 'linked-dir'));
+    fs.symlinkSync('nowhere.h', path.join(root, 'broken.h'));
+    fs.mkdirSync(path.join(tmp, 'outside'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'outside/o.h'), 'int o;\n');
+    fs.symlinkSync(path.join(tmp, 'outside/o.h'), path.join(root, 'sub/outside.h'));
+    const listing = listTreeFiles(root, ['.c', '.h']);
+    assert.deepEqual(listing.files.map((f) => f.path), ['a.c', 'sub/b.h', 'sub/outside.h']);
+    assert.equal(listing.files[0].absolutePath, path.join(root, 'a.c'));
+    assert.equal(listing.files[0].size, 7);
+    assert.ok(listing.files[0].mtimeMs > 0);
+    assert.deepEqual(listing.problems.map((p) => [p.path, p.kind, p.reason]), [['broken.h', 'missing', 'broken symlink to nowhere.h']]);
+  });
+});
+
 describe('cache directory', () => {
   it('prefers PATCH_AUDIT_CACHE_DIR, then XDG_CACHE_HOME, then ~/.cache', () => {
     assert.equal(defaultCacheDir({ PATCH_AUDIT_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x' }), '/c');
@@ -146,12 +171,76 @@ describe('name table', () => {
     assert.throws(() => table.lookup('o:var_1'), /closed/);
   });
 
+  it('handles keys that need JSON escapes or are not ASCII', () => {
+    const file = path.join(tmp, 'odd.table');
+    const odd = ['caf\u00e9', 'a"b', 'back\\slash', 'tab\there', '\u{1F600}'];
+    writeNameTable(file, new Map([['\u00e9t\u00e9.c', facts(odd)]]));
+    const table = NameTable.open(file);
+    odd.forEach((name, i) => assert.deepEqual(table.lookup(`o:${name}`).map((d) => [d.file, d.name, d.line]), [['\u00e9t\u00e9.c', name, i + 1]]));
+    table.close();
+  });
+
+  it('files every key right when the entries are staged in several partitions', () => {
+    const file = path.join(tmp, 'big.table');
+    const wide = (names: string[]): FileFacts => ({
+      decls: names.map((name, i) => ({ kind: 'variable', name, line: i + 1, type: { k: 'named', name: `${name}_t`.repeat(4) }, static: false, extern: false })),
+      includes: [],
+    });
+    const files = new Map<string, FileFacts>();
+    for (let f = 0; f < 40; f++) files.set(`f${String(f).padStart(2, '0')}.h`, wide(Array.from({ length: 1000 }, (_, i) => `n${(i * 7 + f) % 1500}`)));
+    const header = writeNameTable(file, files);
+    assert.ok(header.bucketDir > 4 * 1024 * 1024 * 1.25, `big enough for several partitions: ${header.bucketDir}`);
+    const table = NameTable.open(file);
+    for (let n = 0; n < 1500; n++) {
+      const expected = [...files].filter(([, facts]) => facts.decls.some((d) => d.name === `n${n}`)).map(([p]) => p);
+      assert.deepEqual(table.lookup(`o:n${n}`).map((d) => d.file), expected, `n${n}`);
+    }
+    assert.equal(header.keyCount, 1500);
+    table.close();
+  });
+
   it('holds an empty tree', () => {
     const file = path.join(tmp, 'empty.table');
     writeNameTable(file, new Map());
     const table = NameTable.open(file);
     assert.equal(table.fileCount, 0);
     assert.deepEqual(table.lookup('o:x'), []);
+    table.close();
+  });
+
+  it('lays a delta over its base, and ignores a delta over another base', () => {
+    const file = path.join(tmp, 'layered.table');
+    const baseId = writeNameTable(
+      file,
+      new Map([['a.h', facts(['shared', 'only_a'])], ['b.h', facts(['shared', 'only_b'])], ['c.h', facts(['only_c'])], ['e.h', facts(['shared'])]]),
+    ).tableId;
+    const delta = (base: string) =>
+      writeTableFile(deltaPathOf(file), [['b.h', encodeFacts(facts(['only_b2', 'shared']))], ['d.h', encodeFacts(facts(['shared']))]], 'delta-id', {
+        tableId: base,
+        replaced: ['b.h', 'c.h'],
+      });
+    delta(baseId);
+    let table = NameTable.open(file);
+    assert.equal(table.tableId, 'delta-id');
+    assert.equal(table.fileCount, 4);
+    assert.deepEqual(table.files(), ['a.h', 'b.h', 'd.h', 'e.h']);
+    // By path, whichever table each comes from.
+    assert.deepEqual(table.lookup('o:shared').map((d) => [d.file, d.line]), [['a.h', 1], ['b.h', 2], ['d.h', 1], ['e.h', 1]]);
+    assert.deepEqual(table.lookup('o:only_b'), []);
+    assert.deepEqual(table.lookup('o:only_c'), []);
+    assert.equal(table.lookup('o:only_b2')[0].file, 'b.h');
+    assert.equal(table.lookup('o:only_a')[0].file, 'a.h');
+    assert.equal(table.includesOf('c.h'), undefined);
+    assert.deepEqual(table.includesOf('d.h'), [{ spec: 'linux/types.h', system: true }]);
+    table.close();
+
+    writeNameTable(file, new Map([['a.h', facts(['shared'])]]));
+    assert.ok(!fs.existsSync(deltaPathOf(file)), 'a new base drops the delta');
+    delta(baseId);
+    table = NameTable.open(file);
+    assert.notEqual(table.tableId, 'delta-id');
+    assert.deepEqual(table.files(), ['a.h']);
+    assert.deepEqual(table.lookup('o:shared').map((d) => d.file), ['a.h']);
     table.close();
   });
 
@@ -179,6 +268,7 @@ describe('building the index of a tree', () => {
     assert.deepEqual(s.warnings.map((p) => [p.path, p.kind]), [['drivers/latin1.c', 'not-utf8']]);
     assert.equal(s.macroSkipped, 0);
     assert.ok(s.cacheBytes > 0);
+    assert.equal(s.wrote, 'base');
     assert.ok((s.decls.struct ?? 0) >= 2 && (s.decls.typedef ?? 0) >= 2 && (s.decls.macro ?? 0) >= 2, JSON.stringify(s.decls));
     assert.ok(cold.tablePath.startsWith(cacheDir + path.sep));
   });
@@ -222,6 +312,7 @@ describe('building the index of a tree', () => {
     assert.equal(warm.stats.extracted, 0);
     assert.equal(warm.stats.bytesRead, 0);
     assert.equal(warm.stats.rehashed, 0);
+    assert.equal(warm.stats.wrote, 'nothing');
     assert.equal(warm.stats.reused, INDEXABLE);
     assert.equal(warm.stats.files, INDEXABLE);
     assert.deepEqual(warm.stats.skipped.map((p) => p.path), ['drivers/blob.c'], 'still reported, not read again');
@@ -231,11 +322,19 @@ describe('building the index of a tree', () => {
 
   it('re-extracts exactly the one file that changed', async () => {
     write('virt/kvm/local.h', 'enum kvm_mode { KVM_OFF, KVM_ON = 2, KVM_PAUSED };\n', 1_700_000_100);
+    const baseBefore = fs.statSync(cold.tablePath).mtimeMs;
     const warm = await buildIndex(tree, options());
     assert.equal(warm.stats.extracted, 1);
     assert.equal(warm.stats.rehashed, 1);
     assert.equal(warm.stats.reused, INDEXABLE - 1);
-    withTable(warm, (table) => assert.equal(table.lookup('o:KVM_PAUSED')[0]?.file, 'virt/kvm/local.h'));
+    assert.equal(warm.stats.wrote, 'delta');
+    assert.equal(fs.statSync(cold.tablePath).mtimeMs, baseBefore, 'the base table stands');
+    assert.equal(warm.stats.decls.enumerator, (cold.stats.decls.enumerator ?? 0) + 1);
+    withTable(warm, (table) => {
+      assert.equal(table.lookup('o:KVM_PAUSED')[0]?.file, 'virt/kvm/local.h');
+      assert.deepEqual(table.lookup('o:KVM_ON').map((d) => d.file), ['virt/kvm/local.h'], 'the old declaration is hidden');
+      assert.equal(table.fileCount, INDEXABLE);
+    });
   });
 
   it('hashes but does not re-extract a file whose mtime changed and content did not', async () => {
@@ -246,6 +345,7 @@ describe('building the index of a tree', () => {
     assert.equal(warm.stats.extracted, 0);
     assert.equal(warm.stats.rehashed, 1);
     assert.equal(warm.stats.bytesRead, fs.statSync(file).size);
+    assert.equal(warm.stats.wrote, 'manifest');
     assert.equal(fs.statSync(warm.tablePath).mtimeMs, tableBefore, 'same content: the table stands');
     const again = await buildIndex(tree, options());
     assert.equal(again.stats.rehashed, 0, 'the new mtime was remembered');
@@ -254,9 +354,10 @@ describe('building the index of a tree', () => {
   it('reuses facts by content: a file changed back is not parsed again', async () => {
     write('virt/kvm/local.h', FILES['virt/kvm/local.h'], 1_700_000_300);
     const reverted = await buildIndex(tree, options());
-    // The pack kept only the current content, so the original is parsed once more ...
-    assert.equal(reverted.stats.extracted, 1);
-    // ... and a copy of a file with known content is not parsed at all.
+    assert.equal(reverted.stats.extracted, 0);
+    assert.equal(reverted.stats.rehashed, 1);
+    withTable(reverted, (table) => assert.deepEqual(table.lookup('o:KVM_PAUSED'), []));
+    // Nor is a copy of a file with known content.
     write('virt/kvm/copy.h', FILES['virt/kvm/local.h'], 1_700_000_300);
     const copied = await buildIndex(tree, options());
     assert.equal(copied.stats.extracted, 0);
@@ -272,6 +373,8 @@ describe('building the index of a tree', () => {
     assert.equal(warm.stats.extracted, 0);
     assert.equal(warm.stats.files, INDEXABLE - 1);
     withTable(warm, (table) => {
+      assert.equal(table.fileCount, INDEXABLE - 1);
+      assert.ok(!table.files().includes('arch/x86/include/asm/page.h'));
       assert.deepEqual(table.lookup('m:PAGE_SHIFT'), []);
       assert.deepEqual(table.lookup('o:KVM_ON').map((d) => d.file), ['virt/kvm/local.h']);
       assert.equal(table.includesOf('arch/x86/include/asm/page.h'), undefined);
@@ -290,6 +393,21 @@ describe('building the index of a tree', () => {
     withTable(binaryAgain, (table) => assert.deepEqual(table.lookup('o:blob_now_text'), []));
   });
 
+  it('rebuilds the base when the delta would grow too large', async () => {
+    write('include/linux/types.h', 'typedef unsigned long long u64;\ntypedef unsigned int u32;\ntypedef int s32;\n', 1_700_000_600);
+    const rebuilt = await buildIndex(tree, options({ maxDeltaFiles: 1 }));
+    assert.equal(rebuilt.stats.wrote, 'base');
+    assert.equal(rebuilt.stats.extracted, 1);
+    assert.ok(!fs.existsSync(deltaPathOf(rebuilt.tablePath)));
+    withTable(rebuilt, (table) => {
+      assert.equal(table.lookup('o:s32')[0]?.file, 'include/linux/types.h');
+      assert.equal(table.lookup('m:PAGE_SHIFT')[0]?.file, 'arch/x86/include/asm/page.h');
+      assert.equal(table.fileCount, rebuilt.stats.files);
+    });
+    const warm = await buildIndex(tree, options());
+    assert.equal(warm.stats.wrote, 'nothing');
+  });
+
   it('rebuilds from scratch on request, and when the table is damaged', async () => {
     const rebuilt = await buildIndex(tree, options({ rebuild: true }));
     assert.equal(rebuilt.stats.extracted, INDEXABLE);
@@ -297,6 +415,24 @@ describe('building the index of a tree', () => {
     const repaired = await buildIndex(tree, options());
     assert.equal(repaired.stats.extracted, 0, 'the facts are still in the pack');
     withTable(repaired, (table) => assert.equal(table.fileCount, INDEXABLE));
+  });
+
+  it('extracts again what a damaged facts pack lost, and nothing else', async () => {
+    const pack = path.join(path.dirname(cold.tablePath), 'facts.pack');
+    fs.truncateSync(pack, Math.floor(fs.statSync(pack).size / 2));
+    write('virt/kvm/local.h', 'enum kvm_mode { KVM_OFF, KVM_ON = 2, KVM_HALF };\n', 1_700_000_700);
+    const repaired = await buildIndex(tree, options());
+    assert.ok(repaired.stats.extracted > 1 && repaired.stats.extracted < INDEXABLE, String(repaired.stats.extracted));
+    withTable(repaired, (table) => {
+      assert.equal(table.lookup('o:KVM_HALF')[0]?.file, 'virt/kvm/local.h');
+      assert.equal(table.lookup('t:kvm_vcpu')[0]?.file, 'include/linux/kvm_host.h');
+      assert.equal(table.fileCount, repaired.stats.files);
+    });
+    fs.truncateSync(repaired.tablePath, 10);
+    const rebuilt = await buildIndex(tree, options());
+    assert.equal(rebuilt.stats.extracted, 0, 'the pack has everything again');
+    assert.equal(rebuilt.stats.wrote, 'base');
+    withTable(rebuilt, (table) => assert.equal(table.lookup('o:KVM_HALF')[0]?.file, 'virt/kvm/local.h'));
   });
 
   it('keys the cache by the hints: other hints never reuse these facts', async () => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildIndex, IndexBuild, MACRO_MAX_BYTES } from '../types/build-index';
 import { defaultCacheDir } from '../types/cache-dir';
-import type { DeclKind } from '../types/facts';
+import { DECL_KINDS } from '../types/table-file';
 import { findKernelRoot } from '../types/tree-root';
 import { EXIT_INPUT_ERROR, EXIT_OK, UsageError } from './common';
 
@@ -19,8 +19,6 @@ export interface IndexCommandOptions {
   rebuild: boolean;
   json: boolean;
 }
-
-const DECL_KINDS: DeclKind[] = ['struct', 'union', 'enum', 'enumerator', 'typedef', 'function', 'variable', 'macro'];
 
 export async function runIndexCommand(options: IndexCommandOptions): Promise<{ output: string; exitCode: number }> {
   const build = await buildIndex(treeRoot(options.tree), {
@@ -61,6 +59,7 @@ export function renderIndexBuild(build: IndexBuild): string {
     `reused from the cache: ${s.reused}`,
     `removed since last run: ${s.removed}`,
     `re-read to compare content: ${s.rehashed}`,
+    `written: ${s.wrote}`,
     `bytes read: ${s.bytesRead} (${megabytes(s.bytesRead)})`,
     `files over ${MACRO_MAX_BYTES / 1024 / 1024} MiB without constant macros: ${s.macroSkipped}`,
     `declarations: ${totalDecls}`,

@@ -11,7 +11,7 @@ import { TreeMemory } from './tree-memory';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import { countResolution, emptyCounts } from '../types/resolution';
 import { factsOfSource } from '../types/extract';
-import { EncodedFacts, encodeFacts } from '../types/name-table';
+import { EncodedFacts, encodeFacts } from '../types/table-file';
 import { sha1 } from '../types/facts-cache';
 
 const treeMemory = new TreeMemory();
@@ -164,7 +164,8 @@ export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
       out.files.push({ path: file.displayPath, bytes, hash, facts: encodeFacts(facts), ...(problem ? { problem } : {}) });
     } catch (error) {
       const reason = `declarations could not be extracted: ${(error as Error).stack ?? String(error)}`;
-      out.files.push({ path: file.displayPath, bytes, problem: { path: file.displayPath, kind: 'internal-error', reason, analysed: false } });
+      const failure: InputProblem = { path: file.displayPath, kind: 'internal-error', reason, analysed: false };
+      out.files.push({ path: file.displayPath, bytes, problem: failure });
     }
     await treeMemory.parsed(bytes);
   }
