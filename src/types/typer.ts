@@ -129,17 +129,62 @@ export class Typer {
     return { type: current, via };
   }
 
+  /** Typedef targets are looked up once per typer: candidates resolve through other typedefs, which would otherwise multiply. */
+  private readonly typedefs = new Map<string, { type: CType; decl?: Located<TypedefDecl> }>();
+
   private typedefTarget(name: string, depth: number): { type: CType; decl?: Located<TypedefDecl> } {
+    let target = this.typedefs.get(name);
+    if (!target) {
+      this.typedefs.set(name, { type: unknown(`typedef '${name}' refers to itself`) });
+      target = this.findTypedef(name, depth);
+      this.typedefs.set(name, target);
+    }
+    return target;
+  }
+
+  private findTypedef(name: string, depth: number): { type: CType; decl?: Located<TypedefDecl> } {
     const ranked = this.scope.lookup('ordinary', name, ['typedef']);
     if (!ranked) return { type: unknown(`no typedef '${name}' is visible`) };
     const decls = ranked.decls as Located<TypedefDecl>[];
     if (decls.length > 1) {
-      const shapes = new Set(decls.map((d) => this.shapeKey(this.resolve(d.type, depth).type)));
+      const targets = decls.map((d) => this.resolve(d.type, depth).type);
+      const shapes = new Set(targets.map((t) => this.shapeKey(t)));
+      if (shapes.size > 1 && targets.every((t) => t.k === 'record')) {
+        // Configuration variants of one struct (`#ifdef CONFIG_DEBUG_SPINLOCK`): members they agree on are known.
+        return { type: this.mergeRecords(targets as Extract<CType, { k: 'record' }>[], decls), decl: decls[0] };
+      }
       if (shapes.size > 1) {
         return { type: unknown(`conflicting definitions of '${name}' in ${TIER_NAMES[ranked.tier]}: ${describeDecls(decls, (d) => typeToString(d.type))}`) };
       }
     }
     return { type: decls[0].type, decl: decls[0] };
+  }
+
+  private mergeRecords(variants: Extract<CType, { k: 'record' }>[], decls: Located[]): CType {
+    const members: Member[] = [];
+    const byName = new Map<string, { member: Member; where: string }[]>();
+    variants.forEach((variant, i) => {
+      for (const member of variant.members) {
+        if (member.name === '') {
+          members.push(member);
+          continue;
+        }
+        const seen = byName.get(member.name);
+        const entry = { member, where: `${decls[i].file}:${member.line}` };
+        if (seen) seen.push(entry);
+        else byName.set(member.name, [entry]);
+      }
+    });
+    for (const [name, entries] of byName) {
+      const shapes = new Set(entries.map((e) => this.shapeKey(e.member.type)));
+      const agreed = entries[0].member;
+      members.push(
+        shapes.size === 1
+          ? agreed
+          : { ...agreed, type: unknown(`conflicting definitions of member '${name}': ${entries.map((e) => `${e.where} (${typeToString(e.member.type)})`).join(', ')}`) },
+      );
+    }
+    return { k: 'record', tag: variants[0].tag, members };
   }
 
   /** Integers compare by width and signedness; other types by structure. */

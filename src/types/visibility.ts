@@ -9,7 +9,8 @@
 //   4 another architecture's folder
 //   5 patch-audit's built-in kernel types (data/kernel-types.h)
 //
-// Statics of other .c files are never visible. The best tier that has any
+// Statics of other .c files are never visible, and the userspace code in the
+// tree (tools/, samples/, scripts/, usr/) neither sees nor is seen by the kernel. The best tier that has any
 // candidate wins; the caller decides what to do when that tier disagrees.
 
 import * as path from 'node:path';
@@ -63,7 +64,10 @@ export class IncludeGraph {
       candidates.push(`${dir}/${include.spec}`);
     }
     // Kbuild's generic-y: an <asm/...> header the architecture does not provide comes from asm-generic.
-    if (include.spec.startsWith('asm/')) candidates.push(`include/asm-generic/${include.spec.slice(4)}`);
+    if (include.spec.startsWith('asm/')) {
+      const rest = include.spec.slice(4);
+      candidates.push(`include/asm-generic/${rest}`, `include/uapi/asm-generic/${rest}`);
+    }
     return candidates.find((c) => this.source.includesOf(c) !== undefined) ?? null;
   }
 }
@@ -72,17 +76,20 @@ export class IncludeGraph {
 export class Visibility {
   private readonly dir: string;
   private readonly arch: string;
+  private readonly area: string;
   private closure: Set<string> | null = null;
 
   constructor(private readonly file: string, private readonly graph: IncludeGraph) {
     this.dir = path.posix.dirname(file);
     this.arch = graph.archOf(file);
+    this.area = areaOf(file);
   }
 
   tierOf(decl: Located): number {
     if (decl.file === this.file) return 0;
     if ((this.closure ??= this.graph.closure(this.file)).has(decl.file)) return 1;
     if (isPrivateToOtherFile(decl)) return -1;
+    if (areaOf(decl.file) !== this.area) return -1;
     if (path.posix.dirname(decl.file) === this.dir) return 2;
     const arch = /^arch\/([^/]+)\//.exec(decl.file);
     return arch && arch[1] !== this.arch ? 4 : 3;
@@ -103,6 +110,18 @@ export class Visibility {
     }
     return chosen.length ? { tier, decls: chosen } : null;
   }
+}
+
+/**
+ * Userspace code shipped in the tree (tools/, samples/, scripts/, usr/) is
+ * built apart from the kernel, with its own u64 and friends: each is its own
+ * world, and the kernel proper is another.
+ */
+const USERSPACE_AREAS = new Set(['tools', 'samples', 'scripts', 'usr', 'Documentation']);
+
+function areaOf(file: string): string {
+  const top = file.slice(0, file.indexOf('/'));
+  return USERSPACE_AREAS.has(top) ? top : 'kernel';
 }
 
 function isPrivateToOtherFile(decl: Located): boolean {
