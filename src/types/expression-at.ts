@@ -46,8 +46,9 @@ export function expressionAt(file: ParsedFile, offset: number): SyntaxNode | nul
 /** The expressions around `node`, innermost first, up to the whole expression. */
 export function enclosingExpressions(node: SyntaxNode): SyntaxNode[] {
   const chain: SyntaxNode[] = [];
-  for (let n: SyntaxNode | null = node.parent; n && isExpression(n); n = n.parent) {
-    if (n.type !== 'parenthesized_expression') chain.push(n);
+  for (let n: SyntaxNode | null = node.parent; n && (isExpression(n) || n.type === 'argument_list'); n = n.parent) {
+    // An argument's enclosing expression is the call.
+    if (n.type !== 'parenthesized_expression' && n.type !== 'argument_list') chain.push(n);
   }
   return chain;
 }
