@@ -1,0 +1,206 @@
+// seqcount-truncation: a wide integer (a sequence count, a generation, a
+// counter) passes through a narrower or differently-signed variable,
+// parameter, member or return value, and is then widened again and
+// compared or passed on: the round trip changes the value, so a check
+// against the original fails forever (or a counter is corrupted).
+
+import { defineRule } from '../src/rule';
+import type { SyntaxNode } from '../src/frontend/parse';
+import {
+  Conversion,
+  conversionsIn,
+  IntegerType,
+  isNarrowing,
+  usesOf,
+  Widening,
+  wideningAt,
+} from '../src/analysis/conversions';
+import type { Typer } from '../src/types/typer';
+import { typeToString } from '../src/types/ctype';
+
+const WIDE_TYPE_WORDS = [
+  'long', 'u64', 's64', '__u64', '__s64', 'uint64_t', 'int64_t', 'size_t', 'ssize_t', 'loff_t', 'sector_t', 'pgoff_t',
+  'gfn_t', 'gpa_t', 'gva_t', 'hva_t', 'hpa_t', 'kvm_pfn_t', 'phys_addr_t', 'dma_addr_t', 'resource_size_t', 'uintptr_t',
+  'time64_t', 'ktime_t', 'jiffies', 'atomic_long_t', 'atomic64_t',
+];
+
+/** Names that say a value is a count that only grows, whose every bit matters. */
+const COUNTER_LIKE = /seq|count|cnt|generation|(^|_)gen($|_)|version|cookie|jiffies|epoch|serial|stamp|tick/i;
+
+export default defineRule({
+  meta: {
+    id: 'seqcount-truncation',
+    description: 'A wide counter or sequence value is narrowed (or changes sign) and then widened back: the round trip changes its value',
+    category: 'integer',
+    severity: 'warning',
+    confidence: 'high',
+    messages: {
+      roundTrip:
+        '{{from}} value {{source}} is narrowed to {{to}} ({{receiver}}) and widened back to {{back}}: values with bit {{bit}} set no longer compare equal',
+      narrowing: '{{from}} value {{source}} is narrowed to {{to}} ({{receiver}}, {{channel}})',
+    },
+    fix: "Keep the value in its own type all the way: declare the variable, parameter, member or return type that receives it with the source's type (e.g. `unsigned long mmu_seq`).",
+    references: [
+      'https://lore.kernel.org/all/ZOaHMn9zj3RCTVbZ@google.com/ (KVM: x86/mmu: Fix an sign-extension bug with mmu_seq that hangs vCPUs)',
+      'commit d5aaad6f8342 ("KVM: x86/mmu: Fix per-cpu counter corruption on 32-bit builds")',
+      'commit ba6e3fe25543 ("KVM: x86/mmu: Grab mmu_invalidate_seq in kvm_faultin_pfn()")',
+    ],
+  },
+  // A file that names no wide integer type rarely converts one; reading only those keeps whole-tree scans fast.
+  requires: WIDE_TYPE_WORDS,
+  needsTypes: true,
+  check(context) {
+    const typer = context.types;
+    const longBits = typer.abi.longBits;
+    for (const fn of functionsIn(context.file.tree.rootNode)) {
+      for (const conversion of conversionsIn(fn, typer)) {
+        if (conversion.from.bits < longBits || !isNarrowing(conversion.from, conversion.to)) continue;
+        if (isConstantThatFits(conversion, typer) || isExplicitCast(conversion.source)) continue;
+        const back = widenedBack(conversion, typer);
+        // A same-width sign change keeps every bit; it only matters when the value is widened again.
+        if (!back && conversion.to.bits === conversion.from.bits) continue;
+        const counterLike = [conversion.source.text, conversion.receiver?.name ?? '', back?.how ?? ''].some((t) => COUNTER_LIKE.test(t));
+        const evidence = [
+          { node: conversion.source, message: `${quote(conversion.source)} is ${describe(conversion.from)}${originOf(conversion.source, typer)}` },
+          {
+            node: conversion.source,
+            message: `it is converted to ${describe(conversion.to)} here (${conversion.channel} to ${conversion.receiverText}${
+              conversion.receiverDeclaredAt ? `, declared at ${conversion.receiverDeclaredAt.file}:${conversion.receiverDeclaredAt.line}` : ''
+            })${lossOf(conversion.from, conversion.to)}`,
+          },
+        ];
+        if (back) {
+          evidence.push({ node: back.at, message: `and ${back.how} here: ${extensionOf(conversion.to)} to ${back.to.bits} bits, so the value differs from the original` });
+          const equalityWithSource = back.comparedWith && sameValue(back.comparedWith, conversion.source);
+          context.report({
+            node: conversion.source,
+            messageId: 'roundTrip',
+            data: {
+              from: conversion.from.name,
+              source: quote(conversion.source),
+              to: conversion.to.name,
+              receiver: conversion.receiverText,
+              back: back.to.name,
+              bit: String(conversion.to.bits - (conversion.to.signed ? 1 : 0)),
+            },
+            evidence,
+            confidence: counterLike || equalityWithSource ? 'high' : 'medium',
+            fix: fixFor(conversion, typer),
+          });
+        } else {
+          context.report({
+            node: conversion.source,
+            messageId: 'narrowing',
+            data: {
+              from: conversion.from.name,
+              source: quote(conversion.source),
+              to: conversion.to.name,
+              receiver: conversion.receiverText,
+              channel: conversion.channel,
+            },
+            evidence,
+            confidence: 'low',
+            fix: fixFor(conversion, typer),
+          });
+        }
+      }
+    }
+  },
+});
+
+function functionsIn(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (child.type === 'function_definition') out.push(child);
+      else if (child.type.startsWith('preproc_') || child.type === 'ERROR' || child.type === 'declaration_list') visit(child);
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** The first place the narrowed value is widened again: through the receiving variable or parameter, or the call whose result it is. */
+function widenedBack(conversion: Conversion, typer: Typer): Widening | null {
+  if (conversion.receiver) {
+    const after = conversion.channel === 'argument' ? conversion.receiver.declaration.endIndex : conversion.source.endIndex;
+    for (const use of usesOf(conversion.receiver, after, typer)) {
+      const widening = wideningAt(use, conversion.to, typer);
+      if (widening) return widening;
+    }
+  }
+  return null;
+}
+
+/** A literal (or a negated one) whose value the target type holds, such as `1` into an int. */
+function isConstantThatFits(conversion: Conversion, typer: Typer): boolean {
+  let node = conversion.source;
+  while (node.type === 'parenthesized_expression' && node.namedChildCount === 1) node = node.namedChild(0)!;
+  let negative = false;
+  if (node.type === 'unary_expression' && (node.child(0)?.type === '-' || node.child(0)?.type === '+')) {
+    negative = node.child(0)?.type === '-';
+    node = node.childForFieldName('argument')!;
+  }
+  if (node.type === 'number_literal' && node.text.startsWith('-')) {
+    negative = true;
+  }
+  if (node.type === 'number_literal') {
+    const digits = node.text.replace(/^[-+]/, '').replace(/[uUlL]+$/, '');
+    let value: bigint;
+    try {
+      value = BigInt(/^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits);
+    } catch {
+      return false;
+    }
+    if (negative) value = -value;
+    const { bits, signed } = conversion.to;
+    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+    const max = (1n << BigInt(signed ? bits - 1 : bits)) - 1n;
+    return value >= min && value <= max;
+  }
+  if (node.type === 'sizeof_expression' || node.type === 'char_literal') return true;
+  const origin = typer.typeOf(node).origin;
+  return origin?.kind === 'enumerator' || origin?.kind === 'macro';
+}
+
+function isExplicitCast(node: SyntaxNode): boolean {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
+  return n.type === 'cast_expression';
+}
+
+function sameValue(a: SyntaxNode, b: SyntaxNode): boolean {
+  const strip = (t: string) => t.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
+  return strip(a.text) === strip(b.text);
+}
+
+function describe(type: IntegerType): string {
+  return `${type.name} (${type.bits}-bit ${type.signed ? 'signed' : 'unsigned'})`;
+}
+
+function quote(node: SyntaxNode): string {
+  const text = node.text.replace(/\s+/g, ' ');
+  return `'${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
+}
+
+function originOf(node: SyntaxNode, typer: Typer): string {
+  const origin = typer.typeOf(node).origin;
+  if (!origin || origin.kind === 'literal' || origin.kind === 'builtin-macro') return '';
+  return `, declared at ${origin.file}:${origin.line}`;
+}
+
+function lossOf(from: IntegerType, to: IntegerType): string {
+  if (to.bits < from.bits) return `: bits ${to.bits}..${from.bits - 1} are dropped${to.signed ? ` and bit ${to.bits - 1} becomes the sign` : ''}`;
+  return to.signed ? `: values with bit ${to.bits - 1} set become negative` : ': negative values become large positive ones';
+}
+
+function extensionOf(narrow: IntegerType): string {
+  return narrow.signed ? `the ${narrow.name} is sign-extended` : `the ${narrow.name} is zero-extended`;
+}
+
+function fixFor(conversion: Conversion, typer: Typer): string {
+  const where = conversion.receiverDeclaredAt ? ` (declared at ${conversion.receiverDeclaredAt.file}:${conversion.receiverDeclaredAt.line})` : '';
+  const declared = typeToString(typer.typeOf(conversion.source).type);
+  const own = declared === conversion.from.name ? declared : `${declared} (${conversion.from.name})`;
+  return `Keep the value in its own type: declare ${conversion.receiverText}${where} as ${own} instead of ${conversion.to.name}, or convert explicitly where a narrower value is really meant.`;
+}

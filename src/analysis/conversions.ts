@@ -1,0 +1,283 @@
+// Implicit integer conversions: where a value of one integer type is stored
+// into, passed as, or returned as another, and where a value flows on into
+// a wider context. Shared by rules about truncation and sign extension and
+// by the benchmark that counts what -Wconversion would see.
+
+import type { SyntaxNode } from '../frontend/parse';
+import type { IntInfo, IntName } from '../types/ctype';
+import type { FunctionDecl, Located } from '../types/facts';
+import type { Typer } from '../types/typer';
+
+export type IntegerType = IntInfo & { name: IntName };
+
+export type Channel = 'initialisation' | 'assignment' | 'argument' | 'return' | 'member store';
+
+export interface Conversion {
+  channel: Channel;
+  /** The expression whose value is converted. */
+  source: SyntaxNode;
+  from: IntegerType;
+  to: IntegerType;
+  /** The variable or parameter that receives the value, when it has a name in this file. */
+  receiver?: Receiver;
+  /** What receives the value, in words: `parameter 'mmu_seq' of is_page_fault_stale()`. */
+  receiverText: string;
+  /** Where the receiving type is declared (line in this file, or file:line in the index). */
+  receiverDeclaredAt?: { file: string; line: number };
+}
+
+/** A named place the value lands in, whose later uses can be followed. */
+export interface Receiver {
+  name: string;
+  /** The function whose body the name is in scope for. */
+  scope: SyntaxNode;
+  /** The declaration's name node. */
+  declaration: SyntaxNode;
+}
+
+/** A narrowing: the target cannot hold every value of the source type. */
+export function isNarrowing(from: IntegerType, to: IntegerType): boolean {
+  if (to.name === '_Bool') return false;
+  if (to.bits < from.bits) return true;
+  return to.bits === from.bits && to.signed !== from.signed;
+}
+
+/** Every implicit integer conversion in a function body. */
+export function conversionsIn(fn: SyntaxNode, typer: Typer): Conversion[] {
+  const out: Conversion[] = [];
+  const body = fn.childForFieldName('body');
+  if (!body) return out;
+  const returnType = declaredReturnType(fn, typer);
+  const stack: SyntaxNode[] = [body];
+  while (stack.length) {
+    const node = stack.pop()!;
+    switch (node.type) {
+      case 'init_declarator':
+        initialisation(node, fn, typer, out);
+        break;
+      case 'assignment_expression':
+        assignment(node, fn, typer, out);
+        break;
+      case 'call_expression':
+        callArguments(node, typer, out);
+        break;
+      case 'return_statement':
+        if (returnType) returned(node, returnType, fn, typer, out);
+        break;
+    }
+    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+  }
+  return out;
+}
+
+function declaredReturnType(fn: SyntaxNode, typer: Typer): IntegerType | null {
+  const name = functionNameOf(fn);
+  if (!name) return null;
+  const found = typer.functionNamed(name);
+  return found && 'decl' in found ? typer.integerInfo(found.decl.ret) : null;
+}
+
+function initialisation(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Conversion[]): void {
+  const value = node.childForFieldName('value');
+  const name = declaredName(node.childForFieldName('declarator'));
+  if (!value || !name || value.type === 'initializer_list') return;
+  const to = typer.integerOf(name);
+  const from = typer.integerOf(value);
+  if (!to || !from) return;
+  out.push({
+    channel: 'initialisation',
+    source: value,
+    from,
+    to,
+    receiver: { name: name.text, scope: fn, declaration: name },
+    receiverText: `'${name.text}'`,
+    receiverDeclaredAt: { file: typer.scope.file, line: name.startPosition.row + 1 },
+  });
+}
+
+function assignment(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Conversion[]): void {
+  if (node.childForFieldName('operator')?.type !== '=') return;
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  if (!left || !right) return;
+  const to = typer.integerOf(left);
+  const from = typer.integerOf(right);
+  if (!to || !from) return;
+  const origin = typer.typeOf(left).origin;
+  const isLocal = left.type === 'identifier' && (origin?.kind === 'local' || origin?.kind === 'parameter');
+  const declaration = isLocal ? declarationNameNode(fn, left.text, origin!.line) : null;
+  out.push({
+    channel: left.type === 'field_expression' ? 'member store' : 'assignment',
+    source: right,
+    from,
+    to,
+    ...(declaration ? { receiver: { name: left.text, scope: fn, declaration } } : {}),
+    receiverText: `'${left.text}'`,
+    ...(origin ? { receiverDeclaredAt: { file: origin.file, line: origin.line } } : {}),
+  });
+}
+
+function callArguments(node: SyntaxNode, typer: Typer, out: Conversion[]): void {
+  const callee = node.childForFieldName('function');
+  if (callee?.type !== 'identifier') return;
+  const found = typer.functionNamed(callee.text);
+  if (!found || !('decl' in found)) return;
+  const decl = found.decl;
+  const args = argumentsOf(node);
+  decl.params.forEach((param, i) => {
+    const arg = args[i];
+    if (!arg) return;
+    const to = typer.integerInfo(param.type);
+    const from = typer.integerOf(arg);
+    if (!to || !from) return;
+    const definition = decl.file === typer.scope.file ? definitionInFile(node, callee.text) : null;
+    const paramNode = definition ? parameterNameNode(definition, i) : null;
+    out.push({
+      channel: 'argument',
+      source: arg,
+      from,
+      to,
+      ...(definition && paramNode ? { receiver: { name: paramNode.text, scope: definition, declaration: paramNode } } : {}),
+      receiverText: `parameter ${param.name ? `'${param.name}' ` : `${i + 1} `}of ${callee.text}()`,
+      receiverDeclaredAt: { file: decl.file, line: paramNode ? paramNode.startPosition.row + 1 : decl.line },
+    });
+  });
+}
+
+function returned(node: SyntaxNode, returnType: IntegerType, fn: SyntaxNode, typer: Typer, out: Conversion[]): void {
+  const value = node.namedChildren.find((c) => c.type !== 'comment');
+  if (!value) return;
+  const from = typer.integerOf(value);
+  if (!from) return;
+  const name = functionNameOf(fn) ?? '';
+  out.push({
+    channel: 'return',
+    source: value,
+    from,
+    to: returnType,
+    receiverText: `the return value of ${name}()`,
+    receiverDeclaredAt: { file: typer.scope.file, line: fn.startPosition.row + 1 },
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Where a value goes next.
+
+export interface Widening {
+  /** The node where the value is widened (the argument, the comparison, the right-hand side). */
+  at: SyntaxNode;
+  to: IntegerType;
+  /** In words: `passed to parameter 'mmu_seq' of mmu_invalidate_retry_hva()`, `compared with 'seq'`. */
+  how: string;
+  /** For a comparison: the other operand. */
+  comparedWith?: SyntaxNode;
+}
+
+/** If the value of `expression` is converted to a type wider than `from` right where it is used, how. */
+export function wideningAt(expression: SyntaxNode, from: IntegerType, typer: Typer): Widening | null {
+  let node = expression;
+  while (node.parent?.type === 'parenthesized_expression') node = node.parent;
+  const parent = node.parent;
+  if (!parent) return null;
+  const wider = (to: IntegerType | null): to is IntegerType => !!to && to.bits > from.bits;
+  if (parent.type === 'argument_list' && parent.parent?.type === 'call_expression') {
+    const call = parent.parent;
+    const callee = call.childForFieldName('function');
+    if (callee?.type !== 'identifier') return null;
+    const found = typer.functionNamed(callee.text);
+    if (!found || !('decl' in found)) return null;
+    const index = argumentsOf(call).findIndex((a) => a.id === node.id);
+    const param = (found.decl as Located<FunctionDecl>).params[index];
+    const to = param ? typer.integerInfo(param.type) : null;
+    return wider(to) ? { at: node, to, how: `passed to parameter ${param.name ? `'${param.name}' ` : ''}of ${callee.text}() as ${to.name}` } : null;
+  }
+  if (parent.type === 'binary_expression' && COMPARISONS.has(parent.childForFieldName('operator')?.type ?? '')) {
+    const other = parent.childForFieldName('left')?.id === node.id ? parent.childForFieldName('right') : parent.childForFieldName('left');
+    const otherType = other ? typer.integerOf(other) : null;
+    if (!other || !otherType || otherType.bits <= from.bits) return null;
+    return { at: node, to: otherType, how: `compared with '${other.text}' (${otherType.name})`, comparedWith: other };
+  }
+  if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === node.id) {
+    const to = typer.integerOf(parent.childForFieldName('left')!);
+    return wider(to) ? { at: node, to, how: `stored into '${parent.childForFieldName('left')!.text}' (${to.name})` } : null;
+  }
+  if (parent.type === 'init_declarator' && parent.childForFieldName('value')?.id === node.id) {
+    const name = declaredName(parent.childForFieldName('declarator'));
+    const to = name ? typer.integerOf(name) : null;
+    return wider(to) ? { at: node, to, how: `stored into '${name!.text}' (${to.name})` } : null;
+  }
+  return null;
+}
+
+const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
+
+/** Uses of a local or parameter after `after`, in its scope: identifiers bound to the same declaration. */
+export function usesOf(receiver: Receiver, after: number, typer: Typer): SyntaxNode[] {
+  const uses: SyntaxNode[] = [];
+  const line = receiver.declaration.startPosition.row + 1;
+  const body = receiver.scope.childForFieldName('body');
+  if (!body) return uses;
+  const stack: SyntaxNode[] = [body];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.endIndex <= after) continue;
+    if (node.type === 'identifier' && node.text === receiver.name && node.startIndex >= after) {
+      const origin = typer.typeOf(node).origin;
+      if (origin && (origin.kind === 'local' || origin.kind === 'parameter') && origin.line === line) uses.push(node);
+    }
+    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+  }
+  return uses.sort((a, b) => a.startIndex - b.startIndex);
+}
+
+// ---------------------------------------------------------------------------
+// Syntax helpers.
+
+export function argumentsOf(call: SyntaxNode): SyntaxNode[] {
+  return call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+}
+
+export function functionNameOf(fn: SyntaxNode): string | undefined {
+  let declarator = fn.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+  return declarator?.childForFieldName('declarator')?.text;
+}
+
+function declaredName(declarator: SyntaxNode | null): SyntaxNode | null {
+  let node = declarator;
+  while (node && node.type !== 'identifier') {
+    if (node.type === 'array_declarator' || node.type === 'function_declarator') return null;
+    node = node.childForFieldName('declarator');
+  }
+  return node;
+}
+
+function definitionInFile(from: SyntaxNode, name: string): SyntaxNode | null {
+  let root = from;
+  while (root.parent) root = root.parent;
+  for (const item of root.namedChildren) {
+    if (item.type === 'function_definition' && functionNameOf(item) === name) return item;
+  }
+  return null;
+}
+
+function parameterNameNode(definition: SyntaxNode, index: number): SyntaxNode | null {
+  let declarator = definition.childForFieldName('declarator');
+  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
+  const params = declarator?.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
+  return declaredName(params[index]?.childForFieldName('declarator') ?? null);
+}
+
+function declarationNameNode(fn: SyntaxNode, name: string, line: number): SyntaxNode | null {
+  const stack: SyntaxNode[] = [fn];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.startPosition.row + 1 > line || node.endPosition.row + 1 < line) continue;
+    if (node.type === 'identifier' && node.text === name && node.startPosition.row + 1 === line) {
+      const parent = node.parent?.type;
+      if (parent && (parent.endsWith('declarator') || parent === 'parameter_declaration' || parent === 'declaration')) return node;
+    }
+    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+  }
+  return null;
+}
