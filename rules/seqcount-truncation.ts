@@ -11,6 +11,7 @@ import {
   conversionsIn,
   IntegerType,
   isNarrowing,
+  memberReads,
   usesOf,
   Widening,
   wideningAt,
@@ -56,7 +57,7 @@ export default defineRule({
       for (const conversion of conversionsIn(fn, typer)) {
         if (conversion.from.bits < longBits || !isNarrowing(conversion.from, conversion.to)) continue;
         if (isConstantThatFits(conversion, typer) || isExplicitCast(conversion.source)) continue;
-        const back = widenedBack(conversion, typer);
+        const back = widenedBack(conversion, typer, context.file.tree.rootNode);
         // A same-width sign change keeps every bit; it only matters when the value is widened again.
         if (!back && conversion.to.bits === conversion.from.bits) continue;
         const counterLike = [conversion.source.text, conversion.receiver?.name ?? '', back?.how ?? ''].some((t) => COUNTER_LIKE.test(t));
@@ -120,8 +121,18 @@ function functionsIn(root: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-/** The first place the narrowed value is widened again: through the receiving variable or parameter, or the call whose result it is. */
-function widenedBack(conversion: Conversion, typer: Typer): Widening | null {
+/**
+ * The first place the narrowed value is widened again: through the receiving
+ * variable or parameter, or through the struct member it was stored in (read
+ * anywhere in the file).
+ */
+function widenedBack(conversion: Conversion, typer: Typer, root: SyntaxNode): Widening | null {
+  if (conversion.member) {
+    for (const read of memberReads(root, conversion.member.name, typer)) {
+      const widening = wideningAt(read, conversion.to, typer);
+      if (widening) return { ...widening, how: `read back as '${read.text}' and ${widening.how}` };
+    }
+  }
   if (conversion.receiver) {
     const after = conversion.channel === 'argument' ? conversion.receiver.declaration.endIndex : conversion.source.endIndex;
     for (const use of usesOf(conversion.receiver, after, typer)) {

@@ -24,6 +24,8 @@ export interface Conversion {
   receiverText: string;
   /** Where the receiving type is declared (line in this file, or file:line in the index). */
   receiverDeclaredAt?: { file: string; line: number };
+  /** For a member store: the member, as the typer names it (`struct kvm_page_fault::mmu_seq`), and the store's left side. */
+  member?: { name: string; store: SyntaxNode };
 }
 
 /** A named place the value lands in, whose later uses can be followed. */
@@ -114,6 +116,7 @@ function assignment(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Convers
     ...(declaration ? { receiver: { name: left.text, scope: fn, declaration } } : {}),
     receiverText: `'${left.text}'`,
     ...(origin ? { receiverDeclaredAt: { file: origin.file, line: origin.line } } : {}),
+    ...(origin?.kind === 'member' ? { member: { name: origin.name, store: left } } : {}),
   });
 }
 
@@ -228,6 +231,23 @@ export function usesOf(receiver: Receiver, after: number, typer: Typer): SyntaxN
     for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
   }
   return uses.sort((a, b) => a.startIndex - b.startIndex);
+}
+
+/** Reads of a struct member anywhere in a file (not the stores into it). */
+export function memberReads(root: SyntaxNode, member: string, typer: Typer): SyntaxNode[] {
+  const reads: SyntaxNode[] = [];
+  const field = member.slice(member.lastIndexOf('::') + 2);
+  const stack: SyntaxNode[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === 'field_expression' && node.childForFieldName('field')?.text === field) {
+      const parent = node.parent;
+      const isStore = parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id;
+      if (!isStore && typer.typeOf(node).origin?.name === member) reads.push(node);
+    }
+    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+  }
+  return reads.sort((a, b) => a.startIndex - b.startIndex);
 }
 
 // ---------------------------------------------------------------------------
