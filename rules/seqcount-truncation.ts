@@ -18,6 +18,7 @@ import {
 } from '../src/analysis/conversions';
 import type { Typer } from '../src/types/typer';
 import { typeToString } from '../src/types/ctype';
+import type { Confidence } from '../src/model';
 
 const WIDE_TYPE_WORDS = [
   'long', 'u64', 's64', '__u64', '__s64', 'uint64_t', 'int64_t', 'size_t', 'ssize_t', 'loff_t', 'sector_t', 'pgoff_t',
@@ -25,8 +26,10 @@ const WIDE_TYPE_WORDS = [
   'time64_t', 'ktime_t', 'jiffies', 'atomic_long_t', 'atomic64_t',
 ];
 
-/** Names that say a value is a count that only grows, whose every bit matters. */
-const COUNTER_LIKE = /seq|count|cnt|generation|(^|_)gen($|_)|version|cookie|jiffies|epoch|serial|stamp|tick/i;
+/** Values that only grow and reach bit 31 in a long-lived system: sequence counts, generations, cookies, jiffies. */
+const SEQUENCE_LIKE = /seq|generation|(^|_)gen($|_)|version|cookie|jiffies|epoch|serial|stamp|tick/i;
+/** Counters: growing sizes and tallies, less certain to run past 32 bits. */
+const COUNTER_LIKE = /count|cnt|(^|_)nr($|_)|total/i;
 
 export default defineRule({
   meta: {
@@ -60,7 +63,7 @@ export default defineRule({
         const back = widenedBack(conversion, typer, context.file.tree.rootNode);
         // A same-width sign change keeps every bit; it only matters when the value is widened again.
         if (!back && conversion.to.bits === conversion.from.bits) continue;
-        const counterLike = [conversion.source.text, conversion.receiver?.name ?? '', back?.how ?? ''].some((t) => COUNTER_LIKE.test(t));
+        const names = [conversion.source.text, conversion.receiver?.name ?? '', conversion.member?.name ?? '', back?.how ?? ''];
         const evidence = [
           { node: conversion.source, message: `${quote(conversion.source)} is ${describe(conversion.from)}${originOf(conversion.source, typer)}` },
           {
@@ -72,7 +75,13 @@ export default defineRule({
         ];
         if (back) {
           evidence.push({ node: back.at, message: `and ${back.how} here: ${extensionOf(conversion.to)} to ${back.to.bits} bits, so the value differs from the original` });
-          const equalityWithSource = back.comparedWith && sameValue(back.comparedWith, conversion.source);
+          const equalityWithSource = !!back.comparedWith && sameValue(back.comparedWith, conversion.source);
+          const confidence: Confidence =
+            names.some((t) => SEQUENCE_LIKE.test(t)) || isNegativeConstant(conversion.source)
+              ? 'high'
+              : equalityWithSource || names.some((t) => COUNTER_LIKE.test(t))
+                ? 'medium'
+                : 'low';
           context.report({
             node: conversion.source,
             messageId: 'roundTrip',
@@ -85,7 +94,7 @@ export default defineRule({
               bit: String(conversion.to.bits - (conversion.to.signed ? 1 : 0)),
             },
             evidence,
-            confidence: counterLike || equalityWithSource ? 'high' : 'medium',
+            confidence,
             fix: fixFor(conversion, typer),
           });
         } else {
@@ -172,6 +181,13 @@ function isConstantThatFits(conversion: Conversion, typer: Typer): boolean {
   if (node.type === 'sizeof_expression' || node.type === 'char_literal') return true;
   const origin = typer.typeOf(node).origin;
   return origin?.kind === 'enumerator' || origin?.kind === 'macro';
+}
+
+function isNegativeConstant(node: SyntaxNode): boolean {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
+  if (n.type === 'number_literal') return n.text.startsWith('-');
+  return n.type === 'unary_expression' && n.child(0)?.type === '-' && n.childForFieldName('argument')?.type === 'number_literal';
 }
 
 function isExplicitCast(node: SyntaxNode): boolean {
