@@ -18,6 +18,7 @@ import {
 } from '../src/analysis/conversions';
 import type { Typer } from '../src/types/typer';
 import { typeToString } from '../src/types/ctype';
+import { integerLiteralValue } from '../src/types/literals';
 import type { Confidence } from '../src/model';
 
 const WIDE_TYPE_WORDS = [
@@ -154,46 +155,43 @@ function widenedBack(conversion: Conversion, typer: Typer, root: SyntaxNode): Wi
 
 /** A literal (or a negated one) whose value the target type holds, such as `1` into an int. */
 function isConstantThatFits(conversion: Conversion, typer: Typer): boolean {
-  let node = conversion.source;
-  while (node.type === 'parenthesized_expression' && node.namedChildCount === 1) node = node.namedChild(0)!;
-  let negative = false;
-  if (node.type === 'unary_expression' && (node.child(0)?.type === '-' || node.child(0)?.type === '+')) {
-    negative = node.child(0)?.type === '-';
-    node = node.childForFieldName('argument')!;
-  }
-  if (node.type === 'number_literal' && node.text.startsWith('-')) {
-    negative = true;
-  }
-  if (node.type === 'number_literal') {
-    const digits = node.text.replace(/^[-+]/, '').replace(/[uUlL]+$/, '');
-    let value: bigint;
-    try {
-      value = BigInt(/^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits);
-    } catch {
-      return false;
-    }
-    if (negative) value = -value;
+  const { operand, negated } = withoutSign(unparenthesised(conversion.source));
+  if (operand.type === 'number_literal') {
+    const written = integerLiteralValue(operand.text);
+    if (written === null) return false;
+    const value = negated ? -written : written;
     const { bits, signed } = conversion.to;
     const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
     const max = (1n << BigInt(signed ? bits - 1 : bits)) - 1n;
     return value >= min && value <= max;
   }
-  if (node.type === 'sizeof_expression' || node.type === 'char_literal') return true;
-  const origin = typer.typeOf(node).origin;
+  if (operand.type === 'sizeof_expression' || operand.type === 'char_literal') return true;
+  const origin = typer.typeOf(operand).origin;
   return origin?.kind === 'enumerator' || origin?.kind === 'macro';
 }
 
 function isNegativeConstant(node: SyntaxNode): boolean {
-  let n = node;
-  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
+  const n = unparenthesised(node);
   if (n.type === 'number_literal') return n.text.startsWith('-');
-  return n.type === 'unary_expression' && n.child(0)?.type === '-' && n.childForFieldName('argument')?.type === 'number_literal';
+  const { operand, negated } = withoutSign(n);
+  return negated && operand.type === 'number_literal';
 }
 
 function isExplicitCast(node: SyntaxNode): boolean {
+  return unparenthesised(node).type === 'cast_expression';
+}
+
+function unparenthesised(node: SyntaxNode): SyntaxNode {
   let n = node;
   while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
-  return n.type === 'cast_expression';
+  return n;
+}
+
+/** `-x` and `+x` as x and whether it was negated. */
+function withoutSign(node: SyntaxNode): { operand: SyntaxNode; negated: boolean } {
+  const op = node.child(0)?.type;
+  if (node.type !== 'unary_expression' || (op !== '-' && op !== '+')) return { operand: node, negated: false };
+  return { operand: node.childForFieldName('argument')!, negated: op === '-' };
 }
 
 function sameValue(a: SyntaxNode, b: SyntaxNode): boolean {

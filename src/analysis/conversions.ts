@@ -7,6 +7,7 @@ import type { SyntaxNode } from '../frontend/parse';
 import type { IntInfo, IntName } from '../types/ctype';
 import type { FunctionDecl, Located } from '../types/facts';
 import type { Typer } from '../types/typer';
+import { callArguments, functionName } from '../frontend/syntax';
 
 export type IntegerType = IntInfo & { name: IntName };
 
@@ -61,7 +62,7 @@ export function conversionsIn(fn: SyntaxNode, typer: Typer): Conversion[] {
         assignment(node, fn, typer, out);
         break;
       case 'call_expression':
-        callArguments(node, typer, out);
+        argumentConversions(node, typer, out);
         break;
       case 'return_statement':
         if (returnType) returned(node, returnType, fn, typer, out);
@@ -73,7 +74,7 @@ export function conversionsIn(fn: SyntaxNode, typer: Typer): Conversion[] {
 }
 
 function declaredReturnType(fn: SyntaxNode, typer: Typer): IntegerType | null {
-  const name = functionNameOf(fn);
+  const name = functionName(fn);
   if (!name) return null;
   const found = typer.functionNamed(name);
   return found && 'decl' in found ? typer.integerInfo(found.decl.ret) : null;
@@ -120,13 +121,13 @@ function assignment(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Convers
   });
 }
 
-function callArguments(node: SyntaxNode, typer: Typer, out: Conversion[]): void {
+function argumentConversions(node: SyntaxNode, typer: Typer, out: Conversion[]): void {
   const callee = node.childForFieldName('function');
   if (callee?.type !== 'identifier') return;
   const found = typer.functionNamed(callee.text);
   if (!found || !('decl' in found)) return;
   const decl = found.decl;
-  const args = argumentsOf(node);
+  const args = callArguments(node);
   decl.params.forEach((param, i) => {
     const arg = args[i];
     if (!arg) return;
@@ -152,7 +153,7 @@ function returned(node: SyntaxNode, returnType: IntegerType, fn: SyntaxNode, typ
   if (!value) return;
   const from = typer.integerOf(value);
   if (!from) return;
-  const name = functionNameOf(fn) ?? '';
+  const name = functionName(fn) ?? '';
   out.push({
     channel: 'return',
     source: value,
@@ -189,7 +190,7 @@ export function wideningAt(expression: SyntaxNode, from: IntegerType, typer: Typ
     if (callee?.type !== 'identifier') return null;
     const found = typer.functionNamed(callee.text);
     if (!found || !('decl' in found)) return null;
-    const index = argumentsOf(call).findIndex((a) => a.id === node.id);
+    const index = callArguments(call).findIndex((a) => a.id === node.id);
     const param = (found.decl as Located<FunctionDecl>).params[index];
     const to = param ? typer.integerInfo(param.type) : null;
     return wider(to) ? { at: node, to, how: `passed to parameter ${param.name ? `'${param.name}' ` : ''}of ${callee.text}() as ${to.name}` } : null;
@@ -253,16 +254,6 @@ export function memberReads(root: SyntaxNode, member: string, typer: Typer): Syn
 // ---------------------------------------------------------------------------
 // Syntax helpers.
 
-export function argumentsOf(call: SyntaxNode): SyntaxNode[] {
-  return call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
-}
-
-export function functionNameOf(fn: SyntaxNode): string | undefined {
-  let declarator = fn.childForFieldName('declarator');
-  while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
-  return declarator?.childForFieldName('declarator')?.text;
-}
-
 function declaredName(declarator: SyntaxNode | null): SyntaxNode | null {
   let node = declarator;
   while (node && node.type !== 'identifier') {
@@ -276,7 +267,7 @@ function definitionInFile(from: SyntaxNode, name: string): SyntaxNode | null {
   let root = from;
   while (root.parent) root = root.parent;
   for (const item of root.namedChildren) {
-    if (item.type === 'function_definition' && functionNameOf(item) === name) return item;
+    if (item.type === 'function_definition' && functionName(item) === name) return item;
   }
   return null;
 }

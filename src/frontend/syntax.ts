@@ -13,3 +13,8 @@ export function functionName(definition: SyntaxNode): string | undefined {
   while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
   return declarator?.childForFieldName('declarator')?.text;
 }
+
+/** The arguments of a call, comments left out. */
+export function callArguments(call: SyntaxNode): SyntaxNode[] {
+  return call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+}

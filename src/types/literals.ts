@@ -35,7 +35,7 @@ export function literalType(text: string, abi: Abi): CType {
   const suffix = normaliseSuffix(m[2]);
   if (suffix === null) return unknown(`literal suffix '${m[2]}'`);
   const digits = m[1];
-  const value = /^0[bB]/.test(digits) ? BigInt(digits) : /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
+  const value = valueOfDigits(digits);
   const list = (/^[1-9]/.test(digits) || digits === '0' ? DECIMAL : OTHER_BASE)[suffix];
   for (const name of list) {
     const info = intInfo(name, abi);
@@ -43,6 +43,19 @@ export function literalType(text: string, abi: Abi): CType {
     if (value <= max) return { k: 'int', name };
   }
   return unknown(`literal ${written} is too large for any integer type`);
+}
+
+/** The value of an integer literal as written, with its sign (`-1`, `+1`), base and suffix; null if the text is not one. */
+export function integerLiteralValue(text: string): bigint | null {
+  const written = text.trim();
+  const sign = written.startsWith('-') ? -1n : 1n;
+  const m = INTEGER.exec(written.replace(/^[-+]/, ''));
+  return m ? sign * valueOfDigits(m[1]) : null;
+}
+
+function valueOfDigits(digits: string): bigint {
+  // BigInt reads 0x and 0b prefixes itself; C's octal is a bare leading 0.
+  return /^0[0-7]+$/.test(digits) ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
 }
 
 function normaliseSuffix(raw: string): string | null {

@@ -5,6 +5,7 @@
 import type { SyntaxNode } from '../frontend/parse';
 import { CType } from './ctype';
 import { applyDeclarator, baseType, parametersOf } from './declarators';
+import { enclosingFunction } from '../frontend/syntax';
 
 export interface LocalDecl {
   name: string;
@@ -110,9 +111,4 @@ export class LocalScopes {
       });
     }
   }
-}
-
-function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
-  for (let n: SyntaxNode | null = node.parent; n; n = n.parent) if (n.type === 'function_definition') return n;
-  return null;
 }

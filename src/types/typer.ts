@@ -4,6 +4,7 @@
 // be resolved is `unknown`, with the reason, never a silent `int`.
 
 import { parseC, ParsedFile, SyntaxNode } from '../frontend/parse';
+import { callArguments } from '../frontend/syntax';
 import {
   Abi,
   CType,
@@ -437,7 +438,7 @@ export class Typer {
 
   private call(node: SyntaxNode): Typed {
     const callee = child(node, 'function');
-    const args = node.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+    const args = callArguments(node);
     if (callee.type === 'identifier' && !this.locals.find(callee)) {
       const name = callee.text;
       const fn = this.functionNamed(name);
