@@ -54,8 +54,7 @@ export class TypeIndex {
   scopeFor(file: string, ownFacts?: FileFacts): FileScope {
     const base = this.source ?? new MemoryDeclSource();
     const source = ownFacts ? new OverlayDeclSource(base, new Map([[file, ownFacts]])) : base;
-    const graph = ownFacts || !this.source ? new IncludeGraph(source, this.options.arch) : this.graph;
-    return new FileScope(file, source, new Visibility(file, graph), this.abi);
+    return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi);
   }
 }
 

@@ -25,9 +25,10 @@ export interface Ranked {
   decls: Located[];
 }
 
-/** Include closures are shared by every file of a run. */
+/** Include resolution and header closures, shared by every file of a run. */
 export class IncludeGraph {
   private readonly closures = new Map<string, Set<string>>();
+  private readonly resolved = new Map<string, string | null>();
 
   constructor(private readonly source: DeclSource, private readonly defaultArch: string) {}
 
@@ -36,16 +37,21 @@ export class IncludeGraph {
     return m ? m[1] : this.defaultArch;
   }
 
-  /** Every file `file` includes, directly or through other headers, as the kernel's include path resolves them. */
-  closure(file: string): Set<string> {
-    let seen = this.closures.get(file);
+  /**
+   * Every file `file` includes, directly or through other headers, as the
+   * kernel's include path resolves them. `ownIncludes` replace the source's
+   * #include lines for `file` itself (a fresh parse of it).
+   */
+  closure(file: string, ownIncludes?: readonly IncludeDirective[]): Set<string> {
+    let seen = ownIncludes ? undefined : this.closures.get(file);
     if (seen) return seen;
     seen = new Set<string>();
     const arch = this.archOf(file);
     const queue = [file];
     while (queue.length) {
       const current = queue.pop()!;
-      for (const include of this.source.includesOf(current) ?? []) {
+      const includes = current === file && ownIncludes ? ownIncludes : this.source.includesOf(current);
+      for (const include of includes ?? []) {
         const target = this.resolve(current, include, arch);
         if (target && !seen.has(target) && target !== file) {
           seen.add(target);
@@ -53,13 +59,24 @@ export class IncludeGraph {
         }
       }
     }
-    this.closures.set(file, seen);
+    if (!ownIncludes) this.closures.set(file, seen);
     return seen;
   }
 
   private resolve(from: string, include: IncludeDirective, arch: string): string | null {
+    const dir = include.system ? '' : path.posix.dirname(from);
+    const key = `${arch}\0${dir}\0${include.spec}`;
+    let target = this.resolved.get(key);
+    if (target === undefined) {
+      target = this.search(dir, include, arch);
+      this.resolved.set(key, target);
+    }
+    return target;
+  }
+
+  private search(dir: string, include: IncludeDirective, arch: string): string | null {
     const candidates: string[] = [];
-    if (!include.system) candidates.push(path.posix.normalize(path.posix.join(path.posix.dirname(from), include.spec)));
+    if (!include.system) candidates.push(path.posix.normalize(path.posix.join(dir, include.spec)));
     for (const dir of [`arch/${arch}/include`, `arch/${arch}/include/uapi`, 'include', 'include/uapi', `arch/${arch}/include/generated`]) {
       candidates.push(`${dir}/${include.spec}`);
     }
@@ -79,7 +96,11 @@ export class Visibility {
   private readonly area: string;
   private closure: Set<string> | null = null;
 
-  constructor(private readonly file: string, private readonly graph: IncludeGraph) {
+  constructor(
+    private readonly file: string,
+    private readonly graph: IncludeGraph,
+    private readonly ownIncludes?: readonly IncludeDirective[],
+  ) {
     this.dir = path.posix.dirname(file);
     this.arch = graph.archOf(file);
     this.area = areaOf(file);
@@ -87,7 +108,7 @@ export class Visibility {
 
   tierOf(decl: Located): number {
     if (decl.file === this.file) return 0;
-    if ((this.closure ??= this.graph.closure(this.file)).has(decl.file)) return 1;
+    if ((this.closure ??= this.graph.closure(this.file, this.ownIncludes)).has(decl.file)) return 1;
     if (isPrivateToOtherFile(decl)) return -1;
     if (areaOf(decl.file) !== this.area) return -1;
     if (path.posix.dirname(decl.file) === this.dir) return 2;
