@@ -74,6 +74,8 @@ export interface Resolved {
 
 const MAX_DEPTH = 24;
 
+type FunctionLookup = { decl: Located<FunctionDecl>; tier: number } | { conflict: string } | null;
+
 export class Typer {
   private readonly cache = new Map<number, Typed>();
   private readonly locals: LocalScopes;
@@ -256,7 +258,19 @@ export class Typer {
   }
 
   /** A function visible from this file, by name: its prototype or definition (agreeing ones merged). */
-  functionNamed(name: string): { decl: Located<FunctionDecl>; tier: number } | { conflict: string } | null {
+  functionNamed(name: string): FunctionLookup {
+    let found = this.functions.get(name);
+    if (found === undefined) {
+      found = this.findFunction(name);
+      this.functions.set(name, found);
+    }
+    return found;
+  }
+
+  /** Function lookups are asked for at every call and conversion; the answer depends only on the name. */
+  private readonly functions = new Map<string, FunctionLookup>();
+
+  private findFunction(name: string): FunctionLookup {
     const ranked = this.scope.lookup('ordinary', name, ['function']);
     if (!ranked) return null;
     const decls = ranked.decls as Located<FunctionDecl>[];
