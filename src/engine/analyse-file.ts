@@ -66,9 +66,14 @@ export function decodeAndParse(
   bytes: Buffer,
   options: Omit<ParseOptions, 'encoding'>,
 ): { parsed: ParsedFile; problem?: InputProblem } {
+  const { text, encoding, problem } = decodeSource(file, bytes);
+  return { parsed: parseFile(file.displayPath, text, { ...options, encoding }), problem };
+}
+
+/** A file's text: UTF-8, or Latin-1 with a not-utf8 problem, and which, so columns count the file's bytes. */
+export function decodeSource(file: SourceFile, bytes: Buffer): { text: string; encoding: 'utf8' | 'latin1'; problem?: InputProblem } {
   const decoded = decodeSourceBytes(file, bytes);
-  const encoding = decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8';
-  return { parsed: parseFile(file.displayPath, decoded.text, { ...options, encoding }), problem: decoded.problem };
+  return { ...decoded, encoding: decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8' };
 }
 
 /**

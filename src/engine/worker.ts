@@ -2,11 +2,12 @@
 
 import type { SourceFile } from '../input/walk';
 import type { Finding, InputProblem } from '../model';
-import { decodeSourceBytes, readSourceBytes } from '../input/read';
+import { readSourceBytes } from '../input/read';
 import { HintTable, loadHints } from '../frontend/hints';
 import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
-import { analyseFile, decodeAndParse } from './analyse-file';
+import { analyseFile, decodeAndParse, decodeSource } from './analyse-file';
+import type { ParsedFile } from '../frontend/parse';
 import { TreeMemory } from './tree-memory';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import { countResolution, emptyCounts } from '../types/resolution';
@@ -125,24 +126,36 @@ export async function runScan(task: ScanTask): Promise<ScanBatchResult> {
   return out;
 }
 
-export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBatchResult> {
-  const hints = hintsFor(task.hintFiles);
-  const out: ParseStatsBatchResult = { functions: 0, clean: 0, broken: [], bytes: 0, problems: [] };
-  for (const file of task.files) {
-    const read = readSourceBytes(file, { maxBytes: task.maxBytes });
+/** Reads, decodes and parses each file in turn; a file that cannot be read, or is not UTF-8, adds a problem. */
+async function forEachParsed(
+  files: SourceFile[],
+  options: { hints: HintTable; maxBytes: number; raw?: boolean },
+  problems: InputProblem[],
+  visit: (parsed: ParsedFile, file: SourceFile, bytes: number) => void,
+): Promise<void> {
+  for (const file of files) {
+    const read = readSourceBytes(file, { maxBytes: options.maxBytes });
     if (!read.ok) {
-      out.problems.push(read.problem);
+      problems.push(read.problem);
       continue;
     }
-    out.bytes += read.bytes.length;
-    const { parsed, problem } = decodeAndParse(file, read.bytes, { hints, raw: task.raw });
-    if (problem) out.problems.push(problem);
+    const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints, raw: options.raw });
+    if (problem) problems.push(problem);
+    visit(parsed, file, read.bytes.length);
+    await treeMemory.parsed(read.bytes.length);
+  }
+}
+
+export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBatchResult> {
+  const out: ParseStatsBatchResult = { functions: 0, clean: 0, broken: [], bytes: 0, problems: [] };
+  const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, raw: task.raw };
+  await forEachParsed(task.files, options, out.problems, (parsed, file, bytes) => {
+    out.bytes += bytes;
     const health = parseHealth(parsed);
     out.functions += health.functions;
     out.clean += health.clean;
     for (const b of health.broken) out.broken.push({ path: file.displayPath, line: b.line, cause: b.cause });
-    await treeMemory.parsed(read.bytes.length);
-  }
+  });
   return out;
 }
 
@@ -157,8 +170,7 @@ export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
     }
     const bytes = read.bytes.length;
     const hash = sha1(read.bytes);
-    const { text, problem } = decodeSourceBytes(file, read.bytes);
-    const encoding = problem?.kind === 'not-utf8' ? 'latin1' : 'utf8';
+    const { text, encoding, problem } = decodeSource(file, read.bytes);
     try {
       const facts = factsOfSource(file.displayPath, text, { hints, encoding, macros: bytes <= task.macroMaxBytes });
       out.files.push({ path: file.displayPath, bytes, hash, facts: encodeFacts(facts), ...(problem ? { problem } : {}) });
@@ -173,21 +185,12 @@ export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
 }
 
 export async function runTypeStats(task: TypeStatsTask): Promise<TypeStatsBatchResult> {
-  const hints = hintsFor(task.hintFiles);
   const index = typeIndexOf(task.types);
   const counts = emptyCounts();
   const problems: InputProblem[] = [];
-  for (const file of task.files) {
-    const read = readSourceBytes(file, { maxBytes: task.maxBytes });
-    if (!read.ok) {
-      problems.push(read.problem);
-      continue;
-    }
-    const { parsed, problem } = decodeAndParse(file, read.bytes, { hints });
-    if (problem) problems.push(problem);
+  await forEachParsed(task.files, { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes }, problems, (parsed, file) => {
     countResolution(parsed, typerFor(parsed, index, indexPathOf(task.types, file.absolutePath, file.displayPath)), counts);
-    await treeMemory.parsed(read.bytes.length);
-  }
+  });
   return {
     memberAccesses: counts.memberAccesses,
     resolved: counts.resolved,
