@@ -38,11 +38,20 @@ const jobsOption = () =>
   new Option('-j, --jobs <n>', 'worker threads').default(defaultJobs(), 'all cores').argParser(asArgument((v) => parsePositiveInt(v, '--jobs')));
 const macrosOption = () =>
   new Option('--macros <file>', 'extra macro hints file (C #define lines; repeatable)').argParser(collectList).default([]);
-const treeOption = () => new Option('--tree <dir>', 'the kernel tree whose types to use (default: the tree around the input)');
 const cacheDirOption = () => new Option('--cache-dir <dir>', 'where the type index is cached (default: $PATCH_AUDIT_CACHE_DIR, $XDG_CACHE_HOME/patch-audit or ~/.cache/patch-audit)');
-const abiOption = () =>
-  new Option('--abi <abi>', "integer model: lp64 (64-bit long, the default) or ilp32 (32-bit builds)").choices(['lp64', 'ilp32']).default('lp64');
-const archOption = () => new Option('--arch <arch>', 'architecture whose headers files outside arch/ see').default('x86');
+
+/** --tree, --cache-dir, --abi and --arch: where types come from and the integer model. */
+function addTypeIndexOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--tree <dir>', 'the kernel tree whose types to use (default: the tree around the input)'))
+    .addOption(cacheDirOption())
+    .addOption(new Option('--abi <abi>', 'integer model: lp64 (64-bit long, the default) or ilp32 (32-bit builds)').choices(['lp64', 'ilp32']).default('lp64'))
+    .addOption(new Option('--arch <arch>', 'architecture whose headers files outside arch/ see').default('x86'));
+}
+
+function typeIndexSettings(o: Record<string, unknown>): { tree?: string; cacheDir?: string; abi: AbiName; arch: string } {
+  return { tree: o.tree as string | undefined, cacheDir: o.cacheDir as string | undefined, abi: o.abi as AbiName, arch: o.arch as string };
+}
 const maxSizeOption = () =>
   new Option('--max-file-size <size>', 'skip (and report) files larger than this').default(DEFAULT_MAX_FILE_SIZE, '32M').argParser(asArgument(parseSize));
 
@@ -53,8 +62,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  program
-    .command('scan')
+  addTypeIndexOptions(program.command('scan'))
     .description('analyse files and folders (.c, .h) and report findings')
     .argument('<paths...>', 'files or folders')
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
@@ -68,10 +76,6 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--color', 'colour the text output', false)
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('-o, --output <file>', 'write the report to a file')
-    .addOption(treeOption())
-    .addOption(cacheDirOption())
-    .addOption(abiOption())
-    .addOption(archOption())
     .option('--no-index', "do not build or use the tree's type index (built-in kernel types only)")
     .action(async (paths: string[], o) => {
       const { exitCode } = await scan(paths, {
@@ -86,10 +90,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         color: Boolean(o.color),
         progress: o.progress !== false && Boolean(process.stderr.isTTY),
         output: o.output as string | undefined,
-        tree: o.tree as string | undefined,
-        cacheDir: o.cacheDir as string | undefined,
-        abi: o.abi as AbiName,
-        arch: o.arch as string,
+        ...typeIndexSettings(o),
         index: o.index !== false,
       });
       setExitCode(exitCode);
@@ -119,14 +120,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(report.problems.some((p) => !p.analysed) ? EXIT_INPUT_ERROR : EXIT_OK);
     });
 
-  program
-    .command('type')
+  addTypeIndexOptions(program.command('type'))
     .description('print the type of the expression at <file>:<line>:<column> and where it was declared')
     .argument('<location>', 'file:line:column (column in bytes, 1-based, as gcc prints it)')
-    .addOption(treeOption())
-    .addOption(cacheDirOption())
-    .addOption(abiOption())
-    .addOption(archOption())
     .option('--json', 'JSON output', false)
     .addOption(jobsOption())
     .addOption(macrosOption())
@@ -134,13 +130,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (location: string, o) => {
       const { output, exitCode } = await runTypeCommand(location, {
-        tree: o.tree as string | undefined,
-        cacheDir: o.cacheDir as string | undefined,
+        ...typeIndexSettings(o),
         hintFiles: o.macros as string[],
         jobs: o.jobs as number,
         progress: o.progress !== false && Boolean(process.stderr.isTTY),
-        abi: o.abi as AbiName,
-        arch: o.arch as string,
         json: Boolean(o.json),
         maxFileSize: o.maxFileSize as number,
       });
@@ -148,14 +141,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(exitCode);
     });
 
-  program
-    .command('type-stats')
+  addTypeIndexOptions(program.command('type-stats'))
     .description('the share of member accesses (a->b, a.b) whose type resolves, and why the rest do not')
     .argument('<paths...>', 'files or folders')
-    .addOption(treeOption())
-    .addOption(cacheDirOption())
-    .addOption(abiOption())
-    .addOption(archOption())
     .option('--top <n>', 'how many reasons to list', asArgument((v) => parsePositiveInt(v, '--top')), 20)
     .option('--json', 'JSON output', false)
     .addOption(jobsOption())
@@ -164,13 +152,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (paths: string[], o) => {
       const report = await typeStats(paths, {
-        tree: o.tree as string | undefined,
-        cacheDir: o.cacheDir as string | undefined,
+        ...typeIndexSettings(o),
         hintFiles: o.macros as string[],
         jobs: o.jobs as number,
         progress: o.progress !== false && Boolean(process.stderr.isTTY),
-        abi: o.abi as AbiName,
-        arch: o.arch as string,
         maxFileSize: o.maxFileSize as number,
         top: o.top as number,
       });

@@ -9,17 +9,10 @@ import { readSourceBytes } from '../input/read';
 import { AbiName } from '../types/ctype';
 import { describeTyped, originInWords, TypeDescription, typeInWords } from '../types/describe';
 import { enclosingExpressions, expressionAt } from '../types/expression-at';
-import { indexPathOf, openTypeSession, typeIndexOf, typerFor } from '../types/session';
+import { indexPathOf, openTypeSession, TypeSessionOptions, typeIndexOf, typerFor } from '../types/session';
 import { EXIT_INPUT_ERROR, EXIT_OK, UsageError } from './common';
 
-export interface TypeCommandOptions {
-  tree?: string;
-  cacheDir?: string;
-  hintFiles: string[];
-  jobs: number;
-  progress: boolean;
-  abi: AbiName;
-  arch: string;
+export interface TypeCommandOptions extends Omit<TypeSessionOptions, 'near'> {
   json: boolean;
   maxFileSize: number;
 }

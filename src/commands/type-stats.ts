@@ -6,18 +6,10 @@ import { batchFiles, runBatches } from '../engine/pool';
 import { createProgress } from '../engine/progress';
 import type { TypeStatsBatchResult } from '../engine/worker';
 import type { InputProblem } from '../model';
-import type { AbiName } from '../types/ctype';
-import { openTypeSession } from '../types/session';
+import { openTypeSession, TypeSessionOptions } from '../types/session';
 import { collect } from './common';
 
-export interface TypeStatsOptions {
-  tree?: string;
-  cacheDir?: string;
-  hintFiles: string[];
-  jobs: number;
-  progress: boolean;
-  abi: AbiName;
-  arch: string;
+export interface TypeStatsOptions extends Omit<TypeSessionOptions, 'near'> {
   maxFileSize: number;
   top: number;
 }
