@@ -107,8 +107,7 @@ function assignment(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Convers
   const from = typer.integerOf(right);
   if (!to || !from) return;
   const origin = typer.typeOf(left).origin;
-  const isLocal = left.type === 'identifier' && (origin?.kind === 'local' || origin?.kind === 'parameter');
-  const declaration = isLocal ? declarationNameNode(fn, left.text, origin!.line) : null;
+  const declaration = left.type === 'identifier' ? typer.localDeclaration(left)?.nameNode : undefined;
   out.push({
     channel: left.type === 'field_expression' ? 'member store' : 'assignment',
     source: right,
@@ -277,18 +276,4 @@ function parameterNameNode(definition: SyntaxNode, index: number): SyntaxNode | 
   while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
   const params = declarator?.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
   return declaredName(params[index]?.childForFieldName('declarator') ?? null);
-}
-
-function declarationNameNode(fn: SyntaxNode, name: string, line: number): SyntaxNode | null {
-  const stack: SyntaxNode[] = [fn];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.startPosition.row + 1 > line || node.endPosition.row + 1 < line) continue;
-    if (node.type === 'identifier' && node.text === name && node.startPosition.row + 1 === line) {
-      const parent = node.parent?.type;
-      if (parent && (parent.endsWith('declarator') || parent === 'parameter_declaration' || parent === 'declaration')) return node;
-    }
-    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
-  }
-  return null;
 }

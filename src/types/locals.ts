@@ -9,6 +9,8 @@ import { enclosingFunction } from '../frontend/syntax';
 
 export interface LocalDecl {
   name: string;
+  /** The name in the declaration (or parameter list). */
+  nameNode?: SyntaxNode;
   type: CType;
   line: number;
   parameter: boolean;
@@ -65,8 +67,13 @@ export class LocalScopes {
     const named = list.namedChildren.filter((c) => c.type === 'parameter_declaration');
     params.forEach((p, i) => {
       if (!p.name) return;
+      const declaration = named[i];
+      const nameNode = declaration
+        ? applyDeclarator(baseType(declaration.childForFieldName('type')), declaration.childForFieldName('declarator')).nameNode
+        : undefined;
       add({
         name: p.name,
+        ...(nameNode ? { nameNode } : {}),
         type: p.type,
         line: (named[i] ?? list).startPosition.row + 1,
         parameter: true,
@@ -101,6 +108,7 @@ export class LocalScopes {
       const inferFrom = isTypeof && declarator.type !== 'pointer_declarator' ? typeNode! : isAuto && value ? value : undefined;
       add({
         ...(inferFrom ? { inferFrom } : {}),
+        nameNode: declared.nameNode,
         name: declared.name,
         type: declared.type,
         line: declared.nameNode.startPosition.row + 1,

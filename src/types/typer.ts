@@ -23,7 +23,7 @@ import { applyDeclarator, baseType, typeOfDescriptor } from './declarators';
 import type { FunctionDecl, Located, RecordDecl, TypedefDecl } from './facts';
 import { literalType } from './literals';
 import { MACRO_TYPES, MacroTyping } from './macro-types';
-import { LocalScopes } from './locals';
+import { LocalDecl, LocalScopes } from './locals';
 import type { FileScope } from './type-index';
 import { TIER_NAMES } from './visibility';
 
@@ -105,6 +105,11 @@ export class Typer {
       this.cache.set(node.id, typed);
     }
     return typed;
+  }
+
+  /** The local variable or parameter an identifier refers to, if it is one. */
+  localDeclaration(identifier: SyntaxNode): LocalDecl | null {
+    return this.locals.find(identifier);
   }
 
   /** The integer type of an expression (width and signedness under the ABI), or null if it is not an integer. */
