@@ -589,17 +589,29 @@ export class Typer {
 
   /** A type name written as text (a macro's type argument, a table entry). */
   typeFromText(text: string): CType {
-    const wrapper = `${text.replace(/\s+/g, ' ').trim()} __patch_audit_t;`;
-    const tree = parseC(wrapper);
-    const declaration = tree.rootNode.namedChildren[0];
-    if (!declaration || declaration.type !== 'declaration' || declaration.hasError) return unknown(`type name '${text.trim()}'`);
-    const base = baseType(declaration.childForFieldName('type'));
-    return applyDeclarator(base, declaration.childForFieldName('declarator')).type;
+    let type = typesFromText.get(text);
+    if (!type) {
+      type = parseTypeName(text);
+      typesFromText.set(text, type);
+    }
+    return type;
   }
 
   private here(kind: OriginKind, name: string, node: SyntaxNode): Origin {
     return { kind, name, file: this.scope.file, line: node.startPosition.row + 1 };
   }
+}
+
+/** Type names written as text (table entries, macro type arguments) parse the same everywhere: once per thread. */
+const typesFromText = new Map<string, CType>();
+
+function parseTypeName(text: string): CType {
+  const wrapper = `${text.replace(/\s+/g, ' ').trim()} __patch_audit_t;`;
+  const tree = parseC(wrapper);
+  const declaration = tree.rootNode.namedChildren[0];
+  if (!declaration || declaration.type !== 'declaration' || declaration.hasError) return unknown(`type name '${text.trim()}'`);
+  const base = baseType(declaration.childForFieldName('type'));
+  return applyDeclarator(base, declaration.childForFieldName('declarator')).type;
 }
 
 function child(node: SyntaxNode, field: string): SyntaxNode {
