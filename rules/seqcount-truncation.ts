@@ -6,19 +6,22 @@
 
 import { defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
+import { callArguments, functionDefinitions } from '../src/frontend/syntax';
 import {
   Conversion,
   conversionsIn,
   IntegerType,
+  isConstantThatFits,
   isNarrowing,
   memberReads,
+  unparenthesised,
   usesOf,
   Widening,
   wideningAt,
+  withoutSign,
 } from '../src/analysis/conversions';
 import type { Typer } from '../src/types/typer';
 import { typeToString } from '../src/types/ctype';
-import { integerLiteralValue } from '../src/types/literals';
 import type { Confidence } from '../src/model';
 
 const WIDE_TYPE_WORDS = [
@@ -27,10 +30,20 @@ const WIDE_TYPE_WORDS = [
   'time64_t', 'ktime_t', 'jiffies', 'atomic_long_t', 'atomic64_t',
 ];
 
-/** Values that only grow and reach bit 31 in a long-lived system: sequence counts, generations, cookies, jiffies. */
-const SEQUENCE_LIKE = /seq|generation|(^|_)gen($|_)|version|cookie|jiffies|epoch|serial|stamp|tick/i;
-/** Counters: growing sizes and tallies, less certain to run past 32 bits. */
-const COUNTER_LIKE = /count|cnt|(^|_)nr($|_)|total/i;
+/**
+ * Words naming values that only grow and pass bit 31 in a long-lived system:
+ * sequence counts, generations, cookies, epochs. Matched against the words of
+ * the source value's own name (`mmu_invalidate_seq`), not against what it is
+ * stored into or computed with: `config->seq_event = val` stores a register
+ * setting, and `msecs_to_jiffies(100)` is a short duration.
+ */
+const SEQUENCE_WORDS = new Set(['seq', 'seqno', 'seqnum', 'sequence', 'gen', 'generation', 'cookie', 'epoch', 'serial']);
+/** The jiffies counter itself (a timestamp), not a duration in jiffies. */
+const JIFFIES_COUNTER = new Set(['jiffies', 'jiffies_64', 'get_jiffies_64']);
+/** Counters and versions: growing tallies, less certain to run past 32 bits. */
+const COUNTER_LIKE = /count|cnt|(^|_)nr($|_)|total|version/i;
+/** Accessors whose value is that of the object they read: `atomic64_read(&kvm->seq)` is `seq`. */
+const READERS = new Set(['READ_ONCE', 'atomic_read', 'atomic64_read', 'atomic_long_read', 'smp_load_acquire', 'local64_read', 'raw_read_seqcount', 'read_seqcount_begin']);
 
 export default defineRule({
   meta: {
@@ -57,7 +70,7 @@ export default defineRule({
   check(context) {
     const typer = context.types;
     const longBits = typer.abi.longBits;
-    for (const fn of functionsIn(context.file.tree.rootNode)) {
+    for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       for (const conversion of conversionsIn(fn, typer)) {
         if (conversion.from.bits < longBits || !isNarrowing(conversion.from, conversion.to)) continue;
         if (isConstantThatFits(conversion, typer) || isExplicitCast(conversion.source)) continue;
@@ -78,7 +91,7 @@ export default defineRule({
           evidence.push({ node: back.at, message: `and ${back.how} here: ${extensionOf(conversion.to)} to ${back.to.bits} bits, so the value differs from the original` });
           const equalityWithSource = !!back.comparedWith && sameValue(back.comparedWith, conversion.source);
           const confidence: Confidence =
-            names.some((t) => SEQUENCE_LIKE.test(t)) || isNegativeConstant(conversion.source)
+            isSequenceLike(conversion.source) || isNegativeConstant(conversion.source)
               ? 'high'
               : equalityWithSource || names.some((t) => COUNTER_LIKE.test(t))
                 ? 'medium'
@@ -119,18 +132,6 @@ export default defineRule({
   },
 });
 
-function functionsIn(root: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  const visit = (node: SyntaxNode): void => {
-    for (const child of node.namedChildren) {
-      if (child.type === 'function_definition') out.push(child);
-      else if (child.type.startsWith('preproc_') || child.type === 'ERROR' || child.type === 'declaration_list') visit(child);
-    }
-  };
-  visit(root);
-  return out;
-}
-
 /**
  * The first place the narrowed value is widened again: through the receiving
  * variable or parameter, or through the struct member it was stored in (read
@@ -153,21 +154,34 @@ function widenedBack(conversion: Conversion, typer: Typer, root: SyntaxNode): Wi
   return null;
 }
 
-/** A literal (or a negated one) whose value the target type holds, such as `1` into an int. */
-function isConstantThatFits(conversion: Conversion, typer: Typer): boolean {
-  const { operand, negated } = withoutSign(unparenthesised(conversion.source));
-  if (operand.type === 'number_literal') {
-    const written = integerLiteralValue(operand.text);
-    if (written === null) return false;
-    const value = negated ? -written : written;
-    const { bits, signed } = conversion.to;
-    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
-    const max = (1n << BigInt(signed ? bits - 1 : bits)) - 1n;
-    return value >= min && value <= max;
+/** Is the value a snapshot of a sequence count, a generation, a cookie or the jiffies counter, by its own name? */
+function isSequenceLike(source: SyntaxNode): boolean {
+  const name = identityOf(source);
+  return !!name && (JIFFIES_COUNTER.has(name) || name.toLowerCase().split('_').some((word) => SEQUENCE_WORDS.has(word)));
+}
+
+/**
+ * The name a value goes by: a variable's or a member's name, a getter's name,
+ * or what a reader reads. Computed values (`val & MASK`, `x * 5`) have none.
+ */
+function identityOf(node: SyntaxNode): string | null {
+  const n = unparenthesised(node);
+  switch (n.type) {
+    case 'identifier':
+      return n.text;
+    case 'field_expression':
+      return n.childForFieldName('field')?.text ?? null;
+    case 'pointer_expression':
+      return identityOf(n.childForFieldName('argument')!);
+    case 'call_expression': {
+      const callee = n.childForFieldName('function');
+      if (callee?.type !== 'identifier') return null;
+      const read = READERS.has(callee.text) ? callArguments(n)[0] : undefined;
+      return read ? identityOf(read) : callee.text;
+    }
+    default:
+      return null;
   }
-  if (operand.type === 'sizeof_expression' || operand.type === 'char_literal') return true;
-  const origin = typer.typeOf(operand).origin;
-  return origin?.kind === 'enumerator' || origin?.kind === 'macro';
 }
 
 function isNegativeConstant(node: SyntaxNode): boolean {
@@ -179,19 +193,6 @@ function isNegativeConstant(node: SyntaxNode): boolean {
 
 function isExplicitCast(node: SyntaxNode): boolean {
   return unparenthesised(node).type === 'cast_expression';
-}
-
-function unparenthesised(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
-  return n;
-}
-
-/** `-x` and `+x` as x and whether it was negated. */
-function withoutSign(node: SyntaxNode): { operand: SyntaxNode; negated: boolean } {
-  const op = node.child(0)?.type;
-  if (node.type !== 'unary_expression' || (op !== '-' && op !== '+')) return { operand: node, negated: false };
-  return { operand: node.childForFieldName('argument')!, negated: op === '-' };
 }
 
 function sameValue(a: SyntaxNode, b: SyntaxNode): boolean {

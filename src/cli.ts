@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
+import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './engine/pool';
 import { scan } from './commands/scan';
 import { parseStats, renderParseStats } from './commands/parse-stats';
@@ -71,6 +72,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--min-confidence <level>', 'hide findings below this confidence').choices(['low', 'medium', 'high']).default('medium'))
     .addOption(jobsOption())
     .addOption(macrosOption())
+    .option('--knowledge <file>', 'extra rows for a knowledge table, in a file named after it (e.g. error-returning.txt; repeatable)', collectList, [])
     .addOption(maxSizeOption())
     .option('--explain', "print each rule's summary with its findings", false)
     .option('--color', 'colour the text output', false)
@@ -85,6 +87,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         minConfidence: o.minConfidence as Confidence,
         jobs: o.jobs as number,
         macros: o.macros as string[],
+        knowledge: o.knowledge as string[],
         maxFileSize: o.maxFileSize as number,
         explain: Boolean(o.explain),
         color: Boolean(o.color),
@@ -215,7 +218,7 @@ export async function main(argv: string[]): Promise<number> {
     const e = error as { code?: string; exitCode?: number; message?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
     if (e.code?.startsWith('commander.')) return EXIT_INPUT_ERROR; // commander already printed the message
-    if (error instanceof UsageError || error instanceof HintError) {
+    if (error instanceof UsageError || error instanceof HintError || error instanceof KnowledgeError) {
       process.stderr.write(`patch-audit: ${e.message}\n`);
       return EXIT_INPUT_ERROR;
     }

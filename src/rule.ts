@@ -5,6 +5,7 @@ import Parser = require('tree-sitter');
 import type { Confidence, Severity } from './model';
 import { C_LANGUAGE, ParsedFile, SyntaxNode } from './frontend/parse';
 import type { Typer } from './types/typer';
+import type { KnowledgeTable } from './knowledge';
 
 export interface RuleMeta<MessageId extends string> {
   /** kebab-case, names the bug, equals the file name. */
@@ -43,6 +44,8 @@ export interface RuleContext<MessageId extends string> {
    * on first use; rules that use it set `needsTypes`).
    */
   readonly types: Typer;
+  /** A knowledge table (data/knowledge/<name>.txt plus the user's extensions); the rule lists it in `knowledge`. */
+  knowledge(table: string): KnowledgeTable;
   report(input: ReportInput<MessageId>): void;
 }
 
@@ -55,6 +58,8 @@ export interface Rule<MessageId extends string = string> {
   requires: readonly string[];
   /** The rule types expressions: scan opens the tree's type index for it. */
   needsTypes?: boolean;
+  /** The knowledge tables the rule reads (data/knowledge/<name>.txt); the meta test checks they exist. */
+  knowledge?: readonly string[];
   check(context: RuleContext<MessageId>): void;
 }
 

@@ -100,6 +100,29 @@ describe('type-stats', () => {
     assert.match(report.reasons[0].example, /^mm\/variants\.c:\d+: conflicting definitions of member 'owner'/);
   });
 
+  it('counts implicit integer conversions and the narrowing ones -Wconversion would warn about', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-conversions-'));
+    try {
+      const source = [
+        'int take(int v);',
+        'int f(unsigned long seq, short s)',
+        '{',
+        '\tint a = seq;', // narrowing from a wide type
+        '\tlong b = s;', // widening
+        '\tunsigned int c = a;', // sign change
+        '\tint d = 1;', // constant that fits: GCC is silent
+        '\ttake(b);', // narrowing from a wide type
+        '\treturn c;', // sign change on return
+        '}',
+      ].join('\n');
+      fs.writeFileSync(path.join(dir, 'conv.c'), source + '\n');
+      const report = JSON.parse(run(['type-stats', 'conv.c', '--json'], dir).stdout);
+      assert.deepEqual(report.conversions, { conversions: 6, narrowing: 4, narrowingFromWide: 2 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('lists why accesses do not resolve when the tree lacks a definition', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-unresolved-'));
     try {

@@ -8,6 +8,7 @@ import type { IntInfo, IntName } from '../types/ctype';
 import type { FunctionDecl, Located } from '../types/facts';
 import type { Typer } from '../types/typer';
 import { callArguments, functionName } from '../frontend/syntax';
+import { integerLiteralValue } from '../types/literals';
 
 export type IntegerType = IntInfo & { name: IntName };
 
@@ -161,6 +162,36 @@ function returned(node: SyntaxNode, returnType: IntegerType, fn: SyntaxNode, typ
     receiverText: `the return value of ${name}()`,
     receiverDeclaredAt: { file: typer.scope.file, line: fn.startPosition.row + 1 },
   });
+}
+
+/** A literal (or a negated one) whose value the target type holds, such as `1` into an int. */
+export function isConstantThatFits(conversion: Conversion, typer: Typer): boolean {
+  const { operand, negated } = withoutSign(unparenthesised(conversion.source));
+  if (operand.type === 'number_literal') {
+    const written = integerLiteralValue(operand.text);
+    if (written === null) return false;
+    const value = negated ? -written : written;
+    const { bits, signed } = conversion.to;
+    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+    const max = (1n << BigInt(signed ? bits - 1 : bits)) - 1n;
+    return value >= min && value <= max;
+  }
+  if (operand.type === 'sizeof_expression' || operand.type === 'char_literal') return true;
+  const origin = typer.typeOf(operand).origin;
+  return origin?.kind === 'enumerator' || origin?.kind === 'macro';
+}
+
+export function unparenthesised(node: SyntaxNode): SyntaxNode {
+  let n = node;
+  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
+  return n;
+}
+
+/** `-x` and `+x` as x and whether it was negated. */
+export function withoutSign(node: SyntaxNode): { operand: SyntaxNode; negated: boolean } {
+  const op = node.child(0)?.type;
+  if (node.type !== 'unary_expression' || (op !== '-' && op !== '+')) return { operand: node, negated: false };
+  return { operand: node.childForFieldName('argument')!, negated: op === '-' };
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import { CONFIDENCE_RANK, Confidence, SEVERITY_RANK, ScanResult, Severity } from '../model';
 import { renderReport, ReportFormat } from '../report';
 import { loadHints } from '../frontend/hints';
+import { loadKnowledge } from '../knowledge';
 import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
 import { batchFiles, runBatches } from '../engine/pool';
 import { createProgress } from '../engine/progress';
@@ -21,6 +22,8 @@ export interface ScanOptions {
   minConfidence: Confidence;
   jobs: number;
   macros: string[];
+  /** Extra knowledge files (data/knowledge/<table>.txt rows). */
+  knowledge: string[];
   maxFileSize: number;
   explain: boolean;
   color: boolean;
@@ -46,13 +49,16 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   const ruleIds = selectRuleIds(options.rules);
   const rules = ruleIds.map(loadRule);
   loadHints(options.macros); // fail early, in the main thread, on a bad hints file
+  loadKnowledge(options.knowledge); // likewise for knowledge files
   const collected = await collect(paths);
   const session = await typeSessionFor(paths, rules, options);
   const batches = batchFiles(collected.files);
   const progress = createProgress('scan', collected.files.length, options.progress);
   const results = await runBatches<ScanBatchResult>(
     batches,
-    (files) => ({ kind: 'scan', files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle }),
+    (files) => ({
+      kind: 'scan', files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle, knowledgeFiles: options.knowledge,
+    }),
     options.jobs,
     (files, bytes) => progress.advance(files, bytes),
   );

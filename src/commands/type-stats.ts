@@ -8,6 +8,7 @@ import type { TypeStatsBatchResult } from '../engine/worker';
 import type { InputProblem } from '../model';
 import { openTypeSession, TypeSessionOptions } from '../types/session';
 import { collect } from './common';
+import { ConversionCounts, emptyConversionCounts } from '../analysis/conversion-census';
 
 export interface TypeStatsOptions extends Omit<TypeSessionOptions, 'near'> {
   maxFileSize: number;
@@ -19,6 +20,8 @@ export interface TypeStatsReport {
   files: number;
   memberAccesses: number;
   resolved: number;
+  /** Implicit integer conversions: the baseline -Wconversion would warn about. */
+  conversions: ConversionCounts;
   resolvedPercent: number;
   seconds: number;
   reasons: { reason: string; count: number; example: string }[];
@@ -48,11 +51,14 @@ export async function typeStats(paths: string[], options: TypeStatsOptions): Pro
   }
   const memberAccesses = results.reduce((n, r) => n + r.memberAccesses, 0);
   const resolved = results.reduce((n, r) => n + r.resolved, 0);
+  const conversions = emptyConversionCounts();
+  for (const r of results) for (const key of Object.keys(conversions) as (keyof ConversionCounts)[]) conversions[key] += r.conversions[key];
   return {
     tree: session.handle.root,
     files: collected.files.length,
     memberAccesses,
     resolved,
+    conversions,
     resolvedPercent: memberAccesses ? (100 * resolved) / memberAccesses : 100,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     reasons: [...reasons.values()].sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1)).slice(0, options.top),
@@ -64,6 +70,7 @@ export function renderTypeStats(report: TypeStatsReport): string {
   const lines = [
     `type-stats: ${report.files} files in ${report.seconds.toFixed(1)} s (${report.tree ? `tree ${report.tree}` : 'no tree: built-in kernel types only'})`,
     `member accesses: ${report.memberAccesses}, resolved: ${report.resolved} (${report.resolvedPercent.toFixed(2)}%), unresolved: ${report.memberAccesses - report.resolved}`,
+    `implicit integer conversions: ${report.conversions.conversions}, narrowing or sign-changing (what -Wconversion warns about): ${report.conversions.narrowing}, of which from a type as wide as long: ${report.conversions.narrowingFromWide}`,
   ];
   if (report.reasons.length) {
     lines.push('', 'why the rest did not resolve (count, reason, example):');

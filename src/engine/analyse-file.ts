@@ -11,11 +11,13 @@ import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import type { Typer } from '../types/typer';
+import type { Knowledge } from '../knowledge';
 
 export interface AnalyseOptions {
   hints: HintTable;
   maxBytes: number;
   types: TypeIndexHandle;
+  knowledge: Knowledge;
 }
 
 export interface FileAnalysis {
@@ -52,9 +54,10 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints });
   if (problem) result.problems.push(problem);
   result.parsed = true;
-  const checked = runRules(parsed, applicable, () =>
-    typerFor(parsed, typeIndexOf(options.types), indexPathOf(options.types, file.absolutePath, file.displayPath)),
-  );
+  const checked = runRules(parsed, applicable, {
+    makeTyper: () => typerFor(parsed, typeIndexOf(options.types), indexPathOf(options.types, file.absolutePath, file.displayPath)),
+    knowledge: options.knowledge,
+  });
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
   return result;
@@ -79,11 +82,12 @@ export function decodeSource(file: SourceFile, bytes: Buffer): { text: string; e
 /**
  * Runs rules on a parsed file; a rule that throws is reported as a problem, the others still run.
  * `makeTyper` is called at most once, when a rule first asks for types.
+ * A rule reads only the knowledge tables it declares.
  */
 export function runRules(
   parsed: ParsedFile,
   rules: readonly Rule[],
-  makeTyper: () => Typer,
+  services: { makeTyper: () => Typer; knowledge: Knowledge },
 ): { findings: Finding[]; problems: InputProblem[] } {
   const collector = new FindingCollector(parsed);
   const problems: InputProblem[] = [];
@@ -93,7 +97,11 @@ export function runRules(
       rule.check({
         file: parsed,
         get types() {
-          return (typer ??= makeTyper());
+          return (typer ??= services.makeTyper());
+        },
+        knowledge: (table) => {
+          if (!rule.knowledge?.includes(table)) throw new Error(`rule ${rule.meta.id} reads knowledge table '${table}' without listing it in \`knowledge\``);
+          return services.knowledge.table(table);
         },
         report: (input) => collector.add(rule, input),
       });

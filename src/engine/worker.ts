@@ -11,9 +11,11 @@ import type { ParsedFile } from '../frontend/parse';
 import { TreeMemory } from './tree-memory';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import { countResolution, emptyCounts } from '../types/resolution';
+import { ConversionCounts, countConversions, emptyConversionCounts } from '../analysis/conversion-census';
 import { factsOfSource } from '../types/extract';
 import { EncodedFacts, encodeFacts } from '../types/table-file';
 import { sha1 } from '../types/facts-cache';
+import { knowledgeFor } from '../knowledge';
 
 const treeMemory = new TreeMemory();
 
@@ -24,6 +26,8 @@ export interface ScanTask {
   hintFiles: string[];
   maxBytes: number;
   types: TypeIndexHandle;
+  /** The user's knowledge files (--knowledge), added to data/knowledge/. */
+  knowledgeFiles: string[];
 }
 
 export interface ScanBatchResult {
@@ -88,6 +92,7 @@ export interface TypeStatsTask {
 }
 
 export interface TypeStatsBatchResult {
+  conversions: ConversionCounts;
   memberAccesses: number;
   resolved: number;
   unresolved: [reason: string, count: number, example: string][];
@@ -110,7 +115,7 @@ function hintsFor(files: string[]): HintTable {
 
 export async function runScan(task: ScanTask): Promise<ScanBatchResult> {
   const rules = task.ruleIds.map(loadRule);
-  const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types };
+  const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles) };
   const out: ScanBatchResult = { findings: [], problems: [], bytes: 0, parsed: 0, empty: 0 };
   for (const file of task.files) {
     const analysis = analyseFile(file, rules, options);
@@ -187,11 +192,15 @@ export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
 export async function runTypeStats(task: TypeStatsTask): Promise<TypeStatsBatchResult> {
   const index = typeIndexOf(task.types);
   const counts = emptyCounts();
+  const conversions = emptyConversionCounts();
   const problems: InputProblem[] = [];
   await forEachParsed(task.files, { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes }, problems, (parsed, file) => {
-    countResolution(parsed, typerFor(parsed, index, indexPathOf(task.types, file.absolutePath, file.displayPath)), counts);
+    const typer = typerFor(parsed, index, indexPathOf(task.types, file.absolutePath, file.displayPath));
+    countResolution(parsed, typer, counts);
+    countConversions(parsed, typer, conversions);
   });
   return {
+    conversions,
     memberAccesses: counts.memberAccesses,
     resolved: counts.resolved,
     unresolved: [...counts.unresolved].map(([reason, e]) => [reason, e.count, e.example]),

@@ -18,3 +18,16 @@ export function functionName(definition: SyntaxNode): string | undefined {
 export function callArguments(call: SyntaxNode): SyntaxNode[] {
   return call.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
 }
+
+/** The function definitions of a file, including those inside #if blocks and parse errors. */
+export function functionDefinitions(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (child.type === 'function_definition') out.push(child);
+      else if (child.type.startsWith('preproc_') || child.type === 'ERROR' || child.type === 'declaration_list') visit(child);
+    }
+  };
+  visit(root);
+  return out;
+}

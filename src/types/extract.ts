@@ -11,6 +11,7 @@ import { applyDeclarator, baseType, BodyVisitor, specifiersOf } from './declarat
 import { CType } from './ctype';
 import { Decl, FileFacts, IncludeDirective } from './facts';
 import { blankDirectives, blankFunctionBodies } from './skeleton';
+import { BodyFacts, bodyFacts } from './body-facts';
 
 export interface ExtractOptions {
   hints: HintTable;
@@ -24,28 +25,34 @@ export function factsOfSource(path: string, text: string, options: ExtractOption
   // Normalise first: #if groups that split a function header must be resolved before braces are matched.
   const normalised = normalise(blankDirectives(text), options.hints);
   const skeletonText = blankFunctionBodies(normalised.text);
+  const lines = new LineIndex(text, options.encoding);
   const skeleton: ParsedFile = {
     path,
     text,
     parsedText: skeletonText,
     tree: parseC(skeletonText),
-    lines: new LineIndex(text, options.encoding),
+    lines,
     rewrites: normalised.rewrites,
   };
-  return extractFacts(skeleton, { directivesFrom: text, macros: options.macros });
+  const bodies = bodyFacts(normalised.text, (offset) => lines.lineOf(offset));
+  return extractFacts(skeleton, { directivesFrom: text, macros: options.macros, bodies });
 }
 
 export interface FactsOptions {
   /** The text to read #define and #include lines from, when the parsed text had them blanked. */
   directivesFrom?: string;
   macros?: boolean;
+  /** What the function bodies say, when the parsed text had them blanked. */
+  bodies?: BodyFacts;
 }
 
 /** The declarations of an already parsed file (bodies, if parsed, are not looked into). */
 export function extractFacts(file: ParsedFile, options: FactsOptions = {}): FileFacts {
   const decls: Decl[] = [];
-  const collector = new DeclarationCollector(decls);
+  const bodies = options.bodies ?? bodyFacts(file.parsedText, (offset) => file.lines.lineOf(offset));
+  const collector = new DeclarationCollector(decls, bodies);
   collector.visitItems(file.tree.rootNode);
+  for (const { name, ...uses } of bodies.calls) decls.push({ kind: 'calls', name, ...uses });
   const directives = scanDirectives(options.directivesFrom ?? file.text, options.macros ?? true);
   decls.push(...directives.macros);
   return { decls, includes: directives.includes };
@@ -56,7 +63,10 @@ const line = (node: SyntaxNode): number => node.startPosition.row + 1;
 class DeclarationCollector {
   private readonly bodies: BodyVisitor;
 
-  constructor(private readonly decls: Decl[]) {
+  constructor(
+    private readonly decls: Decl[],
+    private readonly bodyFacts: BodyFacts,
+  ) {
     this.bodies = {
       record: (tag, name, nameNode, members) => decls.push({ kind: tag, name, line: line(nameNode), members }),
       enumeration: (name, nameNode, body) => this.enumeration(name, nameNode, body),
@@ -97,6 +107,8 @@ class DeclarationCollector {
     const declared = applyDeclarator(base, node.childForFieldName('declarator'));
     if (!declared.name || declared.type.k !== 'fn') return;
     const specs = specifiersOf(node);
+    const body = node.childForFieldName('body');
+    const failure = body ? this.bodyFacts.failures.get(body.startIndex) : undefined;
     this.decls.push({
       kind: 'function',
       name: declared.name,
@@ -107,6 +119,7 @@ class DeclarationCollector {
       static: specs.static,
       inline: specs.inline,
       definition: true,
+      ...(failure ? { failure } : {}),
     });
   }
 

@@ -21,7 +21,7 @@ import { deltaPathOf } from './name-table';
 import { DECL_KINDS, DeclCounts, EncodedFacts } from './table-file';
 
 /** Bump when what the extractor produces, or how facts are encoded, changes. */
-export const FACTS_SCHEMA_VERSION = 1;
+export const FACTS_SCHEMA_VERSION = 2;
 
 const MANIFEST_FORMAT = 1;
 const PACK_MAGIC = Buffer.from('PAFACTS\n', 'latin1');

@@ -2,6 +2,7 @@
 // from and cached by content hash. Nothing here refers to a syntax tree.
 
 import type { CType, Member, Param } from './ctype';
+import type { CallUses, FailureSummary } from './body-facts';
 
 interface DeclBase {
   name: string;
@@ -42,6 +43,8 @@ export interface FunctionDecl extends DeclBase {
   inline: boolean;
   /** A definition (with a body), not only a prototype. */
   definition: boolean;
+  /** For a definition: how its body reports failure, if it visibly does. */
+  failure?: FailureSummary;
 }
 
 export interface VariableDecl extends DeclBase {
@@ -57,7 +60,12 @@ export interface MacroDecl extends DeclBase {
   body: string;
 }
 
-export type Decl = RecordDecl | EnumDecl | EnumeratorDecl | TypedefDecl | FunctionDecl | VariableDecl | MacroDecl;
+/** How one file uses the results of its calls to a function (`name`); not a declaration, but filed like one. */
+export interface CallsDecl extends DeclBase, Omit<CallUses, 'name' | 'line'> {
+  kind: 'calls';
+}
+
+export type Decl = RecordDecl | EnumDecl | EnumeratorDecl | TypedefDecl | FunctionDecl | VariableDecl | MacroDecl | CallsDecl;
 export type DeclKind = Decl['kind'];
 
 export interface IncludeDirective {
@@ -75,18 +83,22 @@ export interface FileFacts {
 /**
  * C's name spaces: struct/union/enum tags; ordinary identifiers (typedefs,
  * functions, variables, enumerators); and macros, which the preprocessor owns.
+ * Plus our own: the call-site records of each callee.
  */
-export type NameSpace = 'tag' | 'ordinary' | 'macro';
+export type NameSpace = 'tag' | 'ordinary' | 'macro' | 'calls';
 
 export function nameSpaceOf(kind: DeclKind): NameSpace {
   if (kind === 'struct' || kind === 'union' || kind === 'enum') return 'tag';
   if (kind === 'macro') return 'macro';
+  if (kind === 'calls') return 'calls';
   return 'ordinary';
 }
 
+const NAME_SPACE_PREFIX: Record<NameSpace, string> = { tag: 't', ordinary: 'o', macro: 'm', calls: 'c' };
+
 /** The key a declaration is filed under in the index. */
 export function indexKey(space: NameSpace, name: string): string {
-  return `${space === 'tag' ? 't' : space === 'macro' ? 'm' : 'o'}:${name}`;
+  return `${NAME_SPACE_PREFIX[space]}:${name}`;
 }
 
 /** A declaration together with the file it is in, as the index hands it out. */

@@ -25,7 +25,7 @@ export const TRAILER_BYTES = 4 + MAGIC.length;
 export const TABLE_FORMAT = 2;
 
 export type DeclCounts = Partial<Record<DeclKind, number>>;
-export const DECL_KINDS: readonly DeclKind[] = ['struct', 'union', 'enum', 'enumerator', 'typedef', 'function', 'variable', 'macro'];
+export const DECL_KINDS: readonly DeclKind[] = ['struct', 'union', 'enum', 'enumerator', 'typedef', 'function', 'variable', 'macro', 'calls'];
 
 /**
  * One file's facts, encoded once (in the worker that extracted them) into what

@@ -8,7 +8,7 @@ import { loadHints } from '../frontend/hints';
 import { Abi, ABIS, AbiName } from './ctype';
 import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
 import { factsOfSource } from './extract';
-import { DeclKind, FileFacts, indexKey, Located, NameSpace } from './facts';
+import { DeclKind, FileFacts, FunctionDecl, indexKey, Located, NameSpace } from './facts';
 import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
 
 export const BUILTIN_TYPES_FILE = path.resolve(__dirname, '../../../data/kernel-types.h');
@@ -62,7 +62,16 @@ const KINDS_BY_SPACE: Record<NameSpace, readonly DeclKind[]> = {
   tag: ['struct', 'union', 'enum'],
   ordinary: ['typedef', 'function', 'variable', 'enumerator'],
   macro: ['macro'],
+  calls: ['calls'],
 };
+
+export interface CallTally {
+  used: number;
+  discarded: number;
+  voided: number;
+  /** How many files call it. */
+  files: number;
+}
 
 /** Declarations visible from one file, best tier first. */
 export class FileScope {
@@ -81,5 +90,24 @@ export class FileScope {
     if (fromTree) return fromTree;
     const builtin = builtinSource().lookup(key).filter(wanted);
     return builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
+  }
+
+  /** The function's visible definitions (with bodies), best tier first; prototypes left out. */
+  definitions(name: string): Located<FunctionDecl>[] {
+    const definitions = this.source.lookup(indexKey('ordinary', name)).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
+    return (this.visibility.best(definitions)?.decls ?? []) as Located<FunctionDecl>[];
+  }
+
+  /** How the results of calls to `name` are used, summed over every file of this file's program (the kernel, or its userspace area). */
+  callUses(name: string): CallTally {
+    const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
+    for (const record of this.source.lookup(indexKey('calls', name))) {
+      if (record.kind !== 'calls' || !this.visibility.sameArea(record)) continue;
+      tally.used += record.used;
+      tally.discarded += record.discarded;
+      tally.voided += record.voided;
+      tally.files++;
+    }
+    return tally;
   }
 }

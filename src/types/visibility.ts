@@ -116,6 +116,11 @@ export class Visibility {
     return arch && arch[1] !== this.arch ? 4 : 3;
   }
 
+  /** Is the declaration built into the same program as this file (the kernel, or one userspace area)? */
+  sameArea(decl: Located): boolean {
+    return areaOf(decl.file) === this.area;
+  }
+
   /** The best tier's declarations among `decls` (in the order given), or null if none is visible. */
   best(decls: readonly Located[]): Ranked | null {
     let tier = Infinity;

@@ -7,7 +7,8 @@ import { loadHints } from '../../src/frontend/hints';
 import { parseFile, ParsedFile, SyntaxNode } from '../../src/frontend/parse';
 import { loadRule } from '../../src/engine/registry';
 import { runRules } from '../../src/engine/analyse-file';
-import type { Finding } from '../../src/model';
+import { knowledgeFor } from '../../src/knowledge';
+import type { Confidence, Finding } from '../../src/model';
 import type { AbiName } from '../../src/types/ctype';
 import { TypeIndex } from '../../src/types/type-index';
 import { typerFor } from '../../src/types/session';
@@ -25,15 +26,20 @@ export function parseFixture(displayPath: string, text: string): ParsedFile {
 export interface Expectation {
   ruleId: string;
   line: number;
+  /** `/* expect: id (high) *\/` also asks for the finding's confidence. */
+  confidence?: Confidence;
 }
 
-/** `/* expect: id *\/` after code marks its own line; alone on a line it marks the next code line. */
+/**
+ * `/* expect: id *\/` after code marks its own line; alone on a line it marks
+ * the next code line. `(high)`, `(medium)` or `(low)` after the id also checks the confidence.
+ */
 export function expectationsIn(file: ParsedFile): Expectation[] {
   const out: Expectation[] = [];
   const visit = (node: SyntaxNode): void => {
     if (node.type === 'comment') {
-      const m = /expect:\s*([a-z0-9-]+)/.exec(node.text);
-      if (m) out.push({ ruleId: m[1], line: markedLine(file, node) });
+      const m = /expect:\s*([a-z0-9-]+)(?:\s*\((high|medium|low)\))?/.exec(node.text);
+      if (m) out.push({ ruleId: m[1], line: markedLine(file, node), ...(m[2] ? { confidence: m[2] as Confidence } : {}) });
       return;
     }
     for (const child of node.children) visit(child);
@@ -61,23 +67,28 @@ export function fixtureAbi(file: ParsedFile): AbiName {
 /** Fixtures have no tree: they declare what they use, and the built-in kernel types do the rest. */
 export function runOneRule(ruleId: string, file: ParsedFile): Finding[] {
   const index = new TypeIndex(null, { abi: fixtureAbi(file), arch: 'x86' });
-  const { findings, problems } = runRules(file, [loadRule(ruleId)], () => typerFor(file, index, file.path));
+  const { findings, problems } = runRules(file, [loadRule(ruleId)], { makeTyper: () => typerFor(file, index, file.path), knowledge: knowledgeFor([]) });
   if (problems.length) throw new Error(problems.map((p) => p.reason).join('\n'));
   return findings;
 }
 
 /** Missing (expected, not found) and Noisy (found, not expected) lines, for a readable failure. */
 export function compareWithExpectations(ruleId: string, file: ParsedFile): string[] {
-  const expected = expectationsIn(file).filter((e) => e.ruleId === ruleId).map((e) => e.line);
-  const found = runOneRule(ruleId, file).map((f) => f.location.line);
+  const expected = expectationsIn(file).filter((e) => e.ruleId === ruleId);
+  const remaining = runOneRule(ruleId, file);
   const errors: string[] = [];
-  const remaining = [...found];
-  for (const line of expected) {
-    const i = remaining.indexOf(line);
-    if (i >= 0) remaining.splice(i, 1);
-    else errors.push(`Missing: ${file.path}:${line}: expected ${ruleId}`);
+  for (const { line, confidence } of expected) {
+    const i = remaining.findIndex((f) => f.location.line === line);
+    if (i < 0) {
+      errors.push(`Missing: ${file.path}:${line}: expected ${ruleId}`);
+      continue;
+    }
+    const [found] = remaining.splice(i, 1);
+    if (confidence && found.confidence !== confidence) {
+      errors.push(`Wrong confidence: ${file.path}:${line}: expected ${confidence}, found ${found.confidence} (${found.message})`);
+    }
   }
-  for (const line of remaining) errors.push(`Noisy: ${file.path}:${line}: ${ruleId} reported here but not expected`);
+  for (const f of remaining) errors.push(`Noisy: ${file.path}:${f.location.line}: ${ruleId} reported here but not expected`);
   return errors;
 }
 
