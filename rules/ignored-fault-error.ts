@@ -1,0 +1,180 @@
+// ignored-fault-error: the result of a call that reports failure is
+// dropped (the call is a statement of its own), so the caller goes on as if
+// it had succeeded. In the async page fault path this resumed the guest on a
+// fault that had failed, and the guest retried it forever.
+
+import { defineRule } from '../src/rule';
+import type { SyntaxNode } from '../src/frontend/parse';
+import { functionDefinitions, functionName } from '../src/frontend/syntax';
+import { Failure, FailureInference } from '../src/analysis/failure';
+import type { CallTally } from '../src/types/type-index';
+import type { Typer } from '../src/types/typer';
+import type { Confidence } from '../src/model';
+
+/** Knowledge-table path classes where a dropped error leaves a fault unresolved or memory unfilled. */
+const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
+/** Names on the paths the issue ranks higher: page faults, gup, user copies, allocations. */
+const FAULT_PATH_NAME = /fault|gup|get_user_pages|pin_user_pages|copy_(from|to)_user|(^|_)alloc|populate/;
+/** At least this many call sites before their habits count as evidence. */
+const MIN_SITES = 4;
+/** Share of call sites that use the result for it to be the convention. */
+const CONVENTION = 0.75;
+/** Deviance alone (no error return visible) needs a strong convention over many sites. */
+const STRONG_CONVENTION = 0.95;
+const STRONG_SITES = 20;
+
+export default defineRule({
+  meta: {
+    id: 'ignored-fault-error',
+    description: 'The result of a call that reports failure is discarded: the caller carries on as if it had succeeded',
+    category: 'error-handling',
+    severity: 'warning',
+    confidence: 'high',
+    messages: {
+      dropped: '{{callee}}() can fail ({{failure}}) but its result is discarded: {{next}}',
+      deviant: '{{callee}}() returns a value that {{share}} of its callers check, but it is discarded here: {{next}}',
+    },
+    fix: 'Keep the result and act on failure: return or propagate the error, or record it so that the fault is not retried blindly. If dropping it is really intended, say so with an explicit (void) cast and a comment.',
+    references: [
+      '[PATCH v4] kvm,x86: Exit to user space in case page fault error (Vivek Goyal, LKML, 2020-07-20)',
+      'Documentation/process/coding-style.rst, section 16: function return values and names',
+    ],
+  },
+  // Any function body can drop a result; a file without one never does.
+  requires: ['return', 'if', 'void'],
+  needsTypes: true,
+  knowledge: ['error-returning', 'result-ignored'],
+  check(context) {
+    const typer = context.types;
+    const inference = new FailureInference(typer.scope, context.knowledge('error-returning'));
+    const ignoredByConvention = context.knowledge('result-ignored');
+    for (const fn of functionDefinitions(context.file.tree.rootNode)) {
+      const caller = functionName(fn) ?? '';
+      for (const call of discardedCalls(fn)) {
+        const callee = call.childForFieldName('function')!.text;
+        if (!/[a-z]/.test(callee) || ignoredByConvention.lookup(callee)) continue;
+        const failure = inference.failureOf(callee);
+        const returns = returnKind(callee, inference, typer);
+        if (returns === 'none') continue;
+        if (failure && !failure.pathClass && returns !== 'integer') continue;
+        const tally = inference.callUses(callee);
+        const sites = tally.used + tally.discarded + tally.voided;
+        const share = sites ? tally.used / sites : 0;
+        const statement = call.parent!;
+        const next = nextStep(statement);
+        const evidence = [
+          ...(failure ? failure.steps.map((step) => ({ node: call, message: step })) : []),
+          ...(sites >= MIN_SITES ? [{ node: call, message: tallyText(tally) }] : []),
+          { node: call, message: `here the result of ${callee}() is dropped: the call is a statement of its own, with no (void) cast` },
+          { node: next.node ?? statement, message: next.text },
+        ];
+        if (failure) {
+          const confidence = rankFailure(failure, callee, caller, sites, share);
+          context.report({
+            node: call,
+            messageId: 'dropped',
+            data: { callee, failure: failure.looksLike, next: next.short },
+            evidence,
+            confidence,
+            fix: fixFor(callee, failure, caller),
+          });
+        } else if (returns === 'integer' && sites >= STRONG_SITES && share >= STRONG_CONVENTION) {
+          context.report({
+            node: call,
+            messageId: 'deviant',
+            data: { callee, share: `${tally.used} of ${sites}`, next: next.short },
+            evidence,
+            confidence: 'low',
+          });
+        }
+      }
+    }
+  },
+});
+
+/** Calls that are a statement of their own: `foo(x);` (not `(void)foo(x);`, not `ops->foo(x);`). */
+function discardedCalls(fn: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const body = fn.childForFieldName('body');
+  if (!body) return out;
+  const stack: SyntaxNode[] = [body];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (node.type === 'expression_statement') {
+      const expression = node.namedChild(0);
+      if (expression?.type === 'call_expression' && expression.childForFieldName('function')?.type === 'identifier') out.push(expression);
+    }
+    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+  }
+  return out;
+}
+
+/** What the callee returns, from its visible definition or prototype: an integer, something else, nothing (void), or unknown. */
+function returnKind(callee: string, inference: FailureInference, typer: Typer): 'integer' | 'other' | 'none' | 'unknown' {
+  const definitions = inference.definitions(callee);
+  const declared = definitions.length ? definitions[0] : typer.functionNamed(callee);
+  if (!declared || !('ret' in declared || 'decl' in declared)) return 'unknown';
+  const ret = 'decl' in declared ? declared.decl.ret : declared.ret;
+  const resolved = typer.resolve(ret).type;
+  if (resolved.k === 'void') return 'none';
+  const integer = typer.integerInfo(ret);
+  if (integer) return integer.name === '_Bool' ? 'other' : 'integer';
+  return resolved.k === 'unknown' ? 'unknown' : 'other';
+}
+
+function rankFailure(failure: Failure, callee: string, caller: string, sites: number, share: number): Confidence {
+  const convention = sites >= MIN_SITES && share >= CONVENTION;
+  const mostlyIgnored = sites >= MIN_SITES && share < 0.5;
+  const onFaultPath = (failure.pathClass && FAULT_PATH_CLASSES.has(failure.pathClass)) || FAULT_PATH_NAME.test(callee) || FAULT_PATH_NAME.test(caller);
+  if (failure.pathClass && FAULT_PATH_CLASSES.has(failure.pathClass)) return mostlyIgnored ? 'medium' : 'high';
+  if (convention) return onFaultPath ? 'high' : 'medium';
+  if (failure.pathClass) return mostlyIgnored ? 'low' : 'medium';
+  return 'low';
+}
+
+function tallyText(tally: CallTally): string {
+  const sites = tally.used + tally.discarded + tally.voided;
+  const files = tally.files === 1 ? '1 file' : `${tally.files} files`;
+  const voided = tally.voided ? `, ${tally.voided} cast to void` : '';
+  return `across the tree its result is used at ${tally.used} of ${sites} call sites in ${files}; ${tally.discarded} drop it, this one included${voided}`;
+}
+
+interface NextStep {
+  node: SyntaxNode | null;
+  text: string;
+  short: string;
+}
+
+/** What the caller does right after the dropped call. */
+function nextStep(statement: SyntaxNode): NextStep {
+  for (let at: SyntaxNode | null = statement; at && at.type !== 'function_definition'; at = at.parent) {
+    let next = at.nextNamedSibling;
+    while (next && next.type === 'comment') next = next.nextNamedSibling;
+    if (!next || at.parent?.type !== 'compound_statement') continue;
+    const line = next.startPosition.row + 1;
+    if (next.type === 'return_statement') {
+      const value = next.namedChildren.find((c) => c.type !== 'comment');
+      const returned = value ? `returns '${clip(value.text)}'` : 'returns';
+      return {
+        node: next,
+        text: `then the caller ${returned} at line ${line}: the failure never reaches its own caller`,
+        short: `the caller then ${returned} as if it had succeeded`,
+      };
+    }
+    return {
+      node: next,
+      text: `then the caller goes on at line ${line} ('${clip(next.text)}') as if the call had succeeded`,
+      short: `the caller goes on at line ${line} as if it had succeeded`,
+    };
+  }
+  return { node: null, text: 'then the function ends: nobody learns that the call failed', short: 'the function then ends and nobody learns of the failure' };
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 50 ? `${flat.slice(0, 47)}...` : flat;
+}
+
+function fixFor(callee: string, failure: Failure, caller: string): string {
+  return `Keep the result of ${callee}() and handle ${failure.looksLike}: return it from ${caller || 'the caller'}() (or turn it into the caller's own error), so that the failure is not mistaken for success. An explicit (void) cast with a comment documents a deliberate drop.`;
+}

@@ -1,0 +1,85 @@
+// Token-level summaries of function bodies: error returns, returned results,
+// and how call results are used.
+
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { bodyFacts } from '../src/types/body-facts';
+import { LineIndex } from '../src/frontend/lines';
+
+function summarise(source: string) {
+  const lines = new LineIndex(source, 'utf8');
+  const facts = bodyFacts(source, (offset) => lines.lineOf(offset));
+  const byFunction = new Map<string, unknown>();
+  for (const [offset, summary] of facts.failures) {
+    const header = source.slice(0, offset);
+    const name = /(\w+)\s*\([^()]*\)\s*$/.exec(header)?.[1] ?? `@${offset}`;
+    byFunction.set(name, summary);
+  }
+  return { failures: byFunction, calls: new Map(facts.calls.map((c) => [c.name, c])) };
+}
+
+describe('body facts: failure returns', () => {
+  it('sees a direct negative errno return, and the first one', () => {
+    const { failures } = summarise('int f(int x)\n{\n\tif (x)\n\t\treturn -EINVAL;\n\treturn -ENOMEM;\n}\n');
+    assert.deepEqual(failures.get('f'), { error: { code: '-EINVAL', line: 4 } });
+  });
+
+  it('sees an errno assigned to a variable that is returned (the goto-out shape)', () => {
+    const src = 'int f(void)\n{\n\tint err = 0;\n\tif (a())\n\t\tgoto out;\n\terr = -EFAULT;\nout:\n\treturn err;\n}\n';
+    assert.deepEqual(summarise(src).failures.get('f'), { error: { code: '-EFAULT', line: 6 } });
+  });
+
+  it('ignores an errno compared with, or assigned to a variable that is not returned', () => {
+    const src = 'int f(int r)\n{\n\tint other;\n\tif (r == -EAGAIN)\n\t\tother = -EIO;\n\treturn 0;\n}\n';
+    assert.equal(summarise(src).failures.has('f'), false);
+  });
+
+  it('sees PTR_ERR and VM_FAULT_ error codes', () => {
+    const { failures } = summarise('int f(void *p)\n{\n\treturn PTR_ERR(p);\n}\nvm_fault_t g(void)\n{\n\treturn VM_FAULT_SIGBUS;\n}\n');
+    assert.deepEqual(failures.get('f'), { error: { code: 'PTR_ERR()', line: 3 } });
+    assert.deepEqual(failures.get('g'), { error: { code: 'VM_FAULT_SIGBUS', line: 7 } });
+  });
+
+  it('records whose results are passed on, directly or through the returned variable', () => {
+    const src = 'int f(void)\n{\n\tint r;\n\tr = lower(1);\n\tif (x)\n\t\treturn other(2);\n\treturn r;\n}\n';
+    assert.deepEqual(summarise(src).failures.get('f'), { returnsResultOf: ['other', 'lower'] });
+  });
+
+  it('does not take `return foo(x) + 1` or `return a ? b() : c` as passing a result on', () => {
+    const src = 'int f(void)\n{\n\tif (y)\n\t\treturn foo(x) + 1;\n\treturn a ? b() : c;\n}\n';
+    assert.equal(summarise(src).failures.has('f'), false);
+  });
+});
+
+describe('body facts: call-site uses', () => {
+  it('tells discarded, used and (void) calls apart', () => {
+    const src = [
+      'void f(void)',
+      '{',
+      '\tint r = get(1);', // used
+      '\tget(2);', // discarded
+      '\tif (get(3))', // used
+      '\t\tget(4);', // discarded (after a control header)
+      '\telse',
+      '\t\tget(5);', // discarded (after else)
+      '\t(void)get(6);', // voided
+      '\tlist_for_each_entry(p, head, node)',
+      '\t\tget(7);', // discarded (after a for-each macro)
+      'out:',
+      '\tget(8);', // discarded (after a label)
+      '\tr = x ? get(9) : 0;', // used (the ?: operator)
+      '\tops->get(10);', // a call through a member: not get()
+      '\tuse(get(11));', // used as an argument
+      '}',
+    ].join('\n');
+    const get = summarise(src).calls.get('get');
+    assert.deepEqual(get && { used: get.used, discarded: get.discarded, voided: get.voided, line: get.line }, { used: 4, discarded: 5, voided: 1, line: 3 });
+  });
+
+  it('does not count keywords, casts or macros in capitals as calls', () => {
+    const src = 'void f(void)\n{\n\tif (x)\n\t\twhile (y)\n\t\t\tWARN_ON(sizeof(int) > 4);\n\tr = (int)g();\n}\n';
+    const calls = summarise(src).calls;
+    assert.deepEqual([...calls.keys()], ['g']);
+    assert.equal(calls.get('g')!.used, 1);
+  });
+});
