@@ -55,8 +55,9 @@ describe('scan', () => {
     assert.equal(json.findings[0].functionName, 'remapped_pfn_lookup');
     const sarif = JSON.parse(run(['scan', BAD_FIXTURE, '--format', 'sarif']).stdout);
     assert.equal(sarif.version, '2.1.0');
-    const rule = sarif.runs[0].tool.driver.rules[0];
-    assert.equal(rule.id, RULE);
+    const rule = sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === RULE);
+    assert.ok(rule, `${RULE} is among the SARIF rules`);
+    assert.equal(sarif.runs[0].results[0].ruleId, RULE);
     assert.match(rule.help.markdown, /## Why this is a bug/);
     assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine, 37);
   });
