@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadRule, ruleIdsOnDisk } from '../src/engine/registry';
+import { builtinTableNames, loadKnowledge } from '../src/knowledge';
 import { FIXTURES, RULE_SOURCES, ruleIdsWithSources } from './support/fixtures';
 
 const DOC_SECTIONS = ['Summary', 'Why this is a bug', 'Examples', 'How to fix', 'Known limitations', 'References'];
@@ -24,6 +25,10 @@ describe('rule conventions', () => {
       assert.ok(rule.requires.length > 0, 'a rule names the identifiers it needs for the pre-filter');
       assert.ok(Object.keys(rule.meta.messages).length > 0);
       assert.ok(rule.meta.references.length > 0);
+      for (const table of rule.knowledge ?? []) {
+        assert.ok(builtinTableNames().includes(table), `knowledge table '${table}' is data/knowledge/${table}.txt`);
+        assert.ok(loadKnowledge().table(table).size > 0, `data/knowledge/${table}.txt has rows`);
+      }
 
       const docs = fs.readFileSync(path.join(RULE_SOURCES, `${id}.md`), 'utf8');
       const headings = [...docs.matchAll(/^## (.+)$/gm)].map((m) => m[1].trim());
