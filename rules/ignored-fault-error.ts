@@ -5,7 +5,8 @@
 
 import { defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
-import { functionDefinitions, functionName } from '../src/frontend/syntax';
+import { callArguments, functionDefinitions, functionName } from '../src/frontend/syntax';
+import type { LineIndex } from '../src/frontend/lines';
 import { Failure, FailureInference } from '../src/analysis/failure';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
@@ -13,8 +14,12 @@ import type { Confidence } from '../src/model';
 
 /** Knowledge-table path classes where a dropped error leaves a fault unresolved or memory unfilled. */
 const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
-/** Names on the paths the issue ranks higher: page faults, gup, user copies, allocations. */
-const FAULT_PATH_NAME = /fault|gup|get_user_pages|pin_user_pages|copy_(from|to)_user|(^|_)alloc|populate/;
+/** Callees on the paths that rank higher: page faults, gup, user copies, allocations. */
+const FAULT_PATH_CALLEE = /fault|gup|get_user_pages|pin_user_pages|copy_(from|to)_user|(^|_)alloc|populate/;
+/** Callers that are themselves on a fault path (not `*_alloc` constructors, which fail loudly elsewhere). */
+const FAULT_PATH_CALLER = /fault|gup|get_user_pages|pin_user_pages|async_pf/;
+/** A comment saying the drop is deliberate. */
+const DELIBERATE = /\bignor(e|es|ed|ing)\b(?!-)|best[- ]effort|don'?t care|do not care|may fail/i;
 /** At least this many call sites before their habits count as evidence. */
 const MIN_SITES = 4;
 /** Share of call sites that use the result for it to be the convention. */
@@ -62,14 +67,18 @@ export default defineRule({
         const share = sites ? tally.used / sites : 0;
         const statement = call.parent!;
         const next = nextStep(statement);
+        const outValue = failureVisibleThrough(call, statement, typer);
+        const deliberate = saysDeliberate(call, fn, context.file.lines);
         const evidence = [
           ...(failure ? failure.steps.map((step) => ({ node: call, message: step })) : []),
           ...(sites >= MIN_SITES ? [{ node: call, message: tallyText(tally) }] : []),
           { node: call, message: `here the result of ${callee}() is dropped: the call is a statement of its own, with no (void) cast` },
           { node: next.node ?? statement, message: next.text },
+          ...(outValue ? [{ node: outValue.test, message: `but failure also shows in '${outValue.name}', which the call fills in and which is tested here` }] : []),
+          ...(deliberate ? [{ node: call, message: `a comment at line ${deliberate} says the result is ignored on purpose` }] : []),
         ];
         if (failure) {
-          const confidence = rankFailure(failure, callee, caller, sites, share);
+          const confidence = outValue || deliberate ? 'low' : rankFailure(failure, callee, caller, sites, share);
           context.report({
             node: call,
             messageId: 'dropped',
@@ -125,11 +134,58 @@ function returnKind(callee: string, inference: FailureInference, typer: Typer): 
 function rankFailure(failure: Failure, callee: string, caller: string, sites: number, share: number): Confidence {
   const convention = sites >= MIN_SITES && share >= CONVENTION;
   const mostlyIgnored = sites >= MIN_SITES && share < 0.5;
-  const onFaultPath = (failure.pathClass && FAULT_PATH_CLASSES.has(failure.pathClass)) || FAULT_PATH_NAME.test(callee) || FAULT_PATH_NAME.test(caller);
+  const onFaultPath = FAULT_PATH_CALLEE.test(callee) || FAULT_PATH_CALLER.test(caller);
   if (failure.pathClass && FAULT_PATH_CLASSES.has(failure.pathClass)) return mostlyIgnored ? 'medium' : 'high';
   if (convention) return onFaultPath ? 'high' : 'medium';
   if (failure.pathClass) return mostlyIgnored ? 'low' : 'medium';
   return 'low';
+}
+
+/**
+ * A pointer the call fills in (`&page`, or a `struct foo **` argument) that one
+ * of the next statements tests or returns: the caller sees failure through it
+ * (get_user_pages_remote(..., &page, ...); return page;).
+ */
+function failureVisibleThrough(call: SyntaxNode, statement: SyntaxNode, typer: Typer): { name: string; test: SyntaxNode } | null {
+  const filled = new Set<string>();
+  for (const arg of callArguments(call)) {
+    const target = arg.type === 'pointer_expression' && arg.child(0)?.type === '&' ? arg.childForFieldName('argument') : arg;
+    if (!target || (target.type !== 'identifier' && target.type !== 'field_expression')) continue;
+    const type = typer.resolve(typer.typeOf(target).type).type;
+    const pointee = type.k === 'ptr' ? typer.resolve(type.to).type : null;
+    const fillsPointer = target === arg ? pointee?.k === 'ptr' : type.k === 'ptr';
+    if (fillsPointer) filled.add(target.text);
+  }
+  if (filled.size === 0) return null;
+  let next = statement.nextNamedSibling;
+  for (let i = 0; next && i < 3; i++, next = next.nextNamedSibling) {
+    const tested = next.type === 'if_statement' ? next.childForFieldName('condition') : next.type === 'return_statement' ? next : null;
+    if (!tested) continue;
+    for (const name of filled) if (mentions(tested, name)) return { name, test: tested };
+  }
+  return null;
+}
+
+function mentions(node: SyntaxNode, name: string): boolean {
+  if ((node.type === 'identifier' || node.type === 'field_expression') && node.text === name) return true;
+  return node.namedChildren.some((child) => mentions(child, name));
+}
+
+/** The line of a comment, in the function's header comment or just above the call, that says the drop is deliberate. */
+function saysDeliberate(call: SyntaxNode, fn: SyntaxNode, lines: LineIndex): number | null {
+  const callLine = call.startPosition.row + 1;
+  for (let line = callLine; line >= Math.max(1, callLine - 3); line--) if (isDeliberateComment(lines.lineText(line))) return line;
+  for (let line = fn.startPosition.row; line >= Math.max(1, fn.startPosition.row - 12); line--) {
+    const text = lines.lineText(line).trim();
+    if (!/^(\/\*|\*|\/\/)/.test(text)) break;
+    if (isDeliberateComment(text)) return line;
+  }
+  return null;
+}
+
+function isDeliberateComment(text: string): boolean {
+  const comment = /\/\*.*|\/\/.*|^\s*\*.*/.exec(text)?.[0];
+  return !!comment && DELIBERATE.test(comment);
 }
 
 function tallyText(tally: CallTally): string {

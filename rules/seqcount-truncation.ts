@@ -37,11 +37,11 @@ const WIDE_TYPE_WORDS = [
  * stored into or computed with: `config->seq_event = val` stores a register
  * setting, and `msecs_to_jiffies(100)` is a short duration.
  */
-const SEQUENCE_WORDS = new Set(['seq', 'seqno', 'seqnum', 'sequence', 'gen', 'generation', 'cookie', 'epoch', 'serial']);
+const SEQUENCE_WORDS = new Set(['seq', 'seqno', 'seqnum', 'sequence', 'gen', 'generation', 'epoch', 'serial']);
 /** The jiffies counter itself (a timestamp), not a duration in jiffies. */
 const JIFFIES_COUNTER = new Set(['jiffies', 'jiffies_64', 'get_jiffies_64']);
-/** Counters and versions: growing tallies, less certain to run past 32 bits. */
-const COUNTER_LIKE = /count|cnt|(^|_)nr($|_)|total|version/i;
+/** Counters, versions and cookies: less certain to grow past 32 bits (ethtool's `ring_cookie` is a queue index). */
+const COUNTER_LIKE = /count|cnt|(^|_)nr($|_)|total|version|cookie/i;
 /** Accessors whose value is that of the object they read: `atomic64_read(&kvm->seq)` is `seq`. */
 const READERS = new Set(['READ_ONCE', 'atomic_read', 'atomic64_read', 'atomic_long_read', 'smp_load_acquire', 'local64_read', 'raw_read_seqcount', 'read_seqcount_begin']);
 
