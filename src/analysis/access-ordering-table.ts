@@ -1,0 +1,107 @@
+// The access-ordering knowledge table (data/knowledge/access-ordering.txt):
+// which calls revoke access to a page's contents, grant it back, touch the
+// contents or give their address, and which argument holds the page. Read by
+// rules of the form "after A(page), no B(page)".
+
+import type { SyntaxNode } from '../frontend/parse';
+import { callArguments } from '../frontend/syntax';
+import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
+import type { Confidence } from '../model';
+
+type Role = 'revoke' | 'access' | 'grant' | 'address';
+
+/** Where a call's page is: argument N is the page, or an address inside its contents, or any argument that is such an address. */
+type PageArgument = { kind: 'page'; index: number } | { kind: 'address'; index: number } | { kind: 'any-address' };
+
+export interface OrderingRow {
+  role: Role;
+  /** The role when the conditions do not hold; none when absent. */
+  otherwise?: Role;
+  conditions: { index: number; literal: string }[];
+  pageArguments: PageArgument[];
+  what: string;
+  /** When the page is the same expression at both calls. */
+  confidence: Confidence;
+  origin: string;
+}
+
+const ROLES: readonly Role[] = ['revoke', 'access', 'grant', 'address'];
+const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
+
+export class OrderingTable {
+  private readonly parsed = new Map<KnowledgeRow, OrderingRow>();
+
+  constructor(private readonly table: KnowledgeTable) {}
+
+  /** What this call does to a page, its conditions applied; undefined when the table does not know it. */
+  roleOf(call: SyntaxNode): { row: OrderingRow; role: Role } | undefined {
+    const name = calleeName(call);
+    const raw = name ? this.table.lookup(name) : undefined;
+    if (!raw) return undefined;
+    let row = this.parsed.get(raw);
+    if (!row) this.parsed.set(raw, (row = parseOrderingRow(raw)));
+    const args = callArguments(call);
+    const holds = row.conditions.every((c) => args[c.index] !== undefined && normaliseKey(args[c.index].text) === c.literal);
+    const role = holds ? row.role : row.otherwise;
+    return role ? { row, role } : undefined;
+  }
+}
+
+/** Whether a body calls anything the table says revokes: the walk is needed only then. */
+export function callsARevoker(body: SyntaxNode, ordering: OrderingTable): boolean {
+  return body.descendantsOfType('call_expression').some((call) => ordering.roleOf(call)?.role === 'revoke');
+}
+
+function parseOrderingRow(raw: KnowledgeRow): OrderingRow {
+  const [role, argument, what, ...options] = raw.fields;
+  const fail = (why: string): never => {
+    throw new Error(`${raw.origin}: ${why} (columns: name, role, argument, "what it does", options)`);
+  };
+  if (!isRole(role)) fail(`role '${role ?? ''}' is not one of ${ROLES.join(', ')}`);
+  if (what === undefined) fail('the row says nothing about what the call does');
+  const row: OrderingRow = {
+    role: role as Role,
+    conditions: [],
+    pageArguments: parsePageArguments(argument) ?? fail(`argument '${argument}' is not N, N,M, addr:N or *`),
+    what,
+    confidence: 'medium',
+    origin: raw.origin,
+  };
+  for (const option of options) {
+    const condition = /^arg(\d+)=(.+)$/.exec(option);
+    const [key, value] = option.split('=');
+    if (condition) row.conditions.push({ index: Number(condition[1]), literal: normaliseKey(condition[2]) });
+    else if (key === 'else' && isRole(value)) row.otherwise = value;
+    else if (key === 'confidence' && CONFIDENCES.includes(value as Confidence)) row.confidence = value as Confidence;
+    else fail(`option '${option}' is not argN=V, else=<role> or confidence=<high|medium|low>`);
+  }
+  return row;
+}
+
+function parsePageArguments(text: string | undefined): PageArgument[] | undefined {
+  if (text === '*') return [{ kind: 'any-address' }];
+  const address = /^addr:(\d+)$/.exec(text ?? '');
+  if (address) return [{ kind: 'address', index: Number(address[1]) }];
+  if (!/^\d+(,\d+)*$/.test(text ?? '')) return undefined;
+  return text!.split(',').map((n) => ({ kind: 'page', index: Number(n) }));
+}
+
+function isRole(word: string | undefined): word is Role {
+  return ROLES.includes(word as Role);
+}
+
+// ---------------------------------------------------------------------------
+// Syntax helpers
+
+export function calleeName(call: SyntaxNode): string | undefined {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'identifier' ? fn.text : undefined;
+}
+
+/** Whitespace-insensitive text of an expression: `1 << order` and `1<<order` are the same key. */
+export function normaliseKey(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([^\w ]) ?/g, '$1')
+    .trim();
+}
