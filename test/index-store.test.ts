@@ -171,6 +171,22 @@ describe('name table', () => {
     assert.throws(() => table.lookup('o:var_1'), /closed/);
   });
 
+  it('lets parsed buckets go past its budget, and reads them again the same', () => {
+    const file = path.join(tmp, 'budget.table');
+    const names = Array.from({ length: 3000 }, (_, i) => `var_${i}`);
+    writeNameTable(file, new Map([['b.c', facts(names)], ['a.h', facts(['var_7'])]]));
+    const table = NameTable.open(file, { bucketCacheBytes: 1 });
+    try {
+      const first = table.lookup('o:var_7');
+      for (const name of names) table.lookup(`o:${name}`);
+      const again = table.lookup('o:var_7');
+      assert.notEqual(again, first, 'the bucket was let go and parsed again');
+      assert.deepEqual(again, first);
+    } finally {
+      table.close();
+    }
+  });
+
   it('handles keys that need JSON escapes or are not ASCII', () => {
     const file = path.join(tmp, 'odd.table');
     const odd = ['caf\u00e9', 'a"b', 'back\\slash', 'tab\there', '\u{1F600}'];

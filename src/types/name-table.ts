@@ -35,16 +35,22 @@ export class NameTable implements DeclSource {
     private readonly delta: TableFile | null,
   ) {
     this.replaced = new Set(delta?.header.base?.replaced);
+    // A merged array holds a base bucket's declarations: let it go with the bucket.
+    const forget = (keys: Iterable<string>) => {
+      for (const key of keys) this.merged.delete(key);
+    };
+    base.onEvict = forget;
+    if (delta) delta.onEvict = forget;
   }
 
   /** Opens a table; throws if it is missing, damaged or of another format. */
-  static open(tablePath: string): NameTable {
+  static open(tablePath: string, options: { bucketCacheBytes?: number } = {}): NameTable {
     for (let attempt = 1; ; attempt++) {
-      const base = TableFile.open(tablePath);
+      const base = TableFile.open(tablePath, options);
       let delta: TableFile | null = null;
       try {
         if (base.header.base) throw new Error(`${tablePath} is a delta table; open the table it is laid over`);
-        delta = openIfPresent(deltaPathOf(tablePath));
+        delta = openIfPresent(deltaPathOf(tablePath), options);
         // A rebuild renames a new base into place, then deletes the delta. Had it
         // happened between the two opens, this delta would be the wrong one: retry.
         if (attempt < 3 && fs.statSync(tablePath).ino !== base.ino) {
@@ -127,9 +133,9 @@ function mergeByFile(a: readonly Located[], b: readonly Located[]): Located[] {
   return merged;
 }
 
-function openIfPresent(tablePath: string): TableFile | null {
+function openIfPresent(tablePath: string, options: { bucketCacheBytes?: number }): TableFile | null {
   try {
-    return TableFile.open(tablePath);
+    return TableFile.open(tablePath, options);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;

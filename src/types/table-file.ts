@@ -118,10 +118,22 @@ export function newTableId(): string {
   return crypto.randomBytes(8).toString('hex');
 }
 
-/** Reads one table file; buckets, paths and includes are read when first needed and kept. */
+/**
+ * JSON bytes of parsed buckets a reader keeps, least recently used first out.
+ * A whole-tree scan touches most buckets; kept forever, they took gigabytes
+ * per worker. Parsed, a bucket is a few times its JSON.
+ */
+export const BUCKET_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Reads one table file; buckets, paths and includes are read when first needed; buckets are kept up to a budget. */
 export class TableFile {
   private readonly bucketDir: Uint32Array;
+  /** Parsed buckets in least-recently-used order (a Map iterates in insertion order). */
   private readonly buckets = new Map<number, Map<string, Located[]>>();
+  private bucketBytes = 0;
+  private bucketCacheBytes = BUCKET_CACHE_BYTES;
+  /** Called with the keys of a bucket when it is let go, so that caches built on its arrays let go too. */
+  onEvict?: (keys: Iterable<string>) => void;
   private pathDir?: Uint32Array;
   private pathBytes?: Buffer;
   private readonly decodedPaths: string[] = [];
@@ -139,10 +151,12 @@ export class TableFile {
   }
 
   /** Throws if the file is missing, not a table of this format, or truncated. */
-  static open(tablePath: string): TableFile {
+  static open(tablePath: string, options: { bucketCacheBytes?: number } = {}): TableFile {
     const fd = fs.openSync(tablePath, 'r');
     try {
-      return new TableFile(fd, readHeader(fd, tablePath), tablePath);
+      const table = new TableFile(fd, readHeader(fd, tablePath), tablePath);
+      table.bucketCacheBytes = options.bucketCacheBytes ?? BUCKET_CACHE_BYTES;
+      return table;
     } catch (error) {
       fs.closeSync(fd);
       throw error;
@@ -154,12 +168,28 @@ export class TableFile {
     return fs.fstatSync(this.openFd()).ino;
   }
 
-  /** Every declaration filed under `key`, in file (path) order; the same array for the same key. */
+  /** Every declaration filed under `key`, in file (path) order; the same array for the same key while its bucket is kept. */
   lookup(key: string): readonly Located[] {
     const b = bucketOf(key, this.header.bucketCount);
     let bucket = this.buckets.get(b);
-    if (!bucket) this.buckets.set(b, (bucket = this.readBucket(b)));
+    if (bucket) {
+      this.buckets.delete(b);
+    } else {
+      bucket = this.readBucket(b);
+      this.bucketBytes += this.bucketDir[b + 1] - this.bucketDir[b];
+      this.evictOver(this.bucketCacheBytes);
+    }
+    this.buckets.set(b, bucket);
     return bucket.get(key) ?? [];
+  }
+
+  private evictOver(budget: number): void {
+    for (const [b, bucket] of this.buckets) {
+      if (this.bucketBytes <= budget) return;
+      this.buckets.delete(b);
+      this.bucketBytes -= this.bucketDir[b + 1] - this.bucketDir[b];
+      this.onEvict?.(bucket.keys());
+    }
   }
 
   has(path: string): boolean {
