@@ -1,24 +1,23 @@
 // nonrefcounted-page-ref: a reference is assumed on a page (or object) whose
-// reference count may not have been taken. First part: the result of a
-// conditional acquire (get_page_unless_zero() and its kin) is thrown away.
+// reference count may not have been taken, or is taken on a page whose count
+// may not be in use at all.
+//
+//  1. A conditional acquire (get_page_unless_zero() and its kin, table
+//     data/knowledge/conditional-refs.txt) whose result is thrown away, or
+//     whose failure path still drops the reference it did not take
+//     (`if (!try_get_page(p)) goto out; ... out: put_page(p);`).
+//  2. A pfn from a VM_PFNMAP/VM_IO lookup (follow_pte(), follow_pfn(), table
+//     data/knowledge/pfnmap-lookups.txt) reaching an unconditional get or put
+//     with no check that its page is refcounted: the shape of
+//     hva_to_pfn_remapped() before it used kvm_try_get_pfn().
+// Both walks (the failure path, the pfn's flow) are in src/analysis/pfnmap-flow.ts.
 
 import { defineRule, lazyQuery } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
-import { enclosingFunction } from '../src/frontend/syntax';
-
-/** Conditional acquires: each returns false/0 when no reference was taken. */
-const CONDITIONAL_ACQUIRES: Record<string, { object: string; confidence: 'high' | 'medium' }> = {
-  get_page_unless_zero: { object: 'page', confidence: 'high' },
-  try_get_page: { object: 'page', confidence: 'high' },
-  folio_try_get: { object: 'folio', confidence: 'high' },
-  folio_try_get_rcu: { object: 'folio', confidence: 'high' },
-  page_ref_add_unless: { object: 'page', confidence: 'high' },
-  folio_ref_try_add_rcu: { object: 'folio', confidence: 'high' },
-  kref_get_unless_zero: { object: 'object', confidence: 'high' },
-  refcount_inc_not_zero: { object: 'object', confidence: 'high' },
-  atomic_inc_not_zero: { object: 'object', confidence: 'medium' },
-  atomic_long_inc_not_zero: { object: 'object', confidence: 'medium' },
-};
+import { callArguments, enclosingFunction, functionDefinitions, functionName } from '../src/frontend/syntax';
+import type { Confidence } from '../src/model';
+import { calleeName, ConditionalRefs, failurePath, objectWord, PfnmapTable, PfnmapWalk, unwrapPage } from '../src/analysis/pfnmap-flow';
+import type { AcquireRow, Failure, PfnmapFinding } from '../src/analysis/pfnmap-flow';
 
 const discardedCall = lazyQuery(`
   (expression_statement
@@ -29,40 +28,58 @@ const discardedCall = lazyQuery(`
 export default defineRule({
   meta: {
     id: 'nonrefcounted-page-ref',
-    description: 'A reference is assumed on a page or object whose reference count may not have been taken',
+    description: 'A reference is assumed on a page or object whose reference count may not have been taken, or is taken on a page that may not be refcounted',
     category: 'refcount',
     severity: 'warning',
     confidence: 'high',
     messages: {
       ignoredConditionalAcquire:
         'result of {{callee}}() ignored: when the count was already zero no reference is taken, yet the code goes on as if it held one',
+      failurePathRelease:
+        '{{callee}}() took no reference when it returned false, yet that path still drops one: {{release}}() at line {{line}}',
+      failurePathReturn:
+        "{{callee}}() took no reference when it returned false, yet that path returns '{{subject}}' at line {{line}} as if it held one",
+      pfnmapReference:
+        "{{sink}}() {{verb}} a reference on '{{argument}}', a {{kind}} from {{lookup}}() at line {{line}} (VM_PFNMAP/VM_IO), without checking that its page is refcounted",
     },
     fix:
       'Test the result and take the failure path when no reference was taken, e.g. `if (!get_page_unless_zero(page)) return -EAGAIN;`; ' +
       'drop the reference later only on the path where it was taken.',
     references: [
-      'https://lore.kernel.org/all/20230911021637.1941096-4-stevensd@google.com/ (KVM: mmu: Improve handling of non-refcounted pfns)',
-      'https://lore.kernel.org/all/ZRZeaP7W5SuereMX@google.com/ (TTM tail pages without a usable refcount)',
+      'KVM: mmu: Improve handling of non-refcounted pfns (David Stevens, v9 3/6; review by Sean Christopherson, LKML, 2024-02-05)',
+      'lore message ZRZeaP7W5SuereMX, cited in that review: TTM maps tail pages of a non-compound allocation with vmf_insert_pfn_prot(), without a usable refcount',
+      'commit f8be156be163 (KVM: do not allow mapping valid but non-reference-counted pages, CVE-2021-22543): kvm_try_get_pfn() in hva_to_pfn_remapped()',
     ],
   },
-  requires: Object.keys(CONDITIONAL_ACQUIRES),
+  // The built-in names of both tables; a file that mentions none of them is not parsed.
+  requires: [
+    'get_page_unless_zero', 'try_get_page', 'folio_try_get', 'folio_try_get_rcu', 'page_ref_add_unless', 'folio_ref_try_add_rcu',
+    'kref_get_unless_zero', 'refcount_inc_not_zero', 'atomic_inc_not_zero', 'atomic_long_inc_not_zero',
+    'follow_pte', 'follow_pfn', 'follow_phys', 'follow_pfnmap_start',
+  ],
+  knowledge: ['conditional-refs', 'pfnmap-lookups'],
   check(context) {
+    const refs = new ConditionalRefs(context.knowledge('conditional-refs'));
+
+    // 1a. Discarded results.
+    const discarded = new Set<number>();
     for (const match of discardedCall().matches(context.file.tree.rootNode)) {
       const callee = match.captures.find((c) => c.name === 'callee')!.node;
-      const acquire = CONDITIONAL_ACQUIRES[callee.text];
+      const call = callee.parent!;
+      const acquire = refs.rowFor(call);
       if (!acquire) continue;
+      discarded.add(call.startIndex);
       const statement = match.captures.find((c) => c.name === 'statement')!.node;
-      const args = match.captures.find((c) => c.name === 'args')!.node;
-      const target = args.namedChildren[0];
+      const target = callArguments(call)[acquire.argument];
       const evidence = [
         {
           node: callee,
-          message: `${callee.text}() returns false when the ${acquire.object}'s count was zero (it is being freed, or is not refcounted): no reference is taken then`,
+          message: `${callee.text}() returns false when the ${objectWord(acquire)}'s count was zero (it is being freed, or is not refcounted): no reference is taken then`,
         },
       ];
       const laterUse = target ? firstLaterUse(statement, target.text) : null;
       if (laterUse) {
-        evidence.push({ node: laterUse, message: `the ${acquire.object} '${target!.text}' is used here as if a reference were held` });
+        evidence.push({ node: laterUse, message: `the ${objectWord(acquire)} '${target!.text}' is used here as if a reference were held` });
       }
       context.report({
         node: callee,
@@ -72,11 +89,90 @@ export default defineRule({
         confidence: acquire.confidence,
         fix:
           `Test the result: \`if (!${callee.text}(${target?.text ?? '...'})) <bail out>\`, or record that no reference is held; ` +
-          `release the ${acquire.object} later only on the path where the reference was taken.`,
+          `release the ${objectWord(acquire)} later only on the path where the reference was taken.`,
       });
+    }
+
+    const pfnmap = new PfnmapTable(context.knowledge('pfnmap-lookups'), (name) => refs.pageAcquireArgument(name));
+    const definitions = functionDefinitions(context.file.tree.rootNode);
+    let byName: Map<string, SyntaxNode> | null = null;
+    const definitionOf = (name: string): SyntaxNode | undefined => {
+      byName ??= new Map(definitions.map((d) => [functionName(d) ?? '', d.childForFieldName('body')!] as const).filter(([n, b]) => n && b));
+      return byName.get(name);
+    };
+    for (const fn of definitions) {
+      const body = fn.childForFieldName('body');
+      if (!body) continue;
+
+      // 1b. Tested results whose failure path still drops the reference.
+      for (const call of body.descendantsOfType('call_expression')) {
+        if (discarded.has(call.startIndex)) continue;
+        const acquire = refs.rowFor(call);
+        if (!acquire) continue;
+        const failure = failurePath(call, acquire, body, refs, definitionOf);
+        if (failure) context.report(failureReport(call, acquire, failure));
+      }
+
+      // 2. PFNMAP/IO lookups reaching an unconditional get or put.
+      if (pfnmap.hasLookup(body)) new PfnmapWalk(pfnmap, (finding) => context.report(pfnmapReport(finding))).run(body);
     }
   },
 });
+
+function failureReport(call: SyntaxNode, acquire: AcquireRow, failure: Failure) {
+  const callee = calleeName(call)!;
+  const { hit, test } = failure;
+  const line = String(hit.node.startPosition.row + 1);
+  const testLine = test.startPosition.row + 1;
+  const testText =
+    test.type === 'if_statement'
+      ? `the result is tested at line ${testLine}${failure.via ? ` through '${failure.via.text}'` : ''}, and when it is false the code goes on`
+      : `${clip(test.text)} at line ${testLine} only warns when it is false, then the code goes on`;
+  const evidence = [
+    { node: call, message: `${callee}() returns false when ${acquire.meaning} (${acquire.origin}): no reference is taken then` },
+    { node: test, message: testText },
+    ...failure.gotos.map((g) => ({ node: g, message: `on that path '${clip(g.text)}' at line ${g.startPosition.row + 1}` })),
+    hit.kind === 'release'
+      ? { node: hit.node, message: `${hit.callee}() here drops a reference on '${clip(unwrapPage(callArguments(call)[acquire.argument]))}' that this path never took${hit.glob ? ' (a wrapper matched by a glob row)' : ''}` }
+      : { node: hit.node, message: `the caller gets '${clip(hit.node.namedChildren[0]?.text ?? '')}' back and will treat it as referenced` },
+  ];
+  const confidence: Confidence = acquire.object === 'atomic' || hit.glob ? 'low' : 'medium';
+  const subject = clip(hit.kind === 'return' ? hit.node.namedChildren[0]?.text ?? '' : callArguments(call)[acquire.argument]?.text ?? '');
+  const base = { node: call, evidence, confidence, fix: `Send the failure path of ${callee}() where nothing is released (for example a label after the put), or record that no reference is held and release only when one is.` };
+  const messageId = hit.kind === 'release' ? ('failurePathRelease' as const) : ('failurePathReturn' as const);
+  const data: Record<string, string> = hit.kind === 'release' ? { callee, release: hit.callee!, line } : { callee, subject, line };
+  return { ...base, messageId, data };
+}
+
+// ---------------------------------------------------------------------------
+// 2. The PFNMAP/IO finding
+
+function pfnmapReport(finding: PfnmapFinding) {
+  const { sink, sinkRow, argument, kind, lookup, steps, weak } = finding;
+  const verb = sinkRow.role.startsWith('get') ? 'takes' : 'drops';
+  const lookupLine = lookup.call.startPosition.row + 1;
+  const evidence = [
+    ...steps,
+    { node: sink, message: `${sinkRow.name}() ${sinkRow.what} (${sinkRow.origin}); nothing before it tried a conditional acquire (get_page_unless_zero(), kvm_try_get_pfn()) on it` },
+    ...(weak
+      ? [{ node: weak.call, message: `${weak.row.name}() ${weak.row.what} (${weak.row.origin}): that rules out pfns without a struct page or reserved pages, not a tail page of a non-compound allocation, which is neither and has no count of its own` }]
+      : []),
+  ];
+  return {
+    node: sink,
+    messageId: 'pfnmapReference' as const,
+    data: { sink: sinkRow.name, verb, argument: clip(argument.text), kind: kind === 'pfn' ? 'pfn' : 'page', lookup: lookup.row.name, line: String(lookupLine) },
+    evidence,
+    confidence: (weak ? 'low' : 'high') as Confidence,
+    fix:
+      'Take the reference with a conditional acquire on a page that may be refcounted, and treat the pfn as not refcounted when it fails: ' +
+      '`page = kvm_pfn_to_refcounted_page(pfn); if (page && !get_page_unless_zero(page)) return -EFAULT;` (as kvm_try_get_pfn() does), ' +
+      'and release only what was taken.',
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
 
 /** The first statement after `statement`, in the same function, that mentions `expression`. */
 function firstLaterUse(statement: SyntaxNode, expression: string): SyntaxNode | null {
@@ -95,4 +191,9 @@ function firstLaterUse(statement: SyntaxNode, expression: string): SyntaxNode | 
   };
   visit(body);
   return found;
+}
+
+function clip(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 50 ? `${flat.slice(0, 47)}...` : flat;
 }
