@@ -12,8 +12,8 @@
 
 import { defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
-import { functionDefinitions } from '../src/frontend/syntax';
-import { calleeName, callsARevoker, OrderingTable } from '../src/analysis/access-ordering-table';
+import { calleeName, functionDefinitions } from '../src/frontend/syntax';
+import { callsARevoker, OrderingTable } from '../src/analysis/access-ordering-table';
 import { FunctionWalk } from '../src/analysis/access-ordering-flow';
 import type { AccessFinding } from '../src/analysis/access-ordering-flow';
 import type { Confidence } from '../src/model';

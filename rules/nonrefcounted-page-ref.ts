@@ -14,9 +14,9 @@
 
 import { defineRule, lazyQuery } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
-import { callArguments, enclosingFunction, functionDefinitions, functionName } from '../src/frontend/syntax';
+import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { Confidence } from '../src/model';
-import { calleeName, ConditionalRefs, failurePath, objectWord, PfnmapTable, PfnmapWalk, unwrapPage } from '../src/analysis/pfnmap-flow';
+import { ConditionalRefs, failurePath, objectWord, PfnmapTable, PfnmapWalk, unwrapPage } from '../src/analysis/pfnmap-flow';
 import type { AcquireRow, Failure, PfnmapFinding } from '../src/analysis/pfnmap-flow';
 
 const discardedCall = lazyQuery(`

@@ -19,11 +19,9 @@
 import { defineRule } from '../src/rule';
 import type { EvidenceInput, ReportInput } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
-import { callArguments, functionDefinitions, functionName } from '../src/frontend/syntax';
+import { callArguments, calleeName, functionDefinitions, functionName, stripCastsAndParens } from '../src/frontend/syntax';
 import type { Confidence } from '../src/model';
 import {
-  bare,
-  calleeName,
   clip,
   Decision,
   consumerOf,
@@ -174,7 +172,7 @@ function uncheckedPfnRefs(facts: FileFacts): ReportInput<MessageId>[] {
       if (!name) continue;
       const target = pfnTarget(call, name, fn, facts, helper);
       if (!target) continue;
-      const pfn = bare(target.pfn);
+      const pfn = stripCastsAndParens(target.pfn);
       if (pfn.type !== 'identifier') continue;
       const source = pfnSource(pfn.text, fn, call, facts);
       if (!source) continue;
@@ -264,7 +262,7 @@ function helperPfnOp(name: string, facts: FileFacts): HelperOp | null {
     if (!callee || !row || (row.role !== 'get' && row.role !== 'put') || row.argKind !== 'page' || row.checked) continue;
     const arg = callArguments(call)[row.argIndex];
     const viaPage = arg ? pfnOfPage(arg, fn, call) : null;
-    const pfn = viaPage ? bare(viaPage.pfn) : null;
+    const pfn = viaPage ? stripCastsAndParens(viaPage.pfn) : null;
     const index = pfn?.type === 'identifier' ? params.indexOf(pfn.text) : -1;
     if (index < 0 || facts.checkBefore(fn, call)) continue;
     return { paramIndex: index, inner: { call, name: callee, role: row.role, subjects: [arg], via: row.what, checked: false } };
@@ -288,13 +286,13 @@ function parameterNames(fn: SyntaxNode): string[] {
 
 /** pfn_to_page(X) itself, or a variable last set to pfn_to_page(X) before `before`. */
 function pfnOfPage(arg: SyntaxNode, fn: SyntaxNode, before: SyntaxNode): { pfn: SyntaxNode; steps: EvidenceInput[] } | null {
-  const expression = bare(arg);
+  const expression = stripCastsAndParens(arg);
   const direct = pfnToPageArgument(expression);
   if (direct) return { pfn: direct, steps: [] };
   if (expression.type !== 'identifier') return null;
   const assignment = lastAssignment(expression.text, fn, before);
   if (!assignment) return null;
-  const pfn = pfnToPageArgument(bare(assignment.value));
+  const pfn = pfnToPageArgument(stripCastsAndParens(assignment.value));
   return pfn ? { pfn, steps: [{ node: assignment.node, message: `'${expression.text}' is pfn_to_page(${clip(pfn.text, 30)}) from line ${line(assignment.node)}` }] } : null;
 }
 
@@ -320,7 +318,7 @@ function pfnSource(name: string, fn: SyntaxNode, before: SyntaxNode, facts: File
       if (row.where === -1 && assignedTo(call) === name) found = { node: call, lookup: callee, row };
       else if (row.where !== null && row.where >= 0) {
         const arg = callArguments(call)[row.where];
-        const target = arg ? bare(arg) : null;
+        const target = arg ? stripCastsAndParens(arg) : null;
         if (target?.type === 'pointer_expression' && target.child(0)?.type === '&' && target.childForFieldName('argument')?.text === name) {
           found = { node: call, lookup: callee, row };
         }

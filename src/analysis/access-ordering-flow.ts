@@ -4,8 +4,7 @@
 // from the access-ordering table; each access to a revoked page is reported.
 
 import type { SyntaxNode } from '../frontend/parse';
-import { callArguments } from '../frontend/syntax';
-import { normaliseKey } from './access-ordering-table';
+import { addressTaken, callArguments, declaredName, mentionPattern, normaliseKey, stripCastsAndParens } from '../frontend/syntax';
 import type { OrderingRow, OrderingTable } from './access-ordering-table';
 
 // ---------------------------------------------------------------------------
@@ -470,19 +469,6 @@ export class FunctionWalk {
 // ---------------------------------------------------------------------------
 // Syntax helpers
 
-function mentionPattern(key: string): RegExp {
-  return new RegExp(`(^|[^\\w])${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
-}
-
-function stripCastsAndParens(node: SyntaxNode): SyntaxNode {
-  let at = node;
-  for (;;) {
-    if (at.type === 'parenthesized_expression' && at.namedChildCount === 1) at = at.namedChild(0)!;
-    else if (at.type === 'cast_expression' && at.childForFieldName('value')) at = at.childForFieldName('value')!;
-    else return at;
-  }
-}
-
 /** For page_address(p), kmap(p) and the like (the table's address rows, and access rows on a page): p. */
 function contentsProducerPage(node: SyntaxNode, ordering: OrderingTable): SyntaxNode | undefined {
   if (node.type !== 'call_expression') return undefined;
@@ -504,18 +490,4 @@ function subjectOf(arg: SyntaxNode, ordering: OrderingTable): SyntaxNode {
 function isArithmetic(node: SyntaxNode): boolean {
   const operator = node.childForFieldName('operator')?.text;
   return node.type === 'binary_expression' && (operator === '+' || operator === '-');
-}
-
-/** x in `&x`. */
-function addressTaken(arg: SyntaxNode): SyntaxNode | undefined {
-  const node = stripCastsAndParens(arg);
-  if (node.type === 'pointer_expression' && node.childForFieldName('operator')?.text === '&') return node.childForFieldName('argument') ?? undefined;
-  return undefined;
-}
-
-/** The name a declarator declares: p in `*p`, `p[4]`, `(*p)`. */
-function declaredName(declarator: SyntaxNode | null): string | undefined {
-  let at = declarator;
-  while (at && at.type !== 'identifier') at = at.childForFieldName('declarator') ?? (at.type === 'parenthesized_declarator' ? at.namedChild(0) : null);
-  return at?.text;
 }

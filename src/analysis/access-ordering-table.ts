@@ -4,7 +4,7 @@
 // rules of the form "after A(page), no B(page)".
 
 import type { SyntaxNode } from '../frontend/parse';
-import { callArguments } from '../frontend/syntax';
+import { callArguments, calleeName, normaliseKey } from '../frontend/syntax';
 import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
 import type { Confidence } from '../model';
 
@@ -88,20 +88,4 @@ function parsePageArguments(text: string | undefined): PageArgument[] | undefine
 
 function isRole(word: string | undefined): word is Role {
   return ROLES.includes(word as Role);
-}
-
-// ---------------------------------------------------------------------------
-// Syntax helpers
-
-export function calleeName(call: SyntaxNode): string | undefined {
-  const fn = call.childForFieldName('function');
-  return fn?.type === 'identifier' ? fn.text : undefined;
-}
-
-/** Whitespace-insensitive text of an expression: `1 << order` and `1<<order` are the same key. */
-export function normaliseKey(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/ ?([^\w ]) ?/g, '$1')
-    .trim();
 }

@@ -21,7 +21,7 @@
 // when every path holding the value made it.
 
 import type { SyntaxNode } from '../frontend/parse';
-import { callArguments } from '../frontend/syntax';
+import { addressTaken, callArguments, calleeName, declaredName, mentionPattern, normaliseKey, stripCastsAndParens } from '../frontend/syntax';
 import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
 import type { Confidence } from '../model';
 
@@ -937,46 +937,3 @@ const KIND_TEXT: Record<Kind, string> = {
   phys: 'the physical address mapped there',
   page: "that pfn's struct page",
 };
-
-// ---------------------------------------------------------------------------
-// Syntax helpers, shared with the rule
-
-export function calleeName(call: SyntaxNode): string | undefined {
-  const fn = call.childForFieldName('function');
-  return fn?.type === 'identifier' ? fn.text : undefined;
-}
-
-/** Whitespace-insensitive text of an expression: `p -> x` and `p->x` are the same key. */
-export function normaliseKey(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/ ?([^\w ]) ?/g, '$1')
-    .trim();
-}
-
-export function stripCastsAndParens(node: SyntaxNode): SyntaxNode {
-  let at = node;
-  for (;;) {
-    if (at.type === 'parenthesized_expression' && at.namedChildCount === 1) at = at.namedChild(0)!;
-    else if (at.type === 'cast_expression' && at.childForFieldName('value')) at = at.childForFieldName('value')!;
-    else return at;
-  }
-}
-
-/** x in `&x`. */
-export function addressTaken(arg: SyntaxNode): SyntaxNode | undefined {
-  const node = stripCastsAndParens(arg);
-  if (node.type === 'pointer_expression' && node.childForFieldName('operator')?.text === '&') return node.childForFieldName('argument') ?? undefined;
-  return undefined;
-}
-
-export function mentionPattern(key: string): RegExp {
-  return new RegExp(`(^|[^\\w])${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
-}
-
-/** The name a declarator declares: p in `*p`, `p[4]`, `(*p)`. */
-function declaredName(declarator: SyntaxNode | null): string | undefined {
-  let at = declarator;
-  while (at && at.type !== 'identifier') at = at.childForFieldName('declarator') ?? (at.type === 'parenthesized_declarator' ? at.namedChild(0) : null);
-  return at?.text;
-}

@@ -11,7 +11,7 @@
 // its body makes directly (one level).
 
 import type { SyntaxNode } from '../frontend/parse';
-import { callArguments, enclosingFunction, functionDefinitions, functionName } from '../frontend/syntax';
+import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../frontend/syntax';
 import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
 
 // ---------------------------------------------------------------------------
@@ -102,11 +102,6 @@ function parseLookupRow(row: KnowledgeRow): LookupRow | null {
 // ---------------------------------------------------------------------------
 // Small syntax helpers
 
-export function calleeName(call: SyntaxNode): string | null {
-  const fn = call.childForFieldName('function');
-  return fn?.type === 'identifier' ? fn.text : null;
-}
-
 export function line(node: SyntaxNode): number {
   return node.startPosition.row + 1;
 }
@@ -134,16 +129,6 @@ export function valueIdentifiers(node: SyntaxNode): Set<string> {
 function intersects(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   for (const x of a) if (b.has(x)) return true;
   return false;
-}
-
-/** Strips parentheses and casts. */
-export function bare(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  for (;;) {
-    if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
-    else if (n.type === 'cast_expression' && n.childForFieldName('value')) n = n.childForFieldName('value')!;
-    else return n;
-  }
 }
 
 const EXIT_STATEMENTS = new Set(['return_statement', 'goto_statement', 'break_statement', 'continue_statement']);

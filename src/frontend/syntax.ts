@@ -31,3 +31,46 @@ export function functionDefinitions(root: SyntaxNode): SyntaxNode[] {
   visit(root);
   return out;
 }
+
+/** The name of the function a call calls, when it is called by name (not through a pointer or member). */
+export function calleeName(call: SyntaxNode): string | undefined {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'identifier' ? fn.text : undefined;
+}
+
+/** The expression under any parentheses and casts: `((void *)p)` is `p`. */
+export function stripCastsAndParens(node: SyntaxNode): SyntaxNode {
+  let at = node;
+  for (;;) {
+    if (at.type === 'parenthesized_expression' && at.namedChildCount === 1) at = at.namedChild(0)!;
+    else if (at.type === 'cast_expression' && at.childForFieldName('value')) at = at.childForFieldName('value')!;
+    else return at;
+  }
+}
+
+/** For `&x` (under parentheses and casts), `x`. */
+export function addressTaken(arg: SyntaxNode): SyntaxNode | undefined {
+  const node = stripCastsAndParens(arg);
+  if (node.type === 'pointer_expression' && node.childForFieldName('operator')?.text === '&') return node.childForFieldName('argument') ?? undefined;
+  return undefined;
+}
+
+/** Whitespace-insensitive text of an expression: `1 << order` and `1<<order`, `p -> x` and `p->x` are the same key. */
+export function normaliseKey(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/ ?([^\w ]) ?/g, '$1')
+    .trim();
+}
+
+/** Matches a normalised key standing on its own inside a longer normalised expression. */
+export function mentionPattern(key: string): RegExp {
+  return new RegExp(`(^|[^\\w])${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
+}
+
+/** The name a declarator declares: p in `*p`, `p[4]`, `(*p)`. */
+export function declaredName(declarator: SyntaxNode | null): string | undefined {
+  let at = declarator;
+  while (at && at.type !== 'identifier') at = at.childForFieldName('declarator') ?? (at.type === 'parenthesized_declarator' ? at.namedChild(0) : null);
+  return at?.text;
+}
