@@ -16,6 +16,9 @@ const EXTENSION = '.txt';
 
 export class KnowledgeError extends Error {}
 
+/** Turns a row's fields into what a rule works with; may throw on a malformed row. */
+export type RowReader<T> = (row: KnowledgeRow, identifier: string) => T;
+
 export interface KnowledgeRow {
   /** The name or glob as written. */
   pattern: string;
@@ -27,6 +30,7 @@ export interface KnowledgeRow {
 export class KnowledgeTable {
   private readonly exact = new Map<string, KnowledgeRow>();
   private readonly globs: { regex: RegExp; row: KnowledgeRow }[] = [];
+  private readonly parsedByReader = new Map<RowReader<unknown>, Map<string, unknown>>();
 
   constructor(readonly name: string, rows: readonly KnowledgeRow[]) {
     for (const row of rows) {
@@ -38,6 +42,21 @@ export class KnowledgeTable {
   /** The row for a function name: an exact row first, else the first glob that matches. */
   lookup(identifier: string): KnowledgeRow | undefined {
     return this.exact.get(identifier) ?? this.globs.find((g) => g.regex.test(identifier))?.row;
+  }
+
+  /**
+   * The row for a function name as a rule reads its fields, read once per
+   * name (a name the table does not know is remembered too). The reader gets
+   * the name, since a glob row stands for many.
+   */
+  parsed<T>(identifier: string, read: RowReader<T>): T | undefined {
+    let byName = this.parsedByReader.get(read) as Map<string, T | undefined> | undefined;
+    if (!byName) this.parsedByReader.set(read, (byName = new Map()));
+    if (byName.has(identifier)) return byName.get(identifier);
+    const row = this.lookup(identifier);
+    const parsed = row ? read(row, identifier) : undefined;
+    byName.set(identifier, parsed);
+    return parsed;
   }
 
   get size(): number {

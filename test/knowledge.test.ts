@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { KnowledgeError, loadKnowledge, parseKnowledge } from '../src/knowledge';
+import { KnowledgeError, KnowledgeRow, KnowledgeTable, loadKnowledge, parseKnowledge } from '../src/knowledge';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const CLI = path.join(REPO, 'dist', 'src', 'cli.js');
@@ -31,6 +31,22 @@ describe('knowledge tables', () => {
     const ignored = loadKnowledge().table('result-ignored');
     assert.equal(ignored.lookup('spin_unlock')?.pattern, '*_unlock');
     assert.equal(ignored.lookup('spin_lock'), undefined);
+  });
+
+  it('reads a row once per name, hands the reader the name a glob matched, and remembers misses', () => {
+    const table = new KnowledgeTable('t', parseKnowledge('exact_fn put\n*_unlock release\n', 't.txt'));
+    const reads: string[] = [];
+    const read = (row: KnowledgeRow, name: string) => {
+      reads.push(name);
+      return `${name}:${row.fields[0]}`;
+    };
+    assert.equal(table.parsed('spin_unlock', read), 'spin_unlock:release');
+    assert.equal(table.parsed('mutex_unlock', read), 'mutex_unlock:release');
+    assert.equal(table.parsed('exact_fn', read), 'exact_fn:put');
+    assert.equal(table.parsed('spin_unlock', read), 'spin_unlock:release');
+    assert.equal(table.parsed('unknown', read), undefined);
+    assert.equal(table.parsed('unknown', read), undefined);
+    assert.deepEqual(reads, ['spin_unlock', 'mutex_unlock', 'exact_fn']);
   });
 
   it("puts a user's rows first, so they override the built-in ones", () => {

@@ -29,17 +29,13 @@ const ROLES: readonly Role[] = ['revoke', 'access', 'grant', 'address'];
 const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
 
 export class OrderingTable {
-  private readonly parsed = new Map<KnowledgeRow, OrderingRow>();
-
   constructor(private readonly table: KnowledgeTable) {}
 
   /** What this call does to a page, its conditions applied; undefined when the table does not know it. */
   roleOf(call: SyntaxNode): { row: OrderingRow; role: Role } | undefined {
     const name = calleeName(call);
-    const raw = name ? this.table.lookup(name) : undefined;
-    if (!raw) return undefined;
-    let row = this.parsed.get(raw);
-    if (!row) this.parsed.set(raw, (row = parseOrderingRow(raw)));
+    const row = name ? this.table.parsed(name, parseOrderingRow) : undefined;
+    if (!row) return undefined;
     const args = callArguments(call);
     const holds = row.conditions.every((c) => args[c.index] !== undefined && normaliseKey(args[c.index].text) === c.literal);
     const role = holds ? row.role : row.otherwise;

@@ -46,16 +46,10 @@ export interface AcquireRow {
 }
 
 export class ConditionalRefs {
-  private readonly parsed = new Map<KnowledgeRow, AcquireRow>();
-
   constructor(private readonly table: KnowledgeTable) {}
 
   byName(name: string): AcquireRow | undefined {
-    const raw = this.table.lookup(name);
-    if (!raw) return undefined;
-    let row = this.parsed.get(raw);
-    if (!row) this.parsed.set(raw, (row = parseAcquireRow(name, raw)));
-    return row;
+    return this.table.parsed(name, parseAcquireRow);
   }
 
   /** The row for a call, when the call is a conditional acquire on something that counts references. */
@@ -78,7 +72,7 @@ export class ConditionalRefs {
   }
 }
 
-function parseAcquireRow(name: string, raw: KnowledgeRow): AcquireRow {
+function parseAcquireRow(raw: KnowledgeRow, name: string): AcquireRow {
   const [object, confidence, releases, meaning, ...options] = raw.fields;
   const fail = (why: string): never => {
     throw new Error(`${raw.origin}: ${why} (columns: name, object, confidence, releases, "meaning", options)`);
@@ -502,8 +496,6 @@ export interface PfnmapRow {
 type Kind = 'ptep' | 'pte' | 'pfn' | 'phys' | 'page';
 
 export class PfnmapTable {
-  private readonly parsed = new Map<KnowledgeRow, PfnmapRow>();
-
   constructor(
     private readonly table: KnowledgeTable,
     /** For a conditional acquire on a page or folio: the argument holding it. */
@@ -512,11 +504,7 @@ export class PfnmapTable {
 
   roleOf(call: SyntaxNode): PfnmapRow | undefined {
     const name = calleeName(call);
-    const raw = name ? this.table.lookup(name) : undefined;
-    if (!raw) return undefined;
-    let row = this.parsed.get(raw);
-    if (!row) this.parsed.set(raw, (row = parseRow(name!, raw)));
-    return row;
+    return name ? this.table.parsed(name, parseRow) : undefined;
   }
 
   conditionalAcquireArgument(call: SyntaxNode): number | undefined {
@@ -530,7 +518,7 @@ export class PfnmapTable {
   }
 }
 
-function parseRow(name: string, raw: KnowledgeRow): PfnmapRow {
+function parseRow(raw: KnowledgeRow, name: string): PfnmapRow {
   const [role, argument, what, ...options] = raw.fields;
   const fail = (why: string): never => {
     throw new Error(`${raw.origin}: ${why} (columns: name, role, argument, "what the call does", options)`);

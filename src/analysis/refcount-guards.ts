@@ -33,18 +33,10 @@ export interface OpRow {
 const ROLES = new Set<OpRole>(['get', 'put', 'reserved', 'zero', 'guard']);
 
 export class RefcountOps {
-  private readonly cache = new Map<string, OpRow | null>();
-
   constructor(private readonly table: KnowledgeTable) {}
 
   row(name: string): OpRow | null {
-    let row = this.cache.get(name);
-    if (row === undefined) {
-      const found = this.table.lookup(name);
-      row = found ? parseOpRow(found) : null;
-      this.cache.set(name, row);
-    }
-    return row;
+    return this.table.parsed(name, parseOpRow) ?? null;
   }
 
   role(name: string): OpRole | null {
@@ -77,18 +69,10 @@ export interface LookupRow {
 }
 
 export class PageLookups {
-  private readonly cache = new Map<string, LookupRow | null>();
-
   constructor(private readonly table: KnowledgeTable) {}
 
   row(name: string): LookupRow | null {
-    let row = this.cache.get(name);
-    if (row === undefined) {
-      const found = this.table.lookup(name);
-      row = found ? parseLookupRow(found) : null;
-      this.cache.set(name, row);
-    }
-    return row;
+    return this.table.parsed(name, parseLookupRow) ?? null;
   }
 }
 
