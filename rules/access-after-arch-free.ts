@@ -10,7 +10,7 @@
 // same page (values flow through plain assignments). Branches that end in
 // return/goto/break/continue do not reach the code after them.
 
-import { defineRule } from '../src/rule';
+import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { calleeName, functionDefinitions } from '../src/frontend/syntax';
 import { callsARevoker, OrderingTable } from '../src/analysis/access-ordering-table';
@@ -96,7 +96,3 @@ function lower(confidence: Confidence): Confidence {
   return confidence === 'high' ? 'medium' : 'low';
 }
 
-function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > 50 ? `${flat.slice(0, 47)}...` : flat;
-}

@@ -3,7 +3,7 @@
 // it had succeeded. In the async page fault path this resumed the guest on a
 // fault that had failed, and the guest retried it forever.
 
-import { defineRule } from '../src/rule';
+import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { LineIndex } from '../src/frontend/lines';
@@ -226,10 +226,6 @@ function nextStep(statement: SyntaxNode): NextStep {
   return { node: null, text: 'then the function ends: nobody learns that the call failed', short: 'the function then ends and nobody learns of the failure' };
 }
 
-function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > 50 ? `${flat.slice(0, 47)}...` : flat;
-}
 
 function fixFor(callee: string, failure: Failure, caller: string): string {
   return `Keep the result of ${callee}() and handle ${failure.looksLike}: return it from ${caller || 'the caller'}() (or turn it into the caller's own error), so that the failure is not mistaken for success. An explicit (void) cast with a comment documents a deliberate drop.`;

@@ -12,7 +12,7 @@
 //     hva_to_pfn_remapped() before it used kvm_try_get_pfn().
 // Both walks (the failure path, the pfn's flow) are in src/analysis/pfnmap-flow.ts.
 
-import { defineRule, lazyQuery } from '../src/rule';
+import { clip, defineRule, lazyQuery } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { Confidence } from '../src/model';
@@ -193,7 +193,3 @@ function firstLaterUse(statement: SyntaxNode, expression: string): SyntaxNode | 
   return found;
 }
 
-function clip(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > 50 ? `${flat.slice(0, 47)}...` : flat;
-}

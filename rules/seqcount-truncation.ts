@@ -4,7 +4,7 @@
 // compared or passed on: the round trip changes the value, so a check
 // against the original fails forever (or a counter is corrupted).
 
-import { defineRule } from '../src/rule';
+import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, functionDefinitions } from '../src/frontend/syntax';
 import {
@@ -205,8 +205,7 @@ function describe(type: IntegerType): string {
 }
 
 function quote(node: SyntaxNode): string {
-  const text = node.text.replace(/\s+/g, ' ');
-  return `'${text.length > 60 ? `${text.slice(0, 57)}...` : text}'`;
+  return `'${clip(node.text, 60)}'`;
 }
 
 function originOf(node: SyntaxNode, typer: Typer): string {

@@ -16,13 +16,12 @@
 // The analysis lives in src/analysis/refcount-guards.ts; the knowledge is
 // data/knowledge/pfn-refcount-ops.txt and data/knowledge/page-lookups.txt.
 
-import { defineRule } from '../src/rule';
+import { clip, defineRule } from '../src/rule';
 import type { EvidenceInput, ReportInput } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, calleeName, functionDefinitions, functionName, stripCastsAndParens } from '../src/frontend/syntax';
 import type { Confidence } from '../src/model';
 import {
-  clip,
   Decision,
   consumerOf,
   declaratorIdentifier,

@@ -72,3 +72,9 @@ export function lazyQuery(source: string): () => Parser.Query {
   let query: Parser.Query | null = null;
   return () => (query ??= new Parser.Query(C_LANGUAGE, source));
 }
+
+/** Code quoted in a message: whitespace runs made one space, cut to `max` characters. */
+export function clip(text: string, max = 50): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}

@@ -13,6 +13,7 @@
 import type { SyntaxNode } from '../frontend/parse';
 import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../frontend/syntax';
 import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
+import { clip } from '../rule';
 
 // ---------------------------------------------------------------------------
 // The tables
@@ -90,10 +91,6 @@ export function line(node: SyntaxNode): number {
   return node.startPosition.row + 1;
 }
 
-export function clip(text: string, max = 50): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
 
 /** Identifiers an expression names as values (callee names left out). */
 export function valueIdentifiers(node: SyntaxNode): Set<string> {
