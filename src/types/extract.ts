@@ -24,7 +24,9 @@ export interface ExtractOptions {
 export function factsOfSource(path: string, text: string, options: ExtractOptions): FileFacts {
   // Normalise first: #if groups that split a function header must be resolved before braces are matched.
   const normalised = normalise(blankDirectives(text), options.hints);
-  const skeletonText = blankFunctionBodies(normalised.text);
+  // One tokenization of the normalised text serves the body blanking and the body facts.
+  const bodyTokens = tokenize(normalised.text);
+  const skeletonText = blankFunctionBodies(normalised.text, bodyTokens);
   const lines = new LineIndex(text, options.encoding);
   const skeleton: ParsedFile = {
     path,
@@ -34,7 +36,7 @@ export function factsOfSource(path: string, text: string, options: ExtractOption
     lines,
     rewrites: normalised.rewrites,
   };
-  const bodies = bodyFacts(normalised.text, (offset) => lines.lineOf(offset));
+  const bodies = bodyFacts(normalised.text, (offset) => lines.lineOf(offset), bodyTokens);
   return extractFacts(skeleton, { directivesFrom: text, macros: options.macros, bodies });
 }
 

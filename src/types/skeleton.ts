@@ -2,7 +2,7 @@
 // and non-conditional directives become spaces. Offsets and newlines are kept,
 // so lines and columns still point into the original file.
 
-import { TokenKind, tokenize } from '../frontend/lexer';
+import { TokenKind, TokenList, tokenize } from '../frontend/lexer';
 
 const BLANKED_DIRECTIVE = /^#\s*(define|undef|include|pragma|error|warning|line)\b/;
 
@@ -28,8 +28,7 @@ export function blankDirectives(text: string): string {
  * Blanks the inside of every function body: a top-level `{` right after a
  * `)`, up to its matching `}`. An unmatched body is left as it is.
  */
-export function blankFunctionBodies(text: string): string {
-  const tokens = tokenize(text);
+export function blankFunctionBodies(text: string, tokens: TokenList = tokenize(text)): string {
   const parts: string[] = [];
   let copied = 0;
   let depth = 0;
