@@ -7,6 +7,7 @@ import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './engine/pool';
 import { scan } from './commands/scan';
+import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
 import { parseStats, renderParseStats } from './commands/parse-stats';
 import { explainRule, listRules } from './commands/rules-info';
 import { runTypeCommand } from './commands/type-at';
@@ -16,6 +17,7 @@ import type { AbiName } from './types/ctype';
 import {
   collectList,
   DEFAULT_MAX_FILE_SIZE,
+  DEFAULT_MAX_PATCH_SIZE,
   EXIT_INPUT_ERROR,
   EXIT_OK,
   parsePositiveInt,
@@ -90,6 +92,53 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         knowledge: o.knowledge as string[],
         maxFileSize: o.maxFileSize as number,
         explain: Boolean(o.explain),
+        color: Boolean(o.color),
+        progress: o.progress !== false && Boolean(process.stderr.isTTY),
+        output: o.output as string | undefined,
+        ...typeIndexSettings(o),
+        index: o.index !== false,
+      });
+      setExitCode(exitCode);
+    });
+
+  addTypeIndexOptions(program.command('diff'))
+    .description('audit a patch, an mbox series or a git range: what each patch introduces and what it fixes')
+    .argument('[patches...]', 'patch or mbox files, in order (- for standard input)')
+    .option('--git <range>', "audit each commit of a revision range of the tree's git repository (A..B)")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(DIFF_REPORT_FORMATS).default('text'))
+    .option('-r, --rules <ids>', 'comma-separated rule ids (default: all)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a patch introduces a finding at or above this severity').choices(['info', 'warning', 'error']).default('warning'))
+    .addOption(new Option('--min-confidence <level>', 'hide findings below this confidence').choices(['low', 'medium', 'high']).default('medium'))
+    .option('--show-existing', 'also show findings present before and after the patch, in the functions it touches', false)
+    .addOption(jobsOption())
+    .addOption(macrosOption())
+    .option('--knowledge <file>', 'extra rows for a knowledge table, in a file named after it (repeatable)', collectList, [])
+    .addOption(maxSizeOption())
+    .addOption(
+      new Option('--max-patch-size <size>', 'refuse (and report) patch inputs larger than this')
+        .default(DEFAULT_MAX_PATCH_SIZE, '64M')
+        .argParser(asArgument((v) => parseSize(v, '--max-patch-size'))),
+    )
+    .option('--color', 'colour the text output', false)
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('-o, --output <file>', 'write the report to a file')
+    .option('--no-index', "do not build or use the tree's type index (the touched files and built-in kernel types only)")
+    .action(async (patches: string[], o) => {
+      // Loaded on use: the other commands do not pay for the diff mode's modules.
+      const { diff } = await import('./commands/diff');
+      const { exitCode } = await diff({
+        patches,
+        git: o.git as string | undefined,
+        format: o.format as DiffReportFormat,
+        rules: o.rules as string[] | undefined,
+        failOn: o.failOn as Severity,
+        minConfidence: o.minConfidence as Confidence,
+        showExisting: Boolean(o.showExisting),
+        jobs: o.jobs as number,
+        macros: o.macros as string[],
+        knowledge: o.knowledge as string[],
+        maxFileSize: o.maxFileSize as number,
+        maxPatchSize: o.maxPatchSize as number,
         color: Boolean(o.color),
         progress: o.progress !== false && Boolean(process.stderr.isTTY),
         output: o.output as string | undefined,

@@ -39,6 +39,8 @@ describe('rule conventions', () => {
       const fixtures = fs.readdirSync(path.join(FIXTURES, id));
       assert.ok(fixtures.some((f) => /^bad-.+\.[ch]$/.test(f)), 'at least one bad fixture');
       assert.ok(fixtures.some((f) => /^good-.+\.[ch]$/.test(f)), 'at least one good fixture');
+      assert.ok(fixtures.some((f) => /^bad-.+\.patch$/.test(f)), 'at least one bad-*.patch: a patch that introduces the bug');
+      assert.ok(fixtures.some((f) => /^good-.+\.patch$/.test(f)), 'at least one good-*.patch: a patch that fixes it');
       for (const f of fixtures) assert.match(f, /^(bad|good)-[a-z0-9-]+\.(c|h|patch)$/, `fixture name ${f}`);
     });
   }

@@ -11,6 +11,7 @@ export const EXIT_INPUT_ERROR = 2;
 
 export const SOURCE_EXTENSIONS = ['.c', '.h'] as const;
 export const DEFAULT_MAX_FILE_SIZE = 32 * 1024 * 1024;
+export const DEFAULT_MAX_PATCH_SIZE = 64 * 1024 * 1024;
 
 export class UsageError extends Error {}
 
@@ -30,9 +31,9 @@ export function parsePositiveInt(value: string, what: string): number {
 }
 
 /** "32M", "512k", "1000000" -> bytes. */
-export function parseSize(value: string): number {
+export function parseSize(value: string, option = '--max-file-size'): number {
   const m = /^(\d+)([kKmMgG]?)[bB]?$/.exec(value.trim());
-  if (!m) throw new UsageError(`--max-file-size: expected a size such as 32M, got '${value}'`);
+  if (!m) throw new UsageError(`${option}: expected a size such as 32M, got '${value}'`);
   const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Number(m[1]) * unit;
 }

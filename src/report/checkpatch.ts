@@ -4,10 +4,10 @@
 import type { Finding, InputProblem, ScanResult, Severity } from '../model';
 import { printable } from './common';
 
-type CheckpatchLevel = 'ERROR' | 'WARNING' | 'CHECK';
+export type CheckpatchLevel = 'ERROR' | 'WARNING' | 'CHECK';
 
 // checkpatch has no "info": its lowest level, CHECK, is the closest match.
-const LEVEL: Record<Severity, CheckpatchLevel> = { error: 'ERROR', warning: 'WARNING', info: 'CHECK' };
+export const CHECKPATCH_LEVEL: Record<Severity, CheckpatchLevel> = { error: 'ERROR', warning: 'WARNING', info: 'CHECK' };
 
 interface Block {
   level: CheckpatchLevel;
@@ -31,19 +31,26 @@ export function checkpatchType(ruleId: string): string {
 }
 
 function findingBlock(finding: Finding): Block {
-  const level = LEVEL[finding.severity];
+  const level = CHECKPATCH_LEVEL[finding.severity];
   const { file, line } = finding.location;
   const lines = [
     `${level}:${checkpatchType(finding.ruleId)}: ${printable(finding.message)}`,
     `#${line}: FILE: ${printable(file)}:${line}:`,
   ];
   if (finding.sourceLine !== '') lines.push(`+${printable(finding.sourceLine)}`);
+  lines.push(...evidenceLines(finding));
+  return { level, lines };
+}
+
+/** The evidence chain as indented notes, then the fix: the lines after a finding's source line. */
+export function evidenceLines(finding: Finding): string[] {
+  const lines: string[] = [];
   for (const step of finding.evidence) {
     const at = step.location;
     lines.push(`    ${printable(at.file)}:${at.line}:${at.column}: note: ${printable(step.message)}`);
   }
   if (finding.fix !== '') lines.push(`    fix: ${printable(finding.fix)}`);
-  return { level, lines };
+  return lines;
 }
 
 /** A file that was not analysed is an ERROR; one analysed with caveats is a CHECK. */

@@ -41,7 +41,7 @@ export function renderJson(result: ScanResult, options: JsonReportOptions): stri
   return JSON.stringify(buildJsonReport(result, options), null, 2) + '\n';
 }
 
-function findingRecord(finding: Finding): Finding {
+export function findingRecord(finding: Finding): Finding {
   return {
     ruleId: finding.ruleId,
     severity: finding.severity,
@@ -81,6 +81,6 @@ function statsRecord(stats: ScanStats): ScanStats {
   };
 }
 
-function ruleRecord(rule: RuleInfo): JsonReportRule {
+export function ruleRecord(rule: RuleInfo): JsonReportRule {
   return { id: rule.id, description: rule.description, severity: rule.severity, confidence: rule.confidence };
 }

@@ -19,23 +19,13 @@ export interface SarifReportOptions {
 const LEVEL: Record<Severity, Sarif.Result.level> = { error: 'error', warning: 'warning', info: 'note' };
 
 export function buildSarifLog(result: ScanResult, options: SarifReportOptions): Sarif.Log {
-  const ruleIndexes = new Map<string, number>();
-  result.rules.forEach((rule, index) => {
-    if (!ruleIndexes.has(rule.id)) ruleIndexes.set(rule.id, index);
-  });
+  const ruleIndexes = ruleIndexMap(result.rules);
   return {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [
       {
-        tool: {
-          driver: {
-            name: 'patch-audit',
-            version: options.toolVersion,
-            ...(options.informationUri === undefined ? {} : { informationUri: options.informationUri }),
-            rules: result.rules.map(ruleDescriptor),
-          },
-        },
+        tool: sarifTool(result.rules, options),
         invocations: [invocation(result.problems)],
         originalUriBaseIds: { [SARIF_SOURCE_ROOT]: { uri: directoryUri(options.cwd) } },
         // The model counts columns in UTF-8 bytes; regions are converted where the line text is known.
@@ -48,6 +38,27 @@ export function buildSarifLog(result: ScanResult, options: SarifReportOptions): 
 
 export function renderSarif(result: ScanResult, options: SarifReportOptions): string {
   return JSON.stringify(buildSarifLog(result, options), null, 2) + '\n';
+}
+
+/** Index of each rule id in `rules` (its first occurrence), for results' ruleIndex. */
+export function ruleIndexMap(rules: RuleInfo[]): Map<string, number> {
+  const ruleIndexes = new Map<string, number>();
+  rules.forEach((rule, index) => {
+    if (!ruleIndexes.has(rule.id)) ruleIndexes.set(rule.id, index);
+  });
+  return ruleIndexes;
+}
+
+/** The run's tool: patch-audit with its version and the rules that were run. */
+export function sarifTool(rules: RuleInfo[], options: SarifReportOptions): Sarif.Tool {
+  return {
+    driver: {
+      name: 'patch-audit',
+      version: options.toolVersion,
+      ...(options.informationUri === undefined ? {} : { informationUri: options.informationUri }),
+      rules: rules.map(ruleDescriptor),
+    },
+  };
 }
 
 /** "use-after-free" -> "UseAfterFree". */
@@ -74,7 +85,7 @@ function fileUri(absolutePath: string): string {
   return 'file://' + relativePathUri(absolutePath);
 }
 
-function ruleDescriptor(rule: RuleInfo): Sarif.ReportingDescriptor {
+export function ruleDescriptor(rule: RuleInfo): Sarif.ReportingDescriptor {
   const docs = rule.docs.trim() === '' ? rule.description : rule.docs;
   return {
     id: rule.id,
@@ -87,7 +98,7 @@ function ruleDescriptor(rule: RuleInfo): Sarif.ReportingDescriptor {
   };
 }
 
-function sarifResult(finding: Finding, ruleIndex: number | undefined): Sarif.Result {
+export function sarifResult(finding: Finding, ruleIndex: number | undefined): Sarif.Result {
   const at = (location: SourceLocation) => sarifLocation(location, lineTextFor(location, finding));
   const result: Sarif.Result = {
     ruleId: finding.ruleId,
@@ -142,7 +153,7 @@ function physicalLocation(location: SourceLocation, lineText: string | undefined
   return physical;
 }
 
-function artifactLocation(path: string): Sarif.ArtifactLocation {
+export function artifactLocation(path: string): Sarif.ArtifactLocation {
   if (path.startsWith('/')) return { uri: fileUri(path) };
   return { uri: relativePathUri(path), uriBaseId: SARIF_SOURCE_ROOT };
 }
@@ -177,6 +188,6 @@ function notification(problem: InputProblem): Sarif.Notification {
   };
 }
 
-function oneLine(text: string): string {
+export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }

@@ -56,6 +56,15 @@ export class TypeIndex {
     const source = ownFacts ? new OverlayDeclSource(base, new Map([[file, ownFacts]])) : base;
     return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi);
   }
+
+  /**
+   * The same index with some files replaced (a patch series' changed files,
+   * an empty FileFacts for a deleted one): an overlay, the tree's cache untouched.
+   */
+  withOverlay(replacements: Map<string, FileFacts>): TypeIndex {
+    if (replacements.size === 0) return this;
+    return new TypeIndex(new OverlayDeclSource(this.source ?? new MemoryDeclSource(), replacements), this.options);
+  }
 }
 
 const KINDS_BY_SPACE: Record<NameSpace, readonly DeclKind[]> = {

@@ -1,0 +1,96 @@
+// The audit of a series: each patch applied on top of the ones before it,
+// its touched files analysed before and after, the findings classified.
+// Without a tree, each patch's hunks are analysed as they stand (partial).
+
+import type { Finding, InputProblem } from '../model';
+import { compareFindings } from '../engine/findings';
+import { classifyFindings, AnalysedChange } from './classify';
+import { fragmentImages } from './fragments';
+import { ImageAnalyser, isCSource } from './image-analysis';
+import type { AuditedFinding, FilePatch, PatchAudit, PatchProblem, PatchSource } from './model';
+import { parsePatch } from './patch-parse';
+import { WorkingTree } from './working-tree';
+
+/** Problems that mean the patch as a whole cannot be trusted, so none of it is applied. */
+const REFUSES_PATCH = new Set(['unsafe-path', 'malformed']);
+
+const STATE_ORDER = { introduced: 0, fixed: 1, existing: 2 } as const;
+
+export interface PatchAuditor {
+  /** Audits one patch against `tree` (null: no tree, hunks only) and, when it applies, leaves it applied there. */
+  audit(patch: PatchSource, tree: WorkingTree | null): PatchAudit;
+}
+
+export function createPatchAuditor(analyser: ImageAnalyser): PatchAuditor {
+  return { audit: (patch, tree) => auditPatch(patch, tree, analyser) };
+}
+
+function auditPatch(patch: PatchSource, tree: WorkingTree | null, analyser: ImageAnalyser): PatchAudit {
+  const parsed = parsePatch(patch);
+  const problems: PatchProblem[] = [...parsed.problems];
+  const files = parsed.files.filter((file) => !file.binary);
+  const touched = files.map((file) => file.newPath ?? file.oldPath!);
+  const base = { patch, files: touched, findings: [] as AuditedFinding[] };
+  if (parsed.problems.some((problem) => REFUSES_PATCH.has(problem.kind))) return { ...base, status: 'not-applied', problems };
+  if (files.length === 0) return { ...base, status: parsed.files.length ? 'audited' : 'no-diff', problems };
+
+  const analysed = tree ? analyseApplied(patch, files, tree, analyser, problems) : analyseHunks(patch, files, analyser, problems);
+  if (!analysed) return { ...base, status: 'not-applied', problems };
+  const findings = classifyFindings(analysed).sort(
+    (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || compareFindings(a.finding, b.finding),
+  );
+  return { ...base, status: 'audited', findings, problems };
+}
+
+function analyseApplied(
+  patch: PatchSource,
+  files: FilePatch[],
+  tree: WorkingTree,
+  analyser: ImageAnalyser,
+  problems: PatchProblem[],
+): AnalysedChange[] | null {
+  const overlayBefore = new Map(tree.changedFiles());
+  const applied = tree.apply(files);
+  problems.push(...applied.problems.map((problem) => ({ ...problem, patch: patch.label })));
+  if (applied.problems.length > 0) return null;
+  const overlayAfter = new Map(tree.changedFiles());
+  return applied.changes
+    .filter((change) => isCSource(change.newPath ?? change.oldPath!))
+    .map((change) => ({
+      before: change.oldPath !== null && change.before !== null ? analyse(change.oldPath, change.before, overlayBefore) : null,
+      after: change.newPath !== null && change.after !== null ? analyse(change.newPath, change.after, overlayAfter) : null,
+      changed: change.changed,
+    }));
+
+  function analyse(path: string, text: string, overlay: Map<string, string | null>) {
+    const analysis = analyser.analyse(path, text, overlay);
+    problems.push(...analysis.problems.map((problem) => fromInputProblem(problem, patch)));
+    return analysis;
+  }
+}
+
+function analyseHunks(patch: PatchSource, files: FilePatch[], analyser: ImageAnalyser, problems: PatchProblem[]): AnalysedChange[] {
+  const none = new Map<string, string | null>();
+  return files
+    .filter((file) => isCSource(file.newPath ?? file.oldPath!))
+    .map((file) => {
+      const images = fragmentImages(file);
+      const analyse = (path: string | null, text: string | null) => {
+        if (path === null || text === null) return null;
+        const analysis = analyser.analyse(path, text, none);
+        problems.push(...analysis.problems.map((problem) => fromInputProblem(problem, patch)));
+        return analysis;
+      };
+      return { before: analyse(file.oldPath, images.before), after: analyse(file.newPath, images.after), changed: images.changed };
+    });
+}
+
+function fromInputProblem(problem: InputProblem, patch: PatchSource): PatchProblem {
+  const kind = problem.kind === 'too-large' ? 'too-large' : 'internal-error';
+  return { kind, patch: patch.label, file: problem.path, reason: problem.reason, applied: true };
+}
+
+/** Findings at or above a confidence, for display; matching already happened on all of them. */
+export function visibleFindings(findings: readonly AuditedFinding[], keep: (finding: Finding) => boolean, showExisting: boolean): AuditedFinding[] {
+  return findings.filter((f) => keep(f.finding) && (showExisting || f.state !== 'existing'));
+}

@@ -1,0 +1,97 @@
+// Runs the rules on one image (the pre- or post-image of a touched file),
+// with the tree's types seen through the series' changes: the files the
+// patches changed so far are overlaid on the index, never re-indexed.
+
+import { createHash } from 'node:crypto';
+import type { Finding, InputProblem } from '../model';
+import type { HintTable } from '../frontend/hints';
+import { parseFile, ParsedFile } from '../frontend/parse';
+import { functionDefinitions, functionName } from '../frontend/syntax';
+import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
+import { runRules } from '../engine/analyse-file';
+import type { Rule } from '../rule';
+import type { Knowledge } from '../knowledge';
+import { factsOfSource } from '../types/extract';
+import type { FileFacts } from '../types/facts';
+import { MACRO_MAX_BYTES } from '../types/build-index';
+import { typerFor } from '../types/session';
+import type { TypeIndex } from '../types/type-index';
+
+export interface ImageAnalysis {
+  findings: Finding[];
+  problems: InputProblem[];
+  /** Line ranges of the image's function definitions, by name. */
+  functions: FunctionSpan[];
+}
+
+export interface FunctionSpan {
+  name: string;
+  startLine: number;
+  endLine: number;
+}
+
+export function isCSource(path: string): boolean {
+  return path.endsWith('.c') || path.endsWith('.h');
+}
+
+export class ImageAnalyser {
+  private readonly matchers = new Map<Rule, IdentifierMatcher>();
+  private readonly factsCache = new Map<string, FileFacts>();
+
+  constructor(
+    private readonly rules: readonly Rule[],
+    private readonly services: { hints: HintTable; knowledge: Knowledge; index: TypeIndex; maxBytes: number },
+  ) {
+    for (const rule of rules) this.matchers.set(rule, createIdentifierMatcher(rule.requires));
+  }
+
+  /**
+   * `overlay`: the series' changed files as they are on this side (null:
+   * deleted). The analysed file's own declarations come from its parse.
+   */
+  analyse(path: string, text: string, overlay: ReadonlyMap<string, string | null>): ImageAnalysis {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > this.services.maxBytes) {
+      const reason = `${bytes} bytes, over the limit of ${this.services.maxBytes} bytes; raise it with --max-file-size to audit this file`;
+      return { findings: [], functions: [], problems: [{ path, kind: 'too-large', reason, analysed: false }] };
+    }
+    const parsed = parseFile(path, text, { hints: this.services.hints });
+    const functions = spansOf(parsed);
+    const applicable = this.rules.filter((rule) => this.matchers.get(rule)!(text));
+    if (applicable.length === 0) return { findings: [], problems: [], functions };
+    const index = this.services.index.withOverlay(this.overlayFacts(path, overlay));
+    const { findings, problems } = runRules(parsed, applicable, {
+      makeTyper: () => typerFor(parsed, index, path),
+      knowledge: this.services.knowledge,
+    });
+    return { findings, problems, functions };
+  }
+
+  private overlayFacts(analysed: string, overlay: ReadonlyMap<string, string | null>): Map<string, FileFacts> {
+    const facts = new Map<string, FileFacts>();
+    for (const [path, text] of overlay) {
+      if (path === analysed || !isCSource(path)) continue;
+      facts.set(path, text === null ? { decls: [], includes: [] } : this.factsOf(path, text));
+    }
+    return facts;
+  }
+
+  private factsOf(path: string, text: string): FileFacts {
+    const key = `${path}\0${createHash('sha1').update(text).digest('hex')}`;
+    let facts = this.factsCache.get(key);
+    if (!facts) {
+      const macros = Buffer.byteLength(text, 'utf8') <= MACRO_MAX_BYTES;
+      facts = factsOfSource(path, text, { hints: this.services.hints, encoding: 'utf8', macros });
+      this.factsCache.set(key, facts);
+    }
+    return facts;
+  }
+}
+
+function spansOf(parsed: ParsedFile): FunctionSpan[] {
+  return functionDefinitions(parsed.tree.rootNode).flatMap((definition) => {
+    const name = functionName(definition);
+    if (!name) return [];
+    return [{ name, startLine: definition.startPosition.row + 1, endLine: definition.endPosition.row + 1 }];
+  });
+}

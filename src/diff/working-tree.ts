@@ -1,0 +1,99 @@
+// The tree as a series sees it: the base tree's files with the changes of
+// the patches applied so far, held in memory. A patch is applied whole or
+// not at all, like `git am`, so a failed patch leaves the tree as it was.
+
+import { isUtf8 } from 'node:buffer';
+import { applyFilePatch, ApplyResult, ChangedLines } from './apply';
+import type { FilePatch, PatchProblem } from './model';
+import type { TreeSource } from './tree-source';
+
+/** One file as a patch changed it. `before`/`after` null: it did not exist / it was deleted. */
+export interface FileChange {
+  oldPath: string | null;
+  newPath: string | null;
+  before: string | null;
+  after: string | null;
+  patch: FilePatch;
+  /** Which lines of `after` the patch added and which of `before` it removed. */
+  changed: ChangedLines;
+}
+
+type Lookup = { ok: true; text: string | null } | { ok: false; problem: Omit<PatchProblem, 'patch'> };
+
+export class WorkingTree {
+  /** Files the series changed so far: path -> text (null: deleted). */
+  private readonly changed = new Map<string, string | null>();
+
+  constructor(readonly base: TreeSource) {}
+
+  /** The files the applied patches changed, with their current text (null: deleted). */
+  changedFiles(): ReadonlyMap<string, string | null> {
+    return this.changed;
+  }
+
+  read(path: string): Lookup {
+    if (this.changed.has(path)) return { ok: true, text: this.changed.get(path)! };
+    const read = this.base.read(path);
+    if (read.kind === 'missing') return { ok: true, text: null };
+    if (read.kind === 'refused') return { ok: false, problem: { kind: 'unsafe-path', file: path, reason: read.reason, applied: false } };
+    const { bytes } = read;
+    if (bytes.includes(0)) return { ok: false, problem: { kind: 'unreadable', file: path, reason: `'${path}' in the tree is a binary file`, applied: false } };
+    // Latin-1 keeps every byte, so a patch written against a non-UTF-8 file still matches where its bytes do.
+    return { ok: true, text: bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1') };
+  }
+
+  /**
+   * Applies every text file of a patch, or none. Binary sections were already
+   * reported by the parser and are skipped here.
+   */
+  apply(files: readonly FilePatch[]): { changes: FileChange[]; problems: Omit<PatchProblem, 'patch'>[] } {
+    const staged = new Map<string, string | null>();
+    const changes: FileChange[] = [];
+    const problems: Omit<PatchProblem, 'patch'>[] = [];
+    const current = (path: string): Lookup => (staged.has(path) ? { ok: true, text: staged.get(path)! } : this.read(path));
+    for (const patch of files) {
+      if (patch.binary) continue;
+      const source = patch.oldPath ?? patch.newPath!;
+      const before = current(source);
+      if (!before.ok) {
+        problems.push({ ...before.problem, patchLine: patch.patchLine });
+        continue;
+      }
+      if (patch.newPath !== null && patch.newPath !== patch.oldPath) {
+        const target = current(patch.newPath);
+        if (!target.ok) {
+          problems.push({ ...target.problem, patchLine: patch.patchLine });
+          continue;
+        }
+        if (patch.oldPath !== null && target.text !== null) {
+          problems.push({ kind: 'file-exists', file: patch.newPath, patchLine: patch.patchLine, applied: false, reason: `'${patch.oldPath}' is renamed to '${patch.newPath}', which already exists` });
+          continue;
+        }
+      }
+      const result = patch.renameOnly ? renamed(before.text, source) : applyFilePatch(before.text, patch);
+      if (!result.ok) {
+        const hunk = result.hunk === undefined ? undefined : patch.hunks[result.hunk - 1];
+        problems.push({
+          kind: result.kind,
+          file: source,
+          ...(result.hunk === undefined ? {} : { hunk: result.hunk }),
+          patchLine: hunk?.lines[0]?.patchLine ?? patch.patchLine,
+          reason: result.reason,
+          applied: false,
+        });
+        continue;
+      }
+      if (patch.oldPath !== null && patch.oldPath !== patch.newPath) staged.set(patch.oldPath, null);
+      if (patch.newPath !== null) staged.set(patch.newPath, result.text);
+      changes.push({ oldPath: patch.oldPath, newPath: patch.newPath, before: before.text, after: result.text, patch, changed: result.changed });
+    }
+    if (problems.length === 0) for (const [path, text] of staged) this.changed.set(path, text);
+    return { changes: problems.length === 0 ? changes : [], problems };
+  }
+}
+
+function renamed(text: string | null, path: string): ApplyResult {
+  return text === null
+    ? { ok: false, kind: 'missing-file', reason: `'${path}' is not in the tree` }
+    : { ok: true, text, changed: { added: new Map(), removed: new Map() } };
+}

@@ -1,0 +1,136 @@
+// The diff mode's machine-readable document. Like json.ts, every object is rebuilt
+// field by field so the key order never depends on how the stages built their data.
+
+import type { AuditedFinding, DiffResult, FindingState, PatchAudit, PatchProblem, PatchStatus } from '../diff/model';
+import type { Finding } from '../model';
+import { findingRecord, ruleRecord, type JsonReportRule } from './json';
+
+/** Bump when a field is renamed or removed; adding fields keeps the version. */
+export const DIFF_JSON_REPORT_VERSION = 1;
+
+export interface DiffJsonOptions {
+  toolVersion: string;
+}
+
+export interface DiffStateCounts {
+  introduced: number;
+  fixed: number;
+  existing: number;
+}
+
+export interface DiffJsonSummary extends DiffStateCounts {
+  patches: number;
+  /** Patches with status 'not-applied'. */
+  notApplied: number;
+}
+
+export type DiffJsonFinding = {
+  state: FindingState;
+  patchLine?: number;
+  onChangedLine: boolean;
+} & Finding;
+
+export interface DiffJsonProblem {
+  kind: PatchProblem['kind'];
+  patch: string;
+  file?: string;
+  hunk?: number;
+  patchLine?: number;
+  reason: string;
+  applied: boolean;
+}
+
+export interface DiffJsonPatch {
+  index: number;
+  total: number;
+  label: string;
+  subject: string;
+  commit?: string;
+  author?: string;
+  status: PatchStatus;
+  files: string[];
+  summary: DiffStateCounts;
+  findings: DiffJsonFinding[];
+  problems: DiffJsonProblem[];
+}
+
+export interface DiffJsonReport {
+  version: number;
+  mode: 'diff';
+  tool: { name: 'patch-audit'; version: string };
+  partial: boolean;
+  tree?: string;
+  summary: DiffJsonSummary;
+  patches: DiffJsonPatch[];
+  problems: DiffJsonProblem[];
+  rules: JsonReportRule[];
+}
+
+export function buildDiffJson(result: DiffResult, options: DiffJsonOptions): DiffJsonReport {
+  const total = countStates(result.patches.flatMap((audit) => audit.findings));
+  return {
+    version: DIFF_JSON_REPORT_VERSION,
+    mode: 'diff',
+    tool: { name: 'patch-audit', version: options.toolVersion },
+    partial: result.partial,
+    ...(result.tree === undefined ? {} : { tree: result.tree }),
+    summary: {
+      patches: result.patches.length,
+      introduced: total.introduced,
+      fixed: total.fixed,
+      existing: total.existing,
+      notApplied: result.patches.filter((audit) => audit.status === 'not-applied').length,
+    },
+    patches: result.patches.map(patchRecord),
+    problems: result.problems.map(patchProblemRecord),
+    rules: result.rules.map(ruleRecord),
+  };
+}
+
+export function renderDiffJson(result: DiffResult, options: DiffJsonOptions): string {
+  return JSON.stringify(buildDiffJson(result, options), null, 2) + '\n';
+}
+
+/** How many findings are in each state; shared by the diff reporters so their counts agree. */
+export function countStates(findings: readonly AuditedFinding[]): DiffStateCounts {
+  const count = (state: FindingState) => findings.filter((audited) => audited.state === state).length;
+  return { introduced: count('introduced'), fixed: count('fixed'), existing: count('existing') };
+}
+
+function patchRecord(audit: PatchAudit): DiffJsonPatch {
+  const { patch } = audit;
+  return {
+    index: patch.index,
+    total: patch.total,
+    label: patch.label,
+    subject: patch.subject,
+    ...(patch.commit === undefined ? {} : { commit: patch.commit }),
+    ...(patch.author === undefined ? {} : { author: patch.author }),
+    status: audit.status,
+    files: [...audit.files],
+    summary: countStates(audit.findings),
+    findings: audit.findings.map(auditedFindingRecord),
+    problems: audit.problems.map(patchProblemRecord),
+  };
+}
+
+function auditedFindingRecord(audited: AuditedFinding): DiffJsonFinding {
+  return {
+    state: audited.state,
+    ...(audited.patchLine === undefined ? {} : { patchLine: audited.patchLine }),
+    onChangedLine: audited.onChangedLine,
+    ...findingRecord(audited.finding),
+  };
+}
+
+export function patchProblemRecord(problem: PatchProblem): DiffJsonProblem {
+  return {
+    kind: problem.kind,
+    patch: problem.patch,
+    ...(problem.file === undefined ? {} : { file: problem.file }),
+    ...(problem.hunk === undefined ? {} : { hunk: problem.hunk }),
+    ...(problem.patchLine === undefined ? {} : { patchLine: problem.patchLine }),
+    reason: problem.reason,
+    applied: problem.applied,
+  };
+}

@@ -1,0 +1,613 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type * as Sarif from 'sarif';
+import type { DiffResult, PatchAudit } from '../src/diff/model';
+import type { Finding, RuleInfo } from '../src/model';
+import { DIFF_REPORT_FORMATS, isDiffReportFormat, renderDiffReport, type DiffReportOptions } from '../src/report/diff';
+import { renderDiffText } from '../src/report/diff-text';
+import { SARIF_SCHEMA_URI } from '../src/report/sarif';
+
+const seqcountTruncation: RuleInfo = {
+  id: 'seqcount-truncation',
+  description: 'A sequence count is stored in a narrower type',
+  category: 'concurrency',
+  severity: 'warning',
+  confidence: 'high',
+  references: [],
+  docs: '# seqcount-truncation\n\n## Summary\n\nThe invalidation sequence is unsigned long; an int copy wraps.\n',
+};
+
+const useAfterFree: RuleInfo = {
+  id: 'use-after-free',
+  description: 'Memory is used after it was freed',
+  category: 'memory-safety',
+  severity: 'error',
+  confidence: 'high',
+  references: [],
+  docs: '',
+};
+
+const missingUnlock: RuleInfo = {
+  id: 'missing-unlock',
+  description: 'A lock is not released on every return path',
+  category: 'locking',
+  severity: 'warning',
+  confidence: 'medium',
+  references: [],
+  docs: '# missing-unlock\n\nEvery return path must release the locks it took.\n',
+};
+
+// Introduced by patch 1, on an added line, with an evidence step.
+const truncated: Finding = {
+  ruleId: 'seqcount-truncation',
+  severity: 'warning',
+  confidence: 'high',
+  message: "'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
+  location: { file: 'arch/x86/kvm/mmu/mmu.c', line: 4321, column: 6, endLine: 4321, endColumn: 13 },
+  sourceLine: '\tint mmu_seq = kvm->mmu_invalidate_seq;',
+  functionName: 'kvm_faultin_pfn',
+  evidence: [
+    {
+      location: { file: 'include/linux/kvm_host.h', line: 780, column: 16, endLine: 780, endColumn: 36 },
+      message: "'mmu_invalidate_seq' declared unsigned long here",
+    },
+  ],
+  fix: "Declare 'mmu_seq' as unsigned long.",
+  fingerprint: 'seqcount-truncation:kvm_faultin_pfn:1a2b',
+};
+
+// Fixed by patch 1: its location is the removed line of the pre-image.
+const freed: Finding = {
+  ruleId: 'use-after-free',
+  severity: 'error',
+  confidence: 'high',
+  message: "'skb' used after kfree_skb()",
+  location: { file: 'drivers/net/foo.c', line: 42, column: 9, endLine: 42, endColumn: 12 },
+  sourceLine: '\tmemcpy(skb->data, buf, len);',
+  functionName: 'foo_xmit',
+  evidence: [],
+  fix: "Move kfree_skb(skb) after the last use of 'skb'.",
+  fingerprint: 'use-after-free:foo_xmit:3f2a',
+};
+
+// Existing before patch 1, on a line it does not touch.
+const held: Finding = {
+  ruleId: 'missing-unlock',
+  severity: 'warning',
+  confidence: 'medium',
+  message: "'priv->lock' still held on return",
+  location: { file: 'drivers/net/foo.c', line: 97, column: 3, endLine: 97, endColumn: 14 },
+  sourceLine: '\t\treturn -EIO;',
+  functionName: 'foo_open',
+  evidence: [],
+  fix: 'Call spin_unlock(&priv->lock) before returning.',
+  fingerprint: 'missing-unlock:foo_open:77aa',
+};
+
+const first: PatchAudit = {
+  patch: {
+    index: 1,
+    total: 2,
+    label: 'series.mbox (message 2)',
+    subject: '[PATCH 1/2] KVM: x86: rework fault retry',
+    commit: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d',
+    author: 'A. Hacker <a@example.org>',
+    diff: '',
+    diffLine: 20,
+  },
+  status: 'audited',
+  files: ['arch/x86/kvm/mmu/mmu.c', 'drivers/net/foo.c'],
+  findings: [
+    { state: 'introduced', finding: truncated, patchLine: 57, onChangedLine: true },
+    { state: 'fixed', finding: freed, patchLine: 81, onChangedLine: true },
+    { state: 'existing', finding: held, onChangedLine: false },
+  ],
+  problems: [
+    {
+      kind: 'binary',
+      patch: 'series.mbox (message 2)',
+      file: 'firmware/foo.bin',
+      patchLine: 95,
+      reason: 'GIT binary patch: skipped',
+      applied: true,
+    },
+  ],
+};
+
+const second: PatchAudit = {
+  patch: {
+    index: 2,
+    total: 2,
+    label: 'series.mbox (message 3)',
+    subject: '[PATCH 2/2] mm: fix \x1b[2Jfoo',
+    diff: '',
+    diffLine: 120,
+  },
+  status: 'not-applied',
+  files: ['mm/foo.c'],
+  findings: [],
+  problems: [
+    {
+      kind: 'context-mismatch',
+      patch: 'series.mbox (message 3)',
+      file: 'mm/foo.c',
+      hunk: 2,
+      patchLine: 140,
+      reason: 'hunk does not match the tree at line 210',
+      applied: false,
+    },
+  ],
+};
+
+const series: DiffResult = {
+  patches: [first, second],
+  problems: [],
+  partial: false,
+  tree: 'linux',
+  rules: [seqcountTruncation, useAfterFree, missingUnlock],
+};
+
+// No tree: one patch, its finding on a line the patch did not change.
+const partial: DiffResult = {
+  patches: [
+    {
+      patch: { index: 1, total: 1, label: 'fix.patch', subject: 'fix.patch', diff: '', diffLine: 1 },
+      status: 'audited',
+      files: ['arch/x86/kvm/mmu/mmu.c'],
+      findings: [{ state: 'introduced', finding: truncated, onChangedLine: false }],
+      problems: [],
+    },
+  ],
+  problems: [],
+  partial: true,
+  rules: [seqcountTruncation],
+};
+
+const options: DiffReportOptions = {
+  toolVersion: '0.1.0',
+  cwd: '/work/src dir',
+  informationUri: 'https://example.org/patch-audit',
+};
+
+describe('diff text report', () => {
+  const text = renderDiffReport('text', series, options);
+
+  it('prints each patch in the checkpatch layout, then the total', () => {
+    assert.equal(
+      text,
+      [
+        '[PATCH 1/2] KVM: x86: rework fault retry',
+        '(series.mbox (message 2), patch 1/2, commit 1a2b3c4d5e6f)',
+        '',
+        "WARNING:SEQCOUNT_TRUNCATION: 'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
+        '#57: FILE: arch/x86/kvm/mmu/mmu.c:4321:',
+        '+\tint mmu_seq = kvm->mmu_invalidate_seq;',
+        "    include/linux/kvm_host.h:780:16: note: 'mmu_invalidate_seq' declared unsigned long here",
+        "    fix: Declare 'mmu_seq' as unsigned long.",
+        '',
+        "FIXED:USE_AFTER_FREE: 'skb' used after kfree_skb()",
+        '#81: FILE: drivers/net/foo.c:42:',
+        '-\tmemcpy(skb->data, buf, len);',
+        '    fixed by this patch (was ERROR); lines are of the pre-image, before the patch',
+        "    fix: Move kfree_skb(skb) after the last use of 'skb'.",
+        '',
+        "EXISTING:MISSING_UNLOCK: 'priv->lock' still held on return",
+        'FILE: drivers/net/foo.c:97:',
+        ' \t\treturn -EIO;',
+        '    existing before this patch (WARNING); not introduced by it',
+        '    fix: Call spin_unlock(&priv->lock) before returning.',
+        '',
+        'CHECK:PATCH_BINARY: GIT binary patch: skipped',
+        '#95: FILE: firmware/foo.bin',
+        '    patch: series.mbox (message 2) (applied)',
+        '',
+        '1 introduced, 1 fixed, 1 existing',
+        '',
+        '[PATCH 2/2] mm: fix ?[2Jfoo',
+        '(series.mbox (message 3), patch 2/2)',
+        '',
+        'ERROR:PATCH_CONTEXT_MISMATCH: hunk does not match the tree at line 210',
+        '#140: FILE: mm/foo.c, hunk #2',
+        '    patch: series.mbox (message 3) (not applied)',
+        '',
+        '0 introduced, 0 fixed, 0 existing, not applied',
+        '',
+        'total: 1 introduced, 1 fixed, 1 existing in 2 patches (1 not applied)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the summary without existing findings when there are none', () => {
+    const withoutExisting: DiffResult = {
+      ...series,
+      patches: [{ ...first, findings: first.findings.filter((audited) => audited.state !== 'existing') }, second],
+    };
+    const lines = renderDiffText(withoutExisting, {}).split('\n');
+    assert.ok(lines.includes('1 introduced, 1 fixed'));
+    assert.ok(lines.includes('0 introduced, 0 fixed, not applied'));
+    assert.equal(lines.at(-2), 'total: 1 introduced, 1 fixed in 2 patches (1 not applied)');
+  });
+
+  it('says first and last when the audit is partial, and locates findings off the changed lines by FILE only', () => {
+    assert.equal(
+      renderDiffReport('text', partial, options),
+      [
+        'patch-audit: partial audit: no kernel tree, only the hunks were analysed (use --tree DIR)',
+        '',
+        'fix.patch',
+        '',
+        "WARNING:SEQCOUNT_TRUNCATION: 'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
+        'FILE: arch/x86/kvm/mmu/mmu.c:4321:',
+        ' \tint mmu_seq = kvm->mmu_invalidate_seq;',
+        "    include/linux/kvm_host.h:780:16: note: 'mmu_invalidate_seq' declared unsigned long here",
+        "    fix: Declare 'mmu_seq' as unsigned long.",
+        '',
+        '1 introduced, 0 fixed',
+        '',
+        'total: 1 introduced, 0 fixed in 1 patch (partial audit: hunks only, no tree)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reports problems of the whole input and patches with nothing to apply', () => {
+    const broken: DiffResult = {
+      ...series,
+      patches: [
+        {
+          patch: { index: 1, total: 1, label: 'empty.patch', subject: 'empty.patch', diff: '', diffLine: 1 },
+          status: 'no-diff',
+          files: [],
+          findings: [],
+          problems: [{ kind: 'empty', patch: 'empty.patch', reason: 'no diff in the message', applied: false }],
+        },
+      ],
+      problems: [{ kind: 'malformed', patch: 'series.mbox', patchLine: 300, reason: 'truncated message', applied: false }],
+    };
+    assert.equal(
+      renderDiffText(broken, {}),
+      [
+        'empty.patch',
+        '',
+        'ERROR:PATCH_EMPTY: no diff in the message',
+        '    patch: empty.patch (not applied)',
+        '',
+        '0 introduced, 0 fixed, nothing to apply',
+        '',
+        'ERROR:PATCH_MALFORMED: truncated message',
+        '    patch: series.mbox, line 300 (not applied)',
+        '',
+        'total: 0 introduced, 0 fixed in 1 patch (1 with nothing to apply)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('cannot be used to send escape sequences to the terminal', () => {
+    assert.match(text, /^\[PATCH 2\/2\] mm: fix \?\[2Jfoo$/m);
+    const hostile: DiffResult = {
+      ...series,
+      patches: [
+        {
+          ...first,
+          patch: { ...first.patch, label: 'a\x07.mbox', commit: 'x\x1b]0;t' },
+          files: ['\x1b[31m.c'],
+          findings: [{ ...first.findings[0]!, finding: { ...truncated, sourceLine: '\t/* \x1b[2J */', message: 'm\x9b1m' } }],
+          problems: [{ ...second.problems[0]!, file: 'mm/\x1b.c', reason: 'r\x1b' }],
+        },
+      ],
+    };
+    for (const color of [false, true]) {
+      const output = renderDiffText(hostile, { color });
+      assert.doesNotMatch(output.replace(/\x1b\[[0-9;]*m/g, ''), /[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    }
+  });
+
+  it('colours the tags only when asked', () => {
+    assert.doesNotMatch(text, /\x1b/);
+    const coloured = renderDiffText(series, { color: true });
+    assert.match(coloured, /^\x1b\[01;35mWARNING:SEQCOUNT_TRUNCATION:\x1b\[0m 'mmu_seq'/m);
+    assert.match(coloured, /^\x1b\[01;32mFIXED:USE_AFTER_FREE:\x1b\[0m /m);
+    assert.match(coloured, /^\x1b\[01;31mERROR:PATCH_CONTEXT_MISMATCH:\x1b\[0m /m);
+    assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), text);
+  });
+});
+
+describe('diff json report', () => {
+  const output = renderDiffReport('json', series, options);
+  const report = JSON.parse(output);
+
+  it('starts with the version and mode, and sums up the series', () => {
+    assert.ok(output.startsWith('{\n  "version": 1,\n  "mode": "diff",\n  "tool": {\n    "name": "patch-audit",'));
+    assert.ok(output.endsWith('}\n'));
+    assert.deepEqual(Object.keys(report), ['version', 'mode', 'tool', 'partial', 'tree', 'summary', 'patches', 'problems', 'rules']);
+    assert.equal(report.partial, false);
+    assert.equal(report.tree, 'linux');
+    assert.deepEqual(report.summary, { patches: 2, introduced: 1, fixed: 1, existing: 1, notApplied: 1 });
+    assert.deepEqual(report.problems, []);
+    assert.deepEqual(report.rules.map((rule: { id: string }) => rule.id), ['seqcount-truncation', 'use-after-free', 'missing-unlock']);
+  });
+
+  it('describes each patch with its findings and problems', () => {
+    const [one, two] = report.patches;
+    assert.deepEqual(
+      { ...one, findings: undefined, problems: undefined },
+      {
+        index: 1,
+        total: 2,
+        label: 'series.mbox (message 2)',
+        subject: '[PATCH 1/2] KVM: x86: rework fault retry',
+        commit: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d',
+        author: 'A. Hacker <a@example.org>',
+        status: 'audited',
+        files: ['arch/x86/kvm/mmu/mmu.c', 'drivers/net/foo.c'],
+        summary: { introduced: 1, fixed: 1, existing: 1 },
+        findings: undefined,
+        problems: undefined,
+      },
+    );
+    assert.deepEqual(one.findings[0], { state: 'introduced', patchLine: 57, onChangedLine: true, ...truncated });
+    assert.deepEqual(
+      one.findings.map((f: { state: string; patchLine?: number; onChangedLine: boolean }) => [f.state, f.patchLine, f.onChangedLine]),
+      [
+        ['introduced', 57, true],
+        ['fixed', 81, true],
+        ['existing', undefined, false],
+      ],
+    );
+    assert.deepEqual(Object.keys(one.findings[2]).slice(0, 3), ['state', 'onChangedLine', 'ruleId']);
+    assert.equal(one.findings[1].location.line, 42);
+    assert.equal(two.status, 'not-applied');
+    assert.equal(two.commit, undefined);
+    assert.equal(two.subject, '[PATCH 2/2] mm: fix \x1b[2Jfoo', 'JSON keeps the text; its escaping makes it safe');
+    assert.deepEqual(two.problems, [
+      {
+        kind: 'context-mismatch',
+        patch: 'series.mbox (message 3)',
+        file: 'mm/foo.c',
+        hunk: 2,
+        patchLine: 140,
+        reason: 'hunk does not match the tree at line 210',
+        applied: false,
+      },
+    ]);
+  });
+
+  it('does not depend on the key order of its input', () => {
+    const reversed = <T extends object>(object: T) => Object.fromEntries(Object.entries(object).reverse()) as T;
+    const shuffled: DiffResult = {
+      ...series,
+      patches: [{ ...first, findings: first.findings.map((f) => reversed({ ...f, finding: reversed(f.finding) })) }, second],
+    };
+    assert.equal(renderDiffReport('json', shuffled, options), output);
+  });
+
+  it('marks a partial audit and leaves the tree out', () => {
+    const doc = JSON.parse(renderDiffReport('json', partial, options));
+    assert.equal(doc.partial, true);
+    assert.ok(!('tree' in doc));
+    assert.equal(doc.patches[0].findings[0].onChangedLine, false);
+    assert.ok(!('patchLine' in doc.patches[0].findings[0]));
+  });
+});
+
+describe('diff sarif report', () => {
+  const log = JSON.parse(renderDiffReport('sarif', series, options)) as Sarif.Log;
+  const run = log.runs[0]!;
+  const results = run.results!;
+
+  it('is structurally valid SARIF 2.1.0', () => {
+    assertValidSarif(log);
+    assertValidSarif(JSON.parse(renderDiffReport('sarif', partial, options)) as Sarif.Log);
+  });
+
+  it('gives each result its baselineState and image', () => {
+    assert.deepEqual(
+      results.map((result) => [result.ruleId, result.baselineState, result.properties!['image'], result.properties!['state']]),
+      [
+        ['seqcount-truncation', 'new', 'post', 'introduced'],
+        ['use-after-free', 'absent', 'pre', 'fixed'],
+        ['missing-unlock', 'unchanged', 'post', 'existing'],
+      ],
+    );
+    assert.deepEqual(results.map((result) => result.ruleIndex), [0, 1, 2]);
+  });
+
+  it('locates fixed results on the pre-image line, relative to the tree', () => {
+    const fixed = results[1]!.locations![0]!.physicalLocation!;
+    assert.deepEqual(fixed.artifactLocation, { uri: 'drivers/net/foo.c', uriBaseId: '%SRCROOT%' });
+    assert.equal(fixed.region!.startLine, 42);
+    assert.equal(fixed.contextRegion!.snippet!.text, freed.sourceLine);
+    assert.deepEqual(run.originalUriBaseIds, { '%SRCROOT%': { uri: 'file:///work/src%20dir/linux/' } });
+  });
+
+  it('names the patch of each result', () => {
+    assert.deepEqual(results[0]!.properties, {
+      fix: "Declare 'mmu_seq' as unsigned long.",
+      confidence: 'high',
+      function: 'kvm_faultin_pfn',
+      state: 'introduced',
+      image: 'post',
+      patch: {
+        index: 1,
+        subject: '[PATCH 1/2] KVM: x86: rework fault retry',
+        label: 'series.mbox (message 2)',
+        commit: '1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d',
+      },
+      patchLine: 57,
+      onChangedLine: true,
+    });
+    assert.deepEqual(results[0]!.partialFingerprints, { 'patchAudit/v1': truncated.fingerprint });
+    assert.equal(results[0]!.codeFlows![0]!.threadFlows[0]!.locations.length, 2);
+  });
+
+  it('reports patch problems as notifications and fails when a patch did not apply', () => {
+    const invocation = run.invocations![0]!;
+    assert.equal(invocation.executionSuccessful, false);
+    assert.deepEqual(
+      invocation.toolExecutionNotifications!.map((n) => [n.level, n.message.text]),
+      [
+        ['note', 'series.mbox (message 2): firmware/foo.bin: GIT binary patch: skipped'],
+        ['error', 'series.mbox (message 3): mm/foo.c: hunk #2: hunk does not match the tree at line 210'],
+      ],
+    );
+    assert.deepEqual(invocation.toolExecutionNotifications![1]!.properties, {
+      kind: 'context-mismatch',
+      patch: { index: 2, subject: '[PATCH 2/2] mm: fix \x1b[2Jfoo', label: 'series.mbox (message 3)' },
+      file: 'mm/foo.c',
+      hunk: 2,
+      patchLine: 140,
+      applied: false,
+    });
+    assert.equal(run.properties!['partial'], false);
+    const applied = JSON.parse(renderDiffReport('sarif', { ...series, patches: [first] }, options)) as Sarif.Log;
+    assert.equal(applied.runs[0]!.invocations![0]!.executionSuccessful, true);
+  });
+
+  it('says when the audit is partial', () => {
+    const partialRun = (JSON.parse(renderDiffReport('sarif', partial, options)) as Sarif.Log).runs[0]!;
+    assert.equal(partialRun.properties!['partial'], true);
+    assert.equal(partialRun.invocations![0]!.executionSuccessful, true);
+    assert.deepEqual(
+      partialRun.invocations![0]!.toolExecutionNotifications!.map((n) => [n.level, n.message.text]),
+      [['warning', 'partial audit: no kernel tree, only the hunks were analysed']],
+    );
+    assert.deepEqual(partialRun.originalUriBaseIds, { '%SRCROOT%': { uri: 'file:///work/src%20dir/' } });
+  });
+});
+
+describe('renderDiffReport', () => {
+  it('offers every format, ends each with a newline and is deterministic', () => {
+    assert.deepEqual(DIFF_REPORT_FORMATS, ['text', 'json', 'sarif']);
+    for (const format of DIFF_REPORT_FORMATS) {
+      assert.ok(isDiffReportFormat(format));
+      const output = renderDiffReport(format, series, options);
+      assert.ok(output.endsWith('\n') && !output.endsWith('\n\n'));
+      assert.equal(output, renderDiffReport(format, series, options));
+    }
+    assert.equal(isDiffReportFormat('checkpatch'), false);
+  });
+});
+
+// The checks of test/report.test.ts's assertValidSarif (what the official schema requires of
+// the parts we emit), with the key sets widened by what the diff mode adds: run.properties,
+// result.baselineState, notifications without locations.
+function assertValidSarif(log: Sarif.Log): void {
+  assertKeys(log, ['$schema', 'version', 'runs'], ['version', 'runs']);
+  assert.equal(log.version, '2.1.0');
+  assert.equal(log.$schema, SARIF_SCHEMA_URI);
+  assert.equal(log.runs.length, 1);
+  const run = log.runs[0]!;
+  assertKeys(run, ['tool', 'invocations', 'originalUriBaseIds', 'columnKind', 'results', 'properties'], ['tool']);
+  assert.ok(run.columnKind === 'utf16CodeUnits' || run.columnKind === 'unicodeCodePoints');
+  assert.equal(typeof run.properties!['partial'], 'boolean');
+
+  assertKeys(run.tool, ['driver'], ['driver']);
+  const driver = run.tool.driver;
+  assertKeys(driver, ['name', 'version', 'informationUri', 'rules'], ['name']);
+  assert.match(driver.informationUri!, /^https?:\/\/\S+$/);
+  const ruleIds = new Set<string>();
+  for (const rule of driver.rules!) {
+    assertKeys(rule, ['id', 'name', 'shortDescription', 'fullDescription', 'help', 'defaultConfiguration', 'properties'], ['id']);
+    assert.ok(!ruleIds.has(rule.id), `duplicate rule ${rule.id}`);
+    ruleIds.add(rule.id);
+    for (const text of [rule.shortDescription!, rule.fullDescription!, rule.help!]) assertMessage(text);
+    assert.ok(['none', 'note', 'warning', 'error'].includes(rule.defaultConfiguration!.level!));
+    assertStringArray(rule.properties!.tags);
+  }
+
+  for (const [baseId, base] of Object.entries(run.originalUriBaseIds!)) {
+    assert.match(baseId, /^%[A-Z]+%$/);
+    assert.match(base.uri!, /^file:\/\/\/.*\/$/);
+    assertUriReference(base.uri!);
+  }
+
+  for (const result of run.results!) {
+    assertKeys(
+      result,
+      ['ruleId', 'ruleIndex', 'level', 'message', 'locations', 'partialFingerprints', 'relatedLocations', 'codeFlows', 'baselineState', 'properties'],
+      ['message'],
+    );
+    assert.ok(['new', 'unchanged', 'updated', 'absent'].includes(result.baselineState!));
+    assert.ok(Number.isInteger(result.ruleIndex) && result.ruleIndex! >= 0);
+    assert.equal(driver.rules![result.ruleIndex!]!.id, result.ruleId);
+    assert.ok(['none', 'note', 'warning', 'error'].includes(result.level!));
+    assertMessage(result.message);
+    assert.doesNotMatch(result.message.text!, /\n/);
+    assert.equal(result.locations!.length, 1);
+    for (const location of result.locations!) assertLocation(location, run);
+    for (const value of Object.values(result.partialFingerprints!)) assert.equal(typeof value, 'string');
+    const ids = (result.relatedLocations ?? []).map((location) => location.id!);
+    assert.equal(new Set(ids).size, ids.length, 'related location ids are unique');
+    for (const location of result.relatedLocations ?? []) {
+      assert.ok(Number.isInteger(location.id) && location.id! >= 0);
+      assertLocation(location, run);
+    }
+    for (const flow of result.codeFlows ?? []) {
+      assertKeys(flow, ['threadFlows'], ['threadFlows']);
+      for (const thread of flow.threadFlows) {
+        assertKeys(thread, ['locations'], ['locations']);
+        assert.ok(thread.locations.length > 0);
+        for (const step of thread.locations) {
+          assertKeys(step, ['location'], ['location']);
+          assertLocation(step.location!, run);
+        }
+      }
+    }
+  }
+
+  const invocation = run.invocations![0]!;
+  assertKeys(invocation, ['executionSuccessful', 'toolExecutionNotifications'], ['executionSuccessful']);
+  assert.equal(typeof invocation.executionSuccessful, 'boolean');
+  for (const notification of invocation.toolExecutionNotifications!) {
+    assertKeys(notification, ['level', 'message', 'locations', 'properties'], ['message']);
+    assert.ok(['none', 'note', 'warning', 'error'].includes(notification.level!));
+    assertMessage(notification.message);
+    for (const location of notification.locations ?? []) assertLocation(location, run);
+  }
+}
+
+function assertLocation(location: Sarif.Location, run: Sarif.Run): void {
+  assertKeys(location, ['id', 'physicalLocation', 'message'], ['physicalLocation']);
+  if (location.message) assertMessage(location.message);
+  const physical = location.physicalLocation!;
+  assertKeys(physical, ['artifactLocation', 'region', 'contextRegion'], ['artifactLocation']);
+  const artifact = physical.artifactLocation!;
+  assertKeys(artifact, ['uri', 'uriBaseId'], ['uri', 'uriBaseId']);
+  assert.doesNotMatch(artifact.uri!, /^[A-Za-z][A-Za-z0-9+.-]*:|^\//, 'uri is relative');
+  assertUriReference(artifact.uri!);
+  assert.ok(artifact.uriBaseId! in run.originalUriBaseIds!, 'uriBaseId is declared');
+  for (const region of [physical.region, physical.contextRegion]) {
+    if (region === undefined) continue;
+    assertKeys(region, ['startLine', 'startColumn', 'endLine', 'endColumn', 'snippet'], ['startLine']);
+    for (const value of [region.startLine, region.startColumn, region.endLine, region.endColumn]) {
+      if (value !== undefined) assert.ok(Number.isInteger(value) && value >= 1, `region value ${value}`);
+    }
+    assert.ok(region.endLine === undefined || region.endLine >= region.startLine!);
+    if (region.endLine === region.startLine && region.endColumn !== undefined) {
+      assert.ok(region.endColumn >= region.startColumn!);
+    }
+    if (region.snippet) assertKeys(region.snippet, ['text'], ['text']);
+  }
+}
+
+function assertMessage(message: Sarif.Message | Sarif.MultiformatMessageString): void {
+  assertKeys(message, ['text', 'markdown'], ['text']);
+  assert.equal(typeof message.text, 'string');
+  assert.notEqual(message.text, '');
+}
+
+function assertUriReference(uri: string): void {
+  assert.match(uri, /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$/, `not an RFC 3986 URI: ${uri}`);
+}
+
+function assertStringArray(value: unknown): void {
+  assert.ok(Array.isArray(value) && value.every((item) => typeof item === 'string'));
+}
+
+function assertKeys(object: object, allowed: string[], required: string[]): void {
+  const keys = Object.keys(object);
+  for (const key of keys) assert.ok(allowed.includes(key), `unexpected property ${key}`);
+  for (const key of required) assert.ok(keys.includes(key), `missing property ${key}`);
+}
