@@ -249,6 +249,49 @@ describe('diff: without a tree', () => {
   });
 });
 
+describe('diff: a header change reaches the files that use it', () => {
+  const header = (seq: string) => `struct kvm {\n\tunsigned long mmu_invalidate_seq;\n};\n\nstruct kvm_page_fault {\n\t${seq} mmu_seq;\n\tunsigned long hva;\n};\n`;
+  const user = [
+    '#include "fault.h"',
+    '',
+    'static inline int retry_hva(struct kvm *kvm, unsigned long mmu_seq, unsigned long hva)',
+    '{',
+    '\treturn kvm->mmu_invalidate_seq != mmu_seq;',
+    '}',
+    '',
+    'void snapshot(struct kvm *kvm, struct kvm_page_fault *fault)',
+    '{',
+    '\tfault->mmu_seq = kvm->mmu_invalidate_seq;',
+    '}',
+    '',
+    'int stale(struct kvm *kvm, struct kvm_page_fault *fault)',
+    '{',
+    '\treturn retry_hva(kvm, fault->mmu_seq, fault->hva);',
+    '}',
+    '',
+  ].join('\n');
+
+  it('a header-only patch introduces the truncation in a .c file it does not touch, found through the index', () => {
+    const headerTree = tempDir('header');
+    const cache = tempDir('cache');
+    try {
+      writeFiles(headerTree, { 'kvm/fault.h': header('unsigned long'), 'kvm/user.c': user, 'kvm/unrelated.c': 'int unrelated;\n' });
+      const patch = save('header.patch', diffBetween({ 'kvm/fault.h': header('unsigned long') }, { 'kvm/fault.h': header('int') }));
+      const r = spawnSync(process.execPath, [CLI, 'diff', patch, '-r', 'seqcount-truncation', '--tree', headerTree, '--cache-dir', cache, '-f', 'json'], { cwd: work, encoding: 'utf8' });
+      assert.equal(r.status, 1, r.stderr);
+      const report = JSON.parse(r.stdout) as DiffJson;
+      const [finding] = report.patches[0].findings;
+      assert.equal(finding.state, 'introduced');
+      assert.equal(finding.location.file, 'kvm/user.c');
+      assert.equal(finding.location.line, 10);
+      assert.equal(finding.patchLine, undefined, 'not a line of the patch');
+    } finally {
+      fs.rmSync(headerTree, { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('diff --git', () => {
   it('audits each commit of a range against its parent', () => {
     const repository = tempDir('repo');

@@ -5,6 +5,7 @@
 import type { Finding, InputProblem } from '../model';
 import { compareFindings } from '../engine/findings';
 import { classifyFindings, AnalysedChange } from './classify';
+import { changedNames, dependentFiles, MAX_DEPENDENTS } from './dependents';
 import { fragmentImages } from './fragments';
 import { ImageAnalyser, isCSource } from './image-analysis';
 import type { AuditedFinding, FilePatch, PatchAudit, PatchProblem, PatchSource } from './model';
@@ -54,13 +55,37 @@ function analyseApplied(
   problems.push(...applied.problems.map((problem) => ({ ...problem, patch: patch.label })));
   if (applied.problems.length > 0) return null;
   const overlayAfter = new Map(tree.changedFiles());
-  return applied.changes
-    .filter((change) => isCSource(change.newPath ?? change.oldPath!))
-    .map((change) => ({
-      before: change.oldPath !== null && change.before !== null ? analyse(change.oldPath, change.before, overlayBefore) : null,
-      after: change.newPath !== null && change.after !== null ? analyse(change.newPath, change.after, overlayAfter) : null,
-      changed: change.changed,
-    }));
+  const sourceChanges = applied.changes.filter((change) => isCSource(change.newPath ?? change.oldPath!));
+  const analysed: AnalysedChange[] = sourceChanges.map((change) => ({
+    before: change.oldPath !== null && change.before !== null ? analyse(change.oldPath, change.before, overlayBefore) : null,
+    after: change.newPath !== null && change.after !== null ? analyse(change.newPath, change.after, overlayAfter) : null,
+    changed: change.changed,
+  }));
+
+  // Untouched files whose findings the change can move: the same text, analysed with each side's declarations.
+  const changedDeclarations = sourceChanges.map((change) => ({
+    path: change.newPath ?? change.oldPath!,
+    names: changedNames(factsOrNull(change.oldPath, change.before), factsOrNull(change.newPath, change.after)),
+  }));
+  const touched = new Set(sourceChanges.flatMap((change) => [change.oldPath, change.newPath]).filter((p): p is string => p !== null));
+  const readText = (path: string) => {
+    const read = tree.read(path);
+    return read.ok ? read.text : null;
+  };
+  const dependents = dependentFiles(analyser.index, changedDeclarations, touched, readText);
+  if (dependents.skipped > 0) {
+    const reason = `${dependents.skipped} more files use declarations this patch changes; only the first ${MAX_DEPENDENTS} were analysed`;
+    problems.push({ kind: 'too-large', patch: patch.label, reason, applied: true });
+  }
+  for (const path of dependents.files) {
+    const text = readText(path)!;
+    analysed.push({ before: analyse(path, text, overlayBefore), after: analyse(path, text, overlayAfter), changed: { added: new Map(), removed: new Map() } });
+  }
+  return analysed;
+
+  function factsOrNull(path: string | null, text: string | null) {
+    return path === null || text === null ? null : analyser.factsOf(path, text);
+  }
 
   function analyse(path: string, text: string, overlay: Map<string, string | null>) {
     const analysis = analyser.analyse(path, text, overlay);

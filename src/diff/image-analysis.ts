@@ -76,7 +76,13 @@ export class ImageAnalyser {
     return facts;
   }
 
-  private factsOf(path: string, text: string): FileFacts {
+  /** The tree's index as it is on disk, before any overlay. */
+  get index(): TypeIndex {
+    return this.services.index;
+  }
+
+  /** A file's declarations, as the index would record them; memoised by content. */
+  factsOf(path: string, text: string): FileFacts {
     const key = `${path}\0${createHash('sha1').update(text).digest('hex')}`;
     let facts = this.factsCache.get(key);
     if (!facts) {

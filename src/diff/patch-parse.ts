@@ -15,25 +15,37 @@ export interface PatchRead {
 }
 
 export function parsePatch(patch: PatchSource): PatchRead {
-  const lines = splitLines(patch.diff);
-  const scan = scanSections(lines, patch.diffLine);
-  const found: Array<{ line: number; problem: PatchProblem }> = scan.orphans.map((orphan) => ({
-    line: orphan.line,
-    problem: { kind: 'malformed', patch: patch.label, patchLine: orphan.line, reason: orphan.reason, applied: false },
+  const scan = scanSections(splitLines(patch.diff), patch.diffLine);
+  // In line order without sorting: orphan hunks can only come before the first section.
+  const problems: PatchProblem[] = scan.orphans.map((orphan) => ({
+    kind: 'malformed',
+    patch: patch.label,
+    patchLine: orphan.line,
+    reason: orphan.reason,
+    applied: false,
   }));
   const files: FilePatch[] = [];
   const plainStrip = plainStripLevel(scan.sections);
   for (const section of scan.sections) {
     const read = readSection(section, plainStrip);
-    for (const problem of read.problems) found.push({ line: problem.patchLine ?? section.line, problem: { ...problem, patch: patch.label } });
+    for (const problem of read.problems) problems.push({ ...problem, patch: patch.label });
     if (read.file) files.push(read.file);
   }
   if (scan.sections.length === 0 && scan.orphans.length === 0) {
-    found.push({ line: patch.diffLine, problem: { kind: 'empty', patch: patch.label, reason: 'no file section in this patch', applied: false } });
+    problems.push({ kind: 'empty', patch: patch.label, reason: 'no file section in this patch', applied: false });
   }
-  // Stable, so problems of one section keep their order.
-  found.sort((a, b) => a.line - b.line);
-  return { files, problems: found.map((entry) => entry.problem) };
+  return { files, problems: capProblems(problems, patch.label) };
+}
+
+const MAX_PROBLEMS = 1000;
+
+/** A hostile patch can have millions of bad sections; past a thousand, one problem counts the rest, keeping the gravest kind. */
+function capProblems(problems: PatchProblem[], label: string): PatchProblem[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const rest = problems.slice(MAX_PROBLEMS);
+  const kind = (['unsafe-path', 'malformed'] as const).find((grave) => rest.some((problem) => problem.kind === grave)) ?? rest[0].kind;
+  const summary: PatchProblem = { kind, patch: label, reason: `${rest.length} more problems in this patch are not listed`, applied: false };
+  return [...problems.slice(0, MAX_PROBLEMS), summary];
 }
 
 // ---------------------------------------------------------------------------
@@ -96,7 +108,7 @@ interface RawSection {
   modeChange: boolean;
   binary: boolean;
   hunks: RawHunk[];
-  /** The lines given to parse-diff: headers it knows, hunk headers, hunk lines. */
+  /** The lines given to parse-diff: the "---"/"+++" lines, hunk headers, hunk lines. */
   feed: string[];
   /** The first reason the section cannot be read. */
   malformed?: { reason: string; line: number; hunk?: number };
@@ -195,8 +207,8 @@ function scanSections(lines: string[], firstLine: number): Scan {
       binaryPayload = false;
     }
     if (text.startsWith('diff --git ')) {
+      // Not fed to parse-diff, whose name regex backtracks badly on long "diff --git" lines; it needs only "---" on.
       startSection(i).git = parseGitNames(text.slice('diff --git '.length));
-      section!.feed.push(text);
       continue;
     }
     if (fileHeaderAt(i)) {
@@ -317,8 +329,8 @@ function binaryFilesLine(text: string): [string, string] | undefined {
   return and < 0 ? undefined : [names.slice(0, and), names.slice(and + ' and '.length)];
 }
 
-function excerpt(text: string): string {
-  return text.length > 60 ? `'${text.slice(0, 60)}...'` : `'${text}'`;
+function excerpt(text: string, length = 60): string {
+  return text.length > length ? `'${text.slice(0, length)}...'` : `'${text}'`;
 }
 
 // ---------------------------------------------------------------------------
@@ -503,11 +515,11 @@ function sidesOf(section: RawSection, plainStrip: boolean | undefined): Sides | 
  */
 function checkPath(path: string): { path: string } | { reason: string } {
   if (path.includes('\0')) return { reason: 'unsafe path: the name contains a NUL byte' };
-  if (path.startsWith('/')) return { reason: `path leaves the tree: '${path}' is absolute` };
+  if (path.startsWith('/')) return { reason: `path leaves the tree: ${excerpt(path, 200)} is absolute` };
   const parts = path.split('/');
-  if (parts.includes('..')) return { reason: `path leaves the tree: '${path}' has a '..' component` };
+  if (parts.includes('..')) return { reason: `path leaves the tree: ${excerpt(path, 200)} has a '..' component` };
   const kept = parts.filter((part) => part !== '' && part !== '.');
-  if (kept.length === 0 || path.endsWith('/')) return { reason: `unsafe path: '${path}' does not name a file` };
+  if (kept.length === 0 || path.endsWith('/')) return { reason: `unsafe path: ${excerpt(path, 200)} does not name a file` };
   return { path: kept.join('/') };
 }
 
@@ -563,7 +575,7 @@ function namesMismatch(section: RawSection): string | undefined {
   const git = section.git;
   if (!git?.certain || !git.names) return undefined;
   const check = (header: string | undefined, fromGit: string, what: string) =>
-    isName(header) && header !== fromGit ? `the "diff --git" line names '${fromGit}' but the ${what} line names '${header}'` : undefined;
+    isName(header) && header !== fromGit ? `the "diff --git" line names ${excerpt(fromGit, 200)} but the ${what} line names ${excerpt(header, 200)}` : undefined;
   return check(section.minus, git.names[0], '"---"') ?? check(section.plus, git.names[1], '"+++"');
 }
 

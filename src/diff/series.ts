@@ -144,7 +144,8 @@ function readMessage(text: string, span: MessageSpan): MessageRead {
   const entity = readHeaders(text, span.start, span.end, span.line, span.separator !== undefined);
   const message: MessageRead = {};
   const commit = span.separator && COMMIT_IN_SEPARATOR.exec(span.separator);
-  if (commit) message.commit = commit[1];
+  // format-patch --zero-commit and b4 write forty zeros: no commit to name.
+  if (commit && !/^0+$/.test(commit[1])) message.commit = commit[1];
   const subject = entity.headers.get('subject');
   if (subject !== undefined) message.subject = decodeHeader(subject);
   const from = entity.headers.get('from');

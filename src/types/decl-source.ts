@@ -9,6 +9,8 @@ export interface DeclSource {
   lookup(key: string): readonly Located[];
   /** The #include lines of a file (tree-relative path), or undefined if the source does not know the file. */
   includesOf(path: string): readonly IncludeDirective[] | undefined;
+  /** Every file the source knows. */
+  files(): Iterable<string>;
 }
 
 /** Declarations held in memory, keyed like the on-disk table. */
@@ -68,5 +70,10 @@ export class OverlayDeclSource implements DeclSource {
 
   includesOf(path: string): readonly IncludeDirective[] | undefined {
     return this.replaced.has(path) ? this.overlay.includesOf(path) : this.base.includesOf(path);
+  }
+
+  *files(): Iterable<string> {
+    for (const path of this.base.files()) if (!this.replaced.has(path)) yield path;
+    yield* this.overlay.files();
   }
 }

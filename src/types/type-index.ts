@@ -57,6 +57,46 @@ export class TypeIndex {
     return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi);
   }
 
+  /** The .c files whose #include lines reach one of `headers`, directly or through other headers. */
+  includersOf(headers: ReadonlySet<string>): string[] {
+    const reverse = (this.reverseIncludes ??= this.buildReverseIncludes());
+    const seen = new Set<string>(headers);
+    const queue = [...headers];
+    const out: string[] = [];
+    while (queue.length) {
+      for (const includer of reverse.get(queue.pop()!) ?? []) {
+        if (seen.has(includer)) continue;
+        seen.add(includer);
+        if (includer.endsWith('.c')) out.push(includer);
+        else queue.push(includer);
+      }
+    }
+    return out.sort();
+  }
+
+  /** The files that call `name`, from the call-use records of the index. */
+  filesCalling(name: string): string[] {
+    return [...new Set((this.source?.lookup(indexKey('calls', name)) ?? []).map((record) => record.file))].sort();
+  }
+
+  private reverseIncludes: Map<string, string[]> | null = null;
+
+  private buildReverseIncludes(): Map<string, string[]> {
+    const reverse = new Map<string, string[]>();
+    if (!this.source) return reverse;
+    for (const file of this.source.files()) {
+      const arch = this.graph.archOf(file);
+      for (const include of this.source.includesOf(file) ?? []) {
+        const target = this.graph.resolve(file, include, arch);
+        if (!target) continue;
+        let list = reverse.get(target);
+        if (!list) reverse.set(target, (list = []));
+        list.push(file);
+      }
+    }
+    return reverse;
+  }
+
   /**
    * The same index with some files replaced (a patch series' changed files,
    * an empty FileFacts for a deleted one): an overlay, the tree's cache untouched.

@@ -63,7 +63,8 @@ export class IncludeGraph {
     return seen;
   }
 
-  private resolve(from: string, include: IncludeDirective, arch: string): string | null {
+  /** The file an #include of `from` names, as the kernel's include path finds it for `arch`. */
+  resolve(from: string, include: IncludeDirective, arch: string): string | null {
     const dir = include.system ? '' : path.posix.dirname(from);
     const key = `${arch}\0${dir}\0${include.spec}`;
     let target = this.resolved.get(key);

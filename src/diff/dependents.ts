@@ -1,0 +1,88 @@
+// A patch can introduce or fix a bug in a file it does not touch: a header
+// turns a struct member from unsigned long into int, and the truncation is in
+// the .c file that stores into it; a function starts returning an errno, and
+// the bug is its caller's that drops it. These are the untouched files whose
+// analysis may differ between the two sides: .c files that include a changed
+// header (or call a changed function) and mention a changed name.
+
+import type { Member } from '../types/ctype';
+import type { Decl, FileFacts } from '../types/facts';
+import type { TypeIndex } from '../types/type-index';
+import { createIdentifierMatcher } from '../input/prefilter';
+
+/** At most this many dependent files are analysed per patch; the rest are named in a notice. */
+export const MAX_DEPENDENTS = 64;
+
+/** Names whose declaration differs between two versions of a file: changed members of records, other changed declarations. */
+export function changedNames(before: FileFacts | null, after: FileFacts | null): Set<string> {
+  const previous = declarationsByKey(before);
+  const next = declarationsByKey(after);
+  const names = new Set<string>();
+  for (const key of new Set([...previous.keys(), ...next.keys()])) {
+    const a = previous.get(key);
+    const b = next.get(key);
+    if (a && b && withoutLines(a) === withoutLines(b)) continue;
+    if (a && b && (a.kind === 'struct' || a.kind === 'union') && (b.kind === 'struct' || b.kind === 'union')) {
+      for (const member of changedMembers(a.members, b.members)) names.add(member);
+    } else {
+      names.add((a ?? b)!.name);
+    }
+  }
+  names.delete('');
+  return names;
+}
+
+/** Declarations keyed by kind and name; call records are not declarations their users depend on. */
+function declarationsByKey(facts: FileFacts | null): Map<string, Decl> {
+  const out = new Map<string, Decl>();
+  for (const decl of facts?.decls ?? []) if (decl.kind !== 'calls') out.set(`${decl.kind} ${decl.name}`, decl);
+  return out;
+}
+
+/** A declaration as its users see it: where it sits does not matter. */
+function withoutLines(value: unknown): string {
+  return JSON.stringify(value, (key, v: unknown) => (key === 'line' ? undefined : v));
+}
+
+function changedMembers(before: readonly Member[], after: readonly Member[]): string[] {
+  const a = new Map(before.map((m) => [m.name, withoutLines(m)]));
+  const b = new Map(after.map((m) => [m.name, withoutLines(m)]));
+  return [...new Set([...a.keys(), ...b.keys()])].filter((name) => a.get(name) !== b.get(name));
+}
+
+export interface DependentSearch {
+  files: string[];
+  /** Candidates past MAX_DEPENDENTS, not analysed. */
+  skipped: number;
+}
+
+/**
+ * The untouched .c files to analyse on both sides: includers of the changed
+ * headers, and callers of changed functions, that mention a changed name.
+ */
+export function dependentFiles(
+  index: TypeIndex,
+  changed: { path: string; names: Set<string> }[],
+  touched: ReadonlySet<string>,
+  readText: (path: string) => string | null,
+): DependentSearch {
+  const names = new Set(changed.flatMap((c) => [...c.names]));
+  if (names.size === 0) return { files: [], skipped: 0 };
+  const headers = new Set(changed.filter((c) => c.path.endsWith('.h') && c.names.size > 0).map((c) => c.path));
+  const candidates = new Set(headers.size ? index.includersOf(headers) : []);
+  for (const change of changed) {
+    if (!change.path.endsWith('.c')) continue;
+    for (const name of change.names) for (const file of index.filesCalling(name)) if (file.endsWith('.c')) candidates.add(file);
+  }
+  const mentions = createIdentifierMatcher([...names]);
+  const files: string[] = [];
+  let skipped = 0;
+  for (const file of [...candidates].sort()) {
+    if (touched.has(file)) continue;
+    const text = readText(file);
+    if (text === null || !mentions(text)) continue;
+    if (files.length < MAX_DEPENDENTS) files.push(file);
+    else skipped++;
+  }
+  return { files, skipped };
+}
