@@ -3,7 +3,7 @@
 // GNU `time -v`; medians reported. The patches are made here from the tree
 // itself (edits of its own files), so nothing of the kernel is kept in the repo.
 //
-// Usage: node dist/bench/diff-bench.js [--tree DIR] [--runs N] [--cache-dir DIR]
+// Usage: node dist/bench/diff-bench.js [--tree DIR] [--runs N] [--cache-dir DIR] [--keep DIR]
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -33,6 +33,8 @@ interface Options {
   tree: string;
   runs: number;
   cacheDir?: string;
+  /** Write the generated patches to this folder and keep them. */
+  keep?: string;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -42,6 +44,7 @@ function parseArgs(argv: string[]): Options {
     if (arg === '--tree') options.tree = argv[++i];
     else if (arg === '--runs') options.runs = Number(argv[++i]);
     else if (arg === '--cache-dir') options.cacheDir = argv[++i];
+    else if (arg === '--keep') options.keep = argv[++i];
     else throw new Error(`unknown argument ${arg}`);
   }
   if (!options.tree) options.tree = execFileSync(KERNEL_TREE_SCRIPT, { encoding: 'utf8' }).trim().split('\n').pop()!;
@@ -109,7 +112,8 @@ function median(values: number[]): number {
 
 function main(): void {
   const options = parseArgs(process.argv.slice(2));
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-diff-bench-'));
+  const work = options.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'pa-diff-bench-'));
+  fs.mkdirSync(work, { recursive: true });
   const single = path.join(work, 'single.patch');
   const series = path.join(work, 'series.mbox');
   fs.writeFileSync(single, email(1, 1, SERIES_FILES[0], editOf(options.tree, SERIES_FILES[0])));
@@ -133,7 +137,7 @@ function main(): void {
   console.log('| input | wall | cpu | peak RSS | patches | introduced | exit |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   for (const row of rows) console.log(row);
-  fs.rmSync(work, { recursive: true, force: true });
+  if (!options.keep) fs.rmSync(work, { recursive: true, force: true });
 }
 
 if (require.main === module) main();

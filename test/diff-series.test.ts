@@ -166,6 +166,18 @@ describe('readSeries: mbox series', () => {
     }
   });
 
+  it('also removes a signature whose "-- " lost its space', () => {
+    const input = formatPatchMessage(SHA[1], '[PATCH] widget: one', 'w/one.c').replace('\n-- \n', '\n--\n');
+    const { patches } = readSeries(input, 'one.patch');
+    assert.ok(patches[0].diff.endsWith('\n int kept;\n'));
+  });
+
+  it('reads an mbox that starts with a byte order mark', () => {
+    const { patches } = readSeries('\uFEFF' + MBOX, 'bom.mbox');
+    assert.equal(patches.length, 3);
+    assert.equal(inputLine(MBOX, patches[0].diffLine), 'diff --git a/w/one.c b/w/one.c');
+  });
+
   it('keeps the bare label when the mbox holds one patch (a format-patch file)', () => {
     const { patches } = readSeries(formatPatchMessage(SHA[1], '[PATCH] widget: one', 'w/one.c'), '0001-widget-one.patch');
     assert.equal(patches.length, 1);

@@ -11,10 +11,10 @@ import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
 import { runRules } from '../engine/analyse-file';
 import type { Rule } from '../rule';
 import type { Knowledge } from '../knowledge';
-import { factsOfSource } from '../types/extract';
+import { extractFacts, factsOfSource } from '../types/extract';
 import type { FileFacts } from '../types/facts';
 import { MACRO_MAX_BYTES } from '../types/build-index';
-import { typerFor } from '../types/session';
+import { Typer } from '../types/typer';
 import type { TypeIndex } from '../types/type-index';
 
 export interface ImageAnalysis {
@@ -61,7 +61,7 @@ export class ImageAnalyser {
     if (applicable.length === 0) return { findings: [], problems: [], functions };
     const index = this.services.index.withOverlay(this.overlayFacts(path, overlay));
     const { findings, problems } = runRules(parsed, applicable, {
-      makeTyper: () => typerFor(parsed, index, path),
+      makeTyper: () => new Typer(parsed, index.scopeFor(path, this.memoFacts(path, text, () => extractFacts(parsed)))),
       knowledge: this.services.knowledge,
     });
     return { findings, problems, functions };
@@ -83,13 +83,15 @@ export class ImageAnalyser {
 
   /** A file's declarations, as the index would record them; memoised by content. */
   factsOf(path: string, text: string): FileFacts {
+    const macros = Buffer.byteLength(text, 'utf8') <= MACRO_MAX_BYTES;
+    return this.memoFacts(path, text, () => factsOfSource(path, text, { hints: this.services.hints, encoding: 'utf8', macros }));
+  }
+
+  /** An analysed file's facts come from its full parse, which is already there; the same text is never read twice. */
+  private memoFacts(path: string, text: string, extract: () => FileFacts): FileFacts {
     const key = `${path}\0${createHash('sha1').update(text).digest('hex')}`;
     let facts = this.factsCache.get(key);
-    if (!facts) {
-      const macros = Buffer.byteLength(text, 'utf8') <= MACRO_MAX_BYTES;
-      facts = factsOfSource(path, text, { hints: this.services.hints, encoding: 'utf8', macros });
-      this.factsCache.set(key, facts);
-    }
+    if (!facts) this.factsCache.set(key, (facts = extract()));
     return facts;
   }
 }

@@ -16,37 +16,54 @@ export interface PatchRead {
 
 export function parsePatch(patch: PatchSource): PatchRead {
   const scan = scanSections(splitLines(patch.diff), patch.diffLine);
+  const problems = new ProblemList(patch.label);
   // In line order without sorting: orphan hunks can only come before the first section.
-  const problems: PatchProblem[] = scan.orphans.map((orphan) => ({
-    kind: 'malformed',
-    patch: patch.label,
-    patchLine: orphan.line,
-    reason: orphan.reason,
-    applied: false,
-  }));
+  for (const orphan of scan.orphans) problems.add({ kind: 'malformed', patchLine: orphan.line, reason: orphan.reason, applied: false });
   const files: FilePatch[] = [];
   const plainStrip = plainStripLevel(scan.sections);
   for (const section of scan.sections) {
-    const read = readSection(section, plainStrip);
-    for (const problem of read.problems) problems.push({ ...problem, patch: patch.label });
-    if (read.file) files.push(read.file);
+    const file = readSection(section, plainStrip, problems);
+    if (file) files.push(file);
   }
   if (scan.sections.length === 0 && scan.orphans.length === 0) {
-    problems.push({ kind: 'empty', patch: patch.label, reason: 'no file section in this patch', applied: false });
+    problems.add({ kind: 'empty', reason: 'no file section in this patch', applied: false });
   }
-  return { files, problems: capProblems(problems, patch.label) };
+  return { files, problems: problems.list() };
+}
+
+type SectionProblem = Omit<PatchProblem, 'patch'>;
+
+/**
+ * The patch's problems, the first thousand of them: a hostile patch can have
+ * millions of bad sections. One more problem counts the rest, with the
+ * gravest kind among them so that it still refuses the patch when they would.
+ */
+class ProblemList {
+  private readonly problems: PatchProblem[] = [];
+  private omitted = 0;
+  private omittedKind: PatchProblem['kind'] | undefined;
+
+  constructor(private readonly label: string) {}
+
+  add(problem: SectionProblem): void {
+    if (this.problems.length < MAX_PROBLEMS) {
+      this.problems.push({ ...problem, patch: this.label });
+      return;
+    }
+    this.omitted++;
+    if (this.omittedKind === undefined || GRAVE_KINDS.indexOf(problem.kind) > GRAVE_KINDS.indexOf(this.omittedKind)) this.omittedKind = problem.kind;
+  }
+
+  list(): PatchProblem[] {
+    if (this.omitted === 0) return this.problems;
+    const reason = `${this.omitted} more problems in this patch are not listed`;
+    return [...this.problems, { kind: this.omittedKind!, patch: this.label, reason, applied: false }];
+  }
 }
 
 const MAX_PROBLEMS = 1000;
-
-/** A hostile patch can have millions of bad sections; past a thousand, one problem counts the rest, keeping the gravest kind. */
-function capProblems(problems: PatchProblem[], label: string): PatchProblem[] {
-  if (problems.length <= MAX_PROBLEMS) return problems;
-  const rest = problems.slice(MAX_PROBLEMS);
-  const kind = (['unsafe-path', 'malformed'] as const).find((grave) => rest.some((problem) => problem.kind === grave)) ?? rest[0].kind;
-  const summary: PatchProblem = { kind, patch: label, reason: `${rest.length} more problems in this patch are not listed`, applied: false };
-  return [...problems.slice(0, MAX_PROBLEMS), summary];
-}
+/** Kinds from least to most grave; the others rank below all of them. */
+const GRAVE_KINDS: readonly PatchProblem['kind'][] = ['binary', 'malformed', 'unsafe-path'];
 
 // ---------------------------------------------------------------------------
 // Lines
@@ -279,8 +296,9 @@ function hunkLineKind(text: string): LineKind | undefined {
 
 /**
  * Hunk lines right after a hunk that has all the lines its header counts:
- * the header counts too few. A "-- " signature and a "---" separator line
- * are not taken for removed lines; a blank line ends the run.
+ * the header counts too few. A "-- " signature (also with its space lost)
+ * and a "---" separator line are not taken for removed lines; a blank line
+ * ends the run.
  */
 function strayHunkLines(lines: string[], start: number, fileHeaderAt: (i: number) => boolean): { old: number; new: number; end: number } {
   let old = 0;
@@ -288,7 +306,7 @@ function strayHunkLines(lines: string[], start: number, fileHeaderAt: (i: number
   let i = start;
   for (; i < lines.length; i++) {
     const text = lines[i];
-    if (text === '' || text === '-- ' || text === '---' || fileHeaderAt(i)) break;
+    if (text === '' || text === '-- ' || text === '--' || text === '---' || fileHeaderAt(i)) break;
     const kind = hunkLineKind(text);
     if (!kind) break;
     if (kind !== '+') old++;
@@ -430,11 +448,12 @@ function unquote(text: string, start: number): { value: string; end: number } | 
 // Paths
 
 /*
- * Prefixes. Git sections: when both names of the "diff --git" line start
- * with a one-letter folder and the letters differ ("a/" "b/", or the
- * mnemonic "i/" "w/"), that folder is removed from the "---"/"+++" names;
- * "rename from/to" and "copy from/to" names never carry it. Without it
- * (--no-prefix) the names are taken as they are.
+ * Prefixes. Git sections: the "diff --git", "---" and "+++" names lose their
+ * first folder when the "diff --git" names start with one-letter folders
+ * that differ ("a/" "b/", the mnemonic "i/" "w/"), or else when the "---"
+ * and "+++" names have different first folders, or else when the one real
+ * name starts with "a/" or "b/". Otherwise (--no-prefix) the names are taken
+ * as they are. "rename from/to" and "copy from/to" names never carry one.
  *
  * Other sections (diff -u, quilt, hand-made): -p1 when the two names' first
  * folders differ ("linux-6.1.orig/mm/x.c" and "linux-6.1/mm/x.c", "a/" and
@@ -466,6 +485,14 @@ function hasGitPrefixes(a: string, b: string): boolean {
   return a.length > 2 && b.length > 2 && a[1] === '/' && b[1] === '/' && a[0] !== b[0];
 }
 
+function gitPrefixed(section: RawSection): boolean {
+  const names = section.git?.names;
+  if (names && hasGitPrefixes(names[0], names[1])) return true;
+  if (isName(section.minus) && isName(section.plus)) return differentFirstFolders(section.minus, section.plus);
+  const single = isName(section.minus) ? section.minus : isName(section.plus) ? section.plus : undefined;
+  return single !== undefined && (single.startsWith('a/') || single.startsWith('b/'));
+}
+
 function dropFirstFolder(name: string): string {
   if (name.startsWith('/')) return name;
   const slash = name.indexOf('/');
@@ -486,7 +513,7 @@ interface Sides {
 function sidesOf(section: RawSection, plainStrip: boolean | undefined): Sides | string {
   if (section.git) {
     const names = section.git.names;
-    const prefixed = names ? hasGitPrefixes(names[0], names[1]) : Boolean(section.minus?.startsWith('a/') && section.plus?.startsWith('b/'));
+    const prefixed = gitPrefixed(section);
     const side = (moved: string | undefined, header: string | undefined, fromGit: string | undefined): Side | null | undefined => {
       if (moved !== undefined) return { written: moved, path: moved };
       const written = header ?? fromGit;
@@ -526,13 +553,12 @@ function checkPath(path: string): { path: string } | { reason: string } {
 // ---------------------------------------------------------------------------
 // Sections into file patches
 
-type SectionProblem = Omit<PatchProblem, 'patch'>;
-
-function readSection(section: RawSection, plainStrip: boolean | undefined): { file?: FilePatch; problems: SectionProblem[] } {
+function readSection(section: RawSection, plainStrip: boolean | undefined, problems: ProblemList): FilePatch | undefined {
   const at = section.line;
-  const malformed = (reason: string, file?: string, hunk?: number, line = at): { problems: SectionProblem[] } => ({
-    problems: [{ kind: 'malformed', ...(file === undefined ? {} : { file }), ...(hunk === undefined ? {} : { hunk }), patchLine: line, reason, applied: false }],
-  });
+  const malformed = (reason: string, file?: string, hunk?: number, line = at): undefined => {
+    problems.add({ kind: 'malformed', ...(file === undefined ? {} : { file }), ...(hunk === undefined ? {} : { hunk }), patchLine: line, reason, applied: false });
+    return undefined;
+  };
 
   const sides = sidesOf(section, plainStrip);
   if (typeof sides === 'string') return malformed(sides);
@@ -542,7 +568,10 @@ function readSection(section: RawSection, plainStrip: boolean | undefined): { fi
     const side = sides[key];
     if (side === null) continue;
     const checked = checkPath(side.path);
-    if ('reason' in checked) return { problems: [{ kind: 'unsafe-path', file: side.written, patchLine: at, reason: checked.reason, applied: false }] };
+    if ('reason' in checked) {
+      problems.add({ kind: 'unsafe-path', file: side.written, patchLine: at, reason: checked.reason, applied: false });
+      return undefined;
+    }
     paths[key] = checked.path;
   }
   const name = paths.new ?? paths.old ?? undefined;
@@ -559,24 +588,37 @@ function readSection(section: RawSection, plainStrip: boolean | undefined): { fi
   if (typeof hunks === 'string') return malformed(hunks, name);
 
   const renameOnly = hunks.length === 0 && !section.binary && !section.newFile && !section.deletedFile && (moved || section.modeChange);
-  const file: FilePatch = { oldPath: paths.old, newPath: paths.new, hunks, binary: section.binary, ...(renameOnly ? { renameOnly } : {}), patchLine: at };
-  const problems: SectionProblem[] = [];
   if (section.binary) {
-    problems.push({ kind: 'binary', file: name, patchLine: at, reason: `'${name}' is a binary file section: binary content is not audited`, applied: false });
+    problems.add({ kind: 'binary', file: name, patchLine: at, reason: `'${name}' is a binary file section: binary content is not audited`, applied: false });
   }
-  return { file, problems };
+  return { oldPath: paths.old, newPath: paths.new, hunks, binary: section.binary, ...(renameOnly ? { renameOnly } : {}), patchLine: at };
 }
 
 /**
- * git apply refuses a section whose "---"/"+++" names differ from those of
- * its "diff --git" line; a reviewer reads one and git writes the other.
+ * git apply refuses a section whose "---"/"+++" names differ from the name
+ * its header gives (one name twice on the "diff --git" line, or the rename
+ * and copy lines): a reviewer reads one and git writes the other. As in git,
+ * a "diff --git" line with two different names gives no name to check.
  */
 function namesMismatch(section: RawSection): string | undefined {
   const git = section.git;
-  if (!git?.certain || !git.names) return undefined;
-  const check = (header: string | undefined, fromGit: string, what: string) =>
-    isName(header) && header !== fromGit ? `the "diff --git" line names ${excerpt(fromGit, 200)} but the ${what} line names ${excerpt(header, 200)}` : undefined;
-  return check(section.minus, git.names[0], '"---"') ?? check(section.plus, git.names[1], '"+++"');
+  if (!git) return undefined;
+  const prefixed = gitPrefixed(section);
+  const strip = (name: string): string | undefined => (!prefixed ? name : name.includes('/') ? dropFirstFolder(name) : undefined);
+  const [a, b] = git.certain && git.names ? git.names.map(strip) : [undefined, undefined];
+  const headerName = a !== undefined && a === b ? a : undefined;
+  const check = (written: string | undefined, moved: string | undefined, what: string, movedWhat: string): string | undefined => {
+    const expected = moved ?? headerName;
+    if (!isName(written) || expected === undefined) return undefined;
+    const name = strip(written);
+    if (name === expected) return undefined;
+    const source = moved !== undefined ? movedWhat : '"diff --git"';
+    return `the ${what} line names ${excerpt(written, 200)} where the ${source} line names ${excerpt(expected, 200)}`;
+  };
+  return (
+    check(section.minus, section.renameFrom ?? section.copyFrom, '"---"', section.renameFrom !== undefined ? '"rename from"' : '"copy from"') ??
+    check(section.plus, section.renameTo ?? section.copyTo, '"+++"', section.renameTo !== undefined ? '"rename to"' : '"copy to"')
+  );
 }
 
 /**

@@ -16,6 +16,8 @@ export interface SeriesRead {
  * messages without a diff are not counted). `label` names the input.
  */
 export function readSeries(text: string, label: string): SeriesRead {
+  // A byte order mark would hide the first "From " separator; dropping it moves no line number.
+  if (text.startsWith('\uFEFF')) text = text.slice(1);
   const problems: PatchProblem[] = [];
   const spans = splitMessages(text);
   const mbox = spans.length > 0 && spans[0].separator !== undefined;
@@ -96,6 +98,8 @@ interface MessageSpan {
 /**
  * An mbox when the first non-blank line is a "From " separator; otherwise the
  * whole text is one message (a plain diff, or one mail without separator).
+ * ">From " lines (mbox quoting) are left as written: the message text is not
+ * returned, and a diff is never unquoted.
  */
 function splitMessages(text: string): MessageSpan[] {
   const limit = text.length;
@@ -256,8 +260,9 @@ function diffStart(text: string, pos: number, limit: number): number {
 
 /**
  * Where the trailing mail signature starts, or `limit` when there is none:
- * a "-- " line followed by a few lines that are not diff lines ("2.39.2",
- * a name, a list footer), then only blank lines to the end.
+ * a "-- " line (or "--", its space lost to a mail client) followed by a
+ * few lines that are not diff lines ("2.39.2", a name, a list footer),
+ * then only blank lines to the end.
  */
 function signatureStart(text: string, from: number, limit: number): number {
   let end = limit;
@@ -266,7 +271,7 @@ function signatureStart(text: string, from: number, limit: number): number {
     const contentEnd = text.charCodeAt(end - 1) === 10 ? end - 1 : end;
     const start = Math.max(contentEnd > 0 ? text.lastIndexOf('\n', contentEnd - 1) + 1 : 0, from);
     const content = lineAt(text, start, contentEnd);
-    if (content === '-- ') return seen > 0 ? start : limit;
+    if (content === '-- ' || content === '--') return seen > 0 ? start : limit;
     if (content.trim() !== '' && (++seen > 12 || NOT_SIGNATURE.test(content))) return limit;
     end = start;
   }
@@ -390,7 +395,7 @@ const ENCODED_WORD = /=\?([^?\s]+)\?([QqBb])\?([^?\s]*)\?=/g;
  * Adjacent words of one charset are decoded together, so a character split
  * across two words survives.
  */
-export function decodeHeader(value: string): string {
+function decodeHeader(value: string): string {
   let out = '';
   let last = 0;
   let pending: { charset: string; bytes: Buffer[] } | undefined;
