@@ -377,14 +377,12 @@ describe('readSeries: inputs without patches', () => {
   });
 });
 
+// Speed is measured in benchmarks, not asserted here: these check that big and
+// hostile inputs are read whole and right (a backtracking regex would hang the run).
 describe('readSeries: large and hostile inputs', () => {
-  const timed = (input: string): { ms: number; patches: PatchSource[] } => {
-    const start = process.hrtime.bigint();
-    const { patches } = readSeries(input, 'big');
-    return { ms: Number(process.hrtime.bigint() - start) / 1e6, patches };
-  };
+  const read = (input: string): PatchSource[] => readSeries(input, 'big').patches;
 
-  it('reads a 10 MB mbox of many messages in linear time', () => {
+  it('reads a 10 MB mbox of many messages', () => {
     const messages: string[] = [];
     let size = 0;
     for (let i = 0; size < 10e6; i++) {
@@ -392,10 +390,9 @@ describe('readSeries: large and hostile inputs', () => {
       messages.push(message);
       size += message.length;
     }
-    const { ms, patches } = timed(messages.join(''));
+    const patches = read(messages.join(''));
     assert.equal(patches.length, messages.length);
     assert.equal(patches[patches.length - 1].total, messages.length);
-    assert.ok(ms < 10_000, `${ms} ms`);
   });
 
   it('survives long lines built to make regexes backtrack', () => {
@@ -406,9 +403,7 @@ describe('readSeries: large and hostile inputs', () => {
       GIT_DIFF + '-- \n'.repeat(1e6),
       text('Content-Transfer-Encoding: quoted-printable', '') + GIT_DIFF + '=\n'.repeat(1e6),
     ];
-    for (const input of inputs) {
-      const { ms } = timed(input);
-      assert.ok(ms < 5_000, `${ms} ms for ${JSON.stringify(input.slice(0, 30))}`);
-    }
+    const found = inputs.map((input) => read(input).length);
+    assert.deepEqual(found, [0, 1, 1, 1, 1], 'the diff is still found behind each hostile line');
   });
 });
