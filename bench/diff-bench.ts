@@ -70,6 +70,15 @@ function editOf(tree: string, file: string): string {
   throw new Error(`no edit found in ${file}`);
 }
 
+/** Document 003's 6.1.y shape reverted: struct kvm_page_fault's snapshot narrowed to int in its header; the bug is in mmu.c. */
+function headerEdit(tree: string): string {
+  const file = 'arch/x86/kvm/mmu/mmu_internal.h';
+  const before = fs.readFileSync(path.join(tree, file), 'utf8');
+  const after = before.replace('\tunsigned long mmu_seq;', '\tint mmu_seq;');
+  if (after === before) throw new Error(`${file} has no 'unsigned long mmu_seq;' member`);
+  return unifiedDiff(file, before, after);
+}
+
 function unifiedDiff(file: string, before: string, after: string): string {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-diff-bench-'));
   try {
@@ -117,12 +126,15 @@ function main(): void {
   const single = path.join(work, 'single.patch');
   const series = path.join(work, 'series.mbox');
   fs.writeFileSync(single, email(1, 1, SERIES_FILES[0], editOf(options.tree, SERIES_FILES[0])));
+  const header = path.join(work, 'header.patch');
+  fs.writeFileSync(header, email(1, 1, 'arch/x86/kvm/mmu/mmu_internal.h', headerEdit(options.tree)));
   fs.writeFileSync(series, SERIES_FILES.map((file, i) => email(i + 1, SERIES_FILES.length, file, editOf(options.tree, file))).join('\n'));
   const common = ['--tree', options.tree, '-f', 'json', ...(options.cacheDir ? ['--cache-dir', options.cacheDir] : [])];
   // The first run warms the index (and the page cache); it is not counted.
   measure(['diff', single, ...common], work);
   const inputs = [
     { name: 'one-file patch (arch/x86/kvm/mmu/mmu.c)', file: single },
+    { name: 'header-only patch (mmu_internal.h; the finding is in mmu.c)', file: header },
     { name: `${SERIES_FILES.length}-patch series`, file: series },
   ];
   const runs = inputs.map(() => [] as (Measurement & { status: number; stdout: string })[]);
