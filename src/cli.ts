@@ -58,6 +58,39 @@ function typeIndexSettings(o: Record<string, unknown>): { tree?: string; cacheDi
 const maxSizeOption = () =>
   new Option('--max-file-size <size>', 'skip (and report) files larger than this').default(DEFAULT_MAX_FILE_SIZE, '32M').argParser(asArgument(parseSize));
 
+/** The options of the commands that run rules and report findings (scan, diff). */
+function addRuleRunOptions(command: Command, help: { failOn: string; noIndex: string }): Command {
+  return command
+    .option('-r, --rules <ids>', 'comma-separated rule ids (default: all)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .addOption(new Option('--fail-on <severity>', help.failOn).choices(['info', 'warning', 'error']).default('warning'))
+    .addOption(new Option('--min-confidence <level>', 'hide findings below this confidence').choices(['low', 'medium', 'high']).default('medium'))
+    .addOption(jobsOption())
+    .addOption(macrosOption())
+    .option('--knowledge <file>', 'extra rows for a knowledge table, in a file named after it (e.g. error-returning.txt; repeatable)', collectList, [])
+    .addOption(maxSizeOption())
+    .option('--color', 'colour the text output', false)
+    .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('-o, --output <file>', 'write the report to a file')
+    .option('--no-index', `do not build or use the tree's type index (${help.noIndex})`);
+}
+
+function ruleRunSettings(o: Record<string, unknown>) {
+  return {
+    rules: o.rules as string[] | undefined,
+    failOn: o.failOn as Severity,
+    minConfidence: o.minConfidence as Confidence,
+    jobs: o.jobs as number,
+    macros: o.macros as string[],
+    knowledge: o.knowledge as string[],
+    maxFileSize: o.maxFileSize as number,
+    color: Boolean(o.color),
+    progress: o.progress !== false && Boolean(process.stderr.isTTY),
+    output: o.output as string | undefined,
+    ...typeIndexSettings(o),
+    index: o.index !== false,
+  };
+}
+
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('patch-audit')
     .description('Static analysis of Linux kernel C for known bug classes: whole trees and patch series')
@@ -65,85 +98,46 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  addTypeIndexOptions(program.command('scan'))
+  const scanCommand = addTypeIndexOptions(program.command('scan'))
     .description('analyse files and folders (.c, .h) and report findings')
     .argument('<paths...>', 'files or folders')
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
-    .option('-r, --rules <ids>', 'comma-separated rule ids (default: all)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['info', 'warning', 'error']).default('warning'))
-    .addOption(new Option('--min-confidence <level>', 'hide findings below this confidence').choices(['low', 'medium', 'high']).default('medium'))
-    .addOption(jobsOption())
-    .addOption(macrosOption())
-    .option('--knowledge <file>', 'extra rows for a knowledge table, in a file named after it (e.g. error-returning.txt; repeatable)', collectList, [])
-    .addOption(maxSizeOption())
-    .option('--explain', "print each rule's summary with its findings", false)
-    .option('--color', 'colour the text output', false)
-    .option('--no-progress', 'no progress bar, even on a terminal')
-    .option('-o, --output <file>', 'write the report to a file')
-    .option('--no-index', "do not build or use the tree's type index (built-in kernel types only)")
+    .option('--explain', "print each rule's summary with its findings", false);
+  addRuleRunOptions(scanCommand, { failOn: 'exit 1 when a finding is at or above this severity', noIndex: 'built-in kernel types only' })
     .action(async (paths: string[], o) => {
       const { exitCode } = await scan(paths, {
+        ...ruleRunSettings(o),
         format: o.format as ReportFormat,
-        rules: o.rules as string[] | undefined,
-        failOn: o.failOn as Severity,
-        minConfidence: o.minConfidence as Confidence,
-        jobs: o.jobs as number,
-        macros: o.macros as string[],
-        knowledge: o.knowledge as string[],
-        maxFileSize: o.maxFileSize as number,
         explain: Boolean(o.explain),
-        color: Boolean(o.color),
-        progress: o.progress !== false && Boolean(process.stderr.isTTY),
-        output: o.output as string | undefined,
-        ...typeIndexSettings(o),
-        index: o.index !== false,
       });
       setExitCode(exitCode);
     });
 
-  addTypeIndexOptions(program.command('diff'))
+  const diffCommand = addTypeIndexOptions(program.command('diff'))
     .description('audit a patch, an mbox series or a git range: what each patch introduces and what it fixes')
     .argument('[patches...]', 'patch or mbox files, in order (- for standard input)')
     .option('--git <range>', "audit each commit of a revision range of the tree's git repository (A..B)")
     .addOption(new Option('-f, --format <format>', 'output format').choices(DIFF_REPORT_FORMATS).default('text'))
-    .option('-r, --rules <ids>', 'comma-separated rule ids (default: all)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a patch introduces a finding at or above this severity').choices(['info', 'warning', 'error']).default('warning'))
-    .addOption(new Option('--min-confidence <level>', 'hide findings below this confidence').choices(['low', 'medium', 'high']).default('medium'))
     .option('--show-existing', 'also show findings present before and after the patch, in the functions it touches', false)
-    .addOption(jobsOption())
-    .addOption(macrosOption())
-    .option('--knowledge <file>', 'extra rows for a knowledge table, in a file named after it (repeatable)', collectList, [])
-    .addOption(maxSizeOption())
     .addOption(
       new Option('--max-patch-size <size>', 'refuse (and report) patch inputs larger than this')
         .default(DEFAULT_MAX_PATCH_SIZE, '64M')
         .argParser(asArgument((v) => parseSize(v, '--max-patch-size'))),
-    )
-    .option('--color', 'colour the text output', false)
-    .option('--no-progress', 'no progress bar, even on a terminal')
-    .option('-o, --output <file>', 'write the report to a file')
-    .option('--no-index', "do not build or use the tree's type index (the touched files and built-in kernel types only)")
+    );
+  addRuleRunOptions(diffCommand, {
+    failOn: 'exit 1 when a patch introduces a finding at or above this severity',
+    noIndex: 'the touched files and built-in kernel types only',
+  })
     .action(async (patches: string[], o) => {
       // Loaded on use: the other commands do not pay for the diff mode's modules.
       const { diff } = await import('./commands/diff');
       const { exitCode } = await diff({
+        ...ruleRunSettings(o),
         patches,
         git: o.git as string | undefined,
         format: o.format as DiffReportFormat,
-        rules: o.rules as string[] | undefined,
-        failOn: o.failOn as Severity,
-        minConfidence: o.minConfidence as Confidence,
         showExisting: Boolean(o.showExisting),
-        jobs: o.jobs as number,
-        macros: o.macros as string[],
-        knowledge: o.knowledge as string[],
-        maxFileSize: o.maxFileSize as number,
         maxPatchSize: o.maxPatchSize as number,
-        color: Boolean(o.color),
-        progress: o.progress !== false && Boolean(process.stderr.isTTY),
-        output: o.output as string | undefined,
-        ...typeIndexSettings(o),
-        index: o.index !== false,
       });
       setExitCode(exitCode);
     });

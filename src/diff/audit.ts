@@ -63,6 +63,8 @@ function analyseApplied(
   }));
 
   // Untouched files whose findings the change can move: the same text, analysed with each side's declarations.
+  // Only the tree's index knows who includes or calls what: without it, there are none to find.
+  if (!analyser.index.hasTree) return analysed;
   const changedDeclarations = sourceChanges.map((change) => ({
     path: change.newPath ?? change.oldPath!,
     names: changedNames(factsOrNull(change.oldPath, change.before), factsOrNull(change.newPath, change.after)),

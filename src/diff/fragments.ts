@@ -7,6 +7,7 @@
 // statements.
 
 import type { ChangedLines } from './apply';
+import { tokenize, TokenKind } from '../frontend/lexer';
 import type { FilePatch, Hunk } from './model';
 
 export interface FragmentImages {
@@ -61,11 +62,14 @@ function functionOpener(header: string): string | null {
   return `${context} {`;
 }
 
-/** Opening minus closing braces of the body, ignoring those in strings, characters and comments. */
+/** Opening minus closing braces of the body; the lexer skips those in strings, characters, comments and directives. */
 function braceBalance(body: readonly string[]): number {
+  const code = body.join('\n');
+  const tokens = tokenize(code);
   let balance = 0;
-  const code = body.join('\n').replace(/\/\*[\s\S]*?\*\/|\/\/.*$|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'/gm, '');
-  for (const ch of code) {
+  for (let i = 0; i < tokens.count; i++) {
+    if (tokens.kind[i] !== TokenKind.Punct || tokens.end[i] - tokens.start[i] !== 1) continue;
+    const ch = code[tokens.start[i]];
     if (ch === '{') balance++;
     else if (ch === '}') balance--;
   }

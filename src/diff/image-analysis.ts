@@ -7,8 +7,7 @@ import type { Finding, InputProblem } from '../model';
 import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile } from '../frontend/parse';
 import { functionDefinitions, functionName } from '../frontend/syntax';
-import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
-import { runRules } from '../engine/analyse-file';
+import { matcherFor, runRules } from '../engine/analyse-file';
 import type { Rule } from '../rule';
 import type { Knowledge } from '../knowledge';
 import { extractFacts, factsOfSource } from '../types/extract';
@@ -35,15 +34,12 @@ export function isCSource(path: string): boolean {
 }
 
 export class ImageAnalyser {
-  private readonly matchers = new Map<Rule, IdentifierMatcher>();
   private readonly factsCache = new Map<string, FileFacts>();
 
   constructor(
     private readonly rules: readonly Rule[],
     private readonly services: { hints: HintTable; knowledge: Knowledge; index: TypeIndex; maxBytes: number },
-  ) {
-    for (const rule of rules) this.matchers.set(rule, createIdentifierMatcher(rule.requires));
-  }
+  ) {}
 
   /**
    * `overlay`: the series' changed files as they are on this side (null:
@@ -57,7 +53,7 @@ export class ImageAnalyser {
     }
     const parsed = parseFile(path, text, { hints: this.services.hints });
     const functions = spansOf(parsed);
-    const applicable = this.rules.filter((rule) => this.matchers.get(rule)!(text));
+    const applicable = this.rules.filter((rule) => matcherFor(rule)(text));
     if (applicable.length === 0) return { findings: [], problems: [], functions };
     const index = this.services.index.withOverlay(this.overlayFacts(path, overlay));
     const { findings, problems } = runRules(parsed, applicable, {

@@ -6,6 +6,7 @@
 // them; a section that is unsafe or malformed is dropped with a problem, the
 // other sections of the patch are still returned.
 
+import { lexicalPathProblem } from './tree-source';
 import parseDiff from 'parse-diff';
 import type { FilePatch, Hunk, HunkLine, PatchProblem, PatchSource } from './model';
 
@@ -541,11 +542,9 @@ function sidesOf(section: RawSection, plainStrip: boolean | undefined): Sides | 
  * later, on the tree.
  */
 function checkPath(path: string): { path: string } | { reason: string } {
-  if (path.includes('\0')) return { reason: 'unsafe path: the name contains a NUL byte' };
-  if (path.startsWith('/')) return { reason: `path leaves the tree: ${excerpt(path, 200)} is absolute` };
-  const parts = path.split('/');
-  if (parts.includes('..')) return { reason: `path leaves the tree: ${excerpt(path, 200)} has a '..' component` };
-  const kept = parts.filter((part) => part !== '' && part !== '.');
+  const problem = lexicalPathProblem(path);
+  if (problem) return { reason: problem };
+  const kept = path.split('/').filter((part) => part !== '' && part !== '.');
   if (kept.length === 0 || path.endsWith('/')) return { reason: `unsafe path: ${excerpt(path, 200)} does not name a file` };
   return { path: kept.join('/') };
 }

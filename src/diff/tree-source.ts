@@ -17,13 +17,20 @@ export interface TreeSource {
   read(relativePath: string): TreeRead;
 }
 
-/** Why a tree-relative path from a patch is not acceptable, lexically; null when it is. */
+/**
+ * Why a tree-relative path is not acceptable, lexically; null when it is.
+ * The one check for patch names (patch-parse.ts) and tree reads alike.
+ */
 export function lexicalPathProblem(relativePath: string): string | null {
-  if (relativePath === '') return 'empty path';
-  if (relativePath.includes('\0')) return 'path contains a NUL byte';
-  if (relativePath.startsWith('/')) return `absolute path '${relativePath}' leaves the tree`;
-  if (relativePath.split('/').includes('..')) return `path '${relativePath}' has a '..' component that leaves the tree`;
+  if (relativePath.includes('\0')) return 'unsafe path: the name contains a NUL byte';
+  if (relativePath.startsWith('/')) return `path leaves the tree: ${quoted(relativePath)} is absolute`;
+  if (relativePath.split('/').includes('..')) return `path leaves the tree: ${quoted(relativePath)} has a '..' component`;
+  if (relativePath === '') return 'unsafe path: the name is empty';
   return null;
+}
+
+function quoted(path: string, length = 200): string {
+  return path.length > length ? `'${path.slice(0, length)}...'` : `'${path}'`;
 }
 
 /** A tree on disk. Read-only: nothing in it is ever written. */

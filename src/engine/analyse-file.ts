@@ -30,7 +30,8 @@ export interface FileAnalysis {
 
 const matchers = new WeakMap<Rule, IdentifierMatcher>();
 
-function matcherFor(rule: Rule): IdentifierMatcher {
+/** The rule's identifier pre-filter, compiled once per rule. */
+export function matcherFor(rule: Rule): IdentifierMatcher {
   let matcher = matchers.get(rule);
   if (!matcher) {
     matcher = createIdentifierMatcher(rule.requires);
