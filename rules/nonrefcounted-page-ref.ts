@@ -12,18 +12,25 @@
 //     hva_to_pfn_remapped() before it used kvm_try_get_pfn().
 // Both walks (the failure path, the pfn's flow) are in src/analysis/pfnmap-flow.ts.
 
-import { clip, defineRule, lazyQuery } from '../src/rule';
+import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { Confidence } from '../src/model';
 import { ConditionalRefs, failurePath, objectWord, PfnmapTable, PfnmapWalk, unwrapPage } from '../src/analysis/pfnmap-flow';
 import type { AcquireRow, Failure, PfnmapFinding } from '../src/analysis/pfnmap-flow';
 
-const discardedCall = lazyQuery(`
-  (expression_statement
-    [(call_expression function: (identifier) @callee arguments: (argument_list) @args)
-     (parenthesized_expression (call_expression function: (identifier) @callee arguments: (argument_list) @args))]) @statement
-`);
+/** `f(args);` or `(f(args));` with `f` named: a call whose result is discarded. */
+function discardedCalls(root: SyntaxNode): { statement: SyntaxNode; callee: SyntaxNode }[] {
+  const found: { statement: SyntaxNode; callee: SyntaxNode }[] = [];
+  for (const statement of root.descendantsOfType('expression_statement')) {
+    let expression = statement.namedChild(0);
+    if (expression?.type === 'parenthesized_expression' && expression.namedChildCount === 1) expression = expression.namedChild(0);
+    if (expression?.type !== 'call_expression') continue;
+    const callee = expression.childForFieldName('function');
+    if (callee?.type === 'identifier' && expression.childForFieldName('arguments')?.type === 'argument_list') found.push({ statement, callee });
+  }
+  return found;
+}
 
 export default defineRule({
   meta: {
@@ -63,13 +70,11 @@ export default defineRule({
 
     // 1a. Discarded results.
     const discarded = new Set<number>();
-    for (const match of discardedCall().matches(context.file.tree.rootNode)) {
-      const callee = match.captures.find((c) => c.name === 'callee')!.node;
+    for (const { statement, callee } of discardedCalls(context.file.tree.rootNode)) {
       const call = callee.parent!;
       const acquire = refs.rowFor(call);
       if (!acquire) continue;
       discarded.add(call.startIndex);
-      const statement = match.captures.find((c) => c.name === 'statement')!.node;
       const target = callArguments(call)[acquire.argument];
       const evidence = [
         {

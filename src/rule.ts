@@ -1,9 +1,8 @@
 // What a rule is. A rule lives in rules/<id>.ts, default-exports
 // defineRule({...}), and never does I/O: it gets a parsed file and reports.
 
-import Parser = require('tree-sitter');
 import type { Confidence, Severity } from './model';
-import { C_LANGUAGE, ParsedFile, SyntaxNode } from './frontend/parse';
+import type { ParsedFile, SyntaxNode } from './frontend/parse';
 import type { Typer } from './types/typer';
 import type { KnowledgeTable } from './knowledge';
 
@@ -65,12 +64,6 @@ export interface Rule<MessageId extends string = string> {
 
 export function defineRule<MessageId extends string>(rule: Rule<MessageId>): Rule<MessageId> {
   return rule;
-}
-
-/** A tree-sitter query compiled on first use, once per thread. */
-export function lazyQuery(source: string): () => Parser.Query {
-  let query: Parser.Query | null = null;
-  return () => (query ??= new Parser.Query(C_LANGUAGE, source));
 }
 
 /** Code quoted in a message: whitespace runs made one space, cut to `max` characters. */

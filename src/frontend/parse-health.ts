@@ -79,24 +79,17 @@ function enclosingError(root: SyntaxNode, offset: number): SyntaxNode | null {
 
 /** The first ERROR or MISSING node in scope, preferring ones at or after `offset`'s function header. */
 function firstError(scope: SyntaxNode, offset: number): SyntaxNode | null {
-  const cursor = scope.walk();
   let best: SyntaxNode | null = null;
-  const visit = (): void => {
-    do {
-      const node = cursor.currentNode;
-      if (!node.hasError && !node.isMissing) continue;
-      if (node.type === 'ERROR' || node.isMissing) {
-        if (!best || Math.abs(node.startIndex - offset) < Math.abs(best.startIndex - offset)) best = node;
-        continue;
-      }
-      if (cursor.gotoFirstChild()) {
-        visit();
-        cursor.gotoParent();
-      }
-    } while (cursor.gotoNextSibling());
+  const visit = (node: SyntaxNode): void => {
+    if (!node.hasError && !node.isMissing) return;
+    if (node.type === 'ERROR' || node.isMissing) {
+      if (!best || Math.abs(node.startIndex - offset) < Math.abs(best.startIndex - offset)) best = node;
+      return;
+    }
+    for (const child of node.children) visit(child);
   };
   if (scope.type === 'ERROR' || scope.isMissing) return scope;
-  if (cursor.gotoFirstChild()) visit();
+  for (const child of scope.children) visit(child);
   return best;
 }
 

@@ -7,8 +7,11 @@ import type { HintTable } from './hints';
 import { LineIndex } from './lines';
 import { normalise, NormaliseResult } from './normalise';
 
-export type SyntaxNode = Parser.SyntaxNode;
-export type Tree = Parser.Tree;
+import { SyntaxNode, SyntaxTable } from './syntax-table';
+
+export { SyntaxNode, SyntaxTable };
+/** A parsed file's tree, as the analyses read it: flat, copied once from tree-sitter's. */
+export type Tree = SyntaxTable;
 
 export interface ParsedFile {
   /** Path as shown to the user. */
@@ -38,6 +41,11 @@ function parser(): Parser {
 const BUFFER_SIZE = 1 << 20;
 
 export function parseC(text: string): Tree {
+  return SyntaxTable.fromTree(parseNative(text), text);
+}
+
+/** tree-sitter's own tree, for the syntax table's tests; analyses use parseC. */
+export function parseNative(text: string): Parser.Tree {
   return parser().parse(text, undefined, { bufferSize: Math.max(BUFFER_SIZE, text.length + 1) });
 }
 

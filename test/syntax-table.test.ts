@@ -1,0 +1,108 @@
+// The flat syntax table answers as tree-sitter's own tree does: every node of
+// every fixture and example is compared with the binding's, accessor by accessor.
+
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type Parser = require('tree-sitter');
+import { loadHints } from '../src/frontend/hints';
+import { normalise } from '../src/frontend/normalise';
+import { parseC, parseNative, SyntaxNode } from '../src/frontend/parse';
+
+const ROOT = path.join(__dirname, '..', '..');
+const FIELDS = ['declarator', 'type', 'body', 'value', 'left', 'right', 'function', 'arguments', 'condition', 'consequence', 'alternative', 'argument', 'field', 'operator', 'name', 'initializer', 'update', 'label', 'parameters'];
+
+function sourceFiles(): string[] {
+  const found: string[] = [];
+  const visit = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (/\.[ch]$/.test(entry.name)) found.push(full);
+    }
+  };
+  visit(path.join(ROOT, 'fixtures'));
+  visit(path.join(ROOT, 'examples'));
+  return found.sort();
+}
+
+function describeNode(node: Parser.SyntaxNode | SyntaxNode | null): string {
+  if (!node) return 'null';
+  const { row, column } = node.startPosition;
+  const end = node.endPosition;
+  return `${node.type}@${node.startIndex}-${node.endIndex}(${row}:${column}-${end.row}:${end.column})${node.isNamed ? 'N' : ''}${node.isMissing ? 'M' : ''}${node.hasError ? 'E' : ''}`;
+}
+
+/** Walks both trees in step and returns the first difference, or null. */
+function firstDifference(native: Parser.SyntaxNode, flat: SyntaxNode): string | null {
+  if (describeNode(native) !== describeNode(flat)) return `${describeNode(native)} != ${describeNode(flat)}`;
+  if (native.text !== flat.text) return `text of ${describeNode(native)}`;
+  if (describeNode(native.parent) !== describeNode(flat.parent)) return `parent of ${describeNode(native)}`;
+  // The binding skips a zero-width MISSING node as a sibling (ts_node_next_sibling); the table does not.
+  const flatNext = flat.nextNamedSibling;
+  const nativeNext = native.nextNamedSibling ?? (flatNext?.isMissing ? flatNext : null);
+  if (describeNode(nativeNext) !== describeNode(flatNext)) return `next named sibling of ${describeNode(native)}`;
+  if (native.namedChildCount !== flat.namedChildCount) return `named children of ${describeNode(native)}`;
+  for (const field of FIELDS) {
+    if (describeNode(native.childForFieldName(field)) !== describeNode(flat.childForFieldName(field))) return `field ${field} of ${describeNode(native)}`;
+    if (native.childrenForFieldName(field).length !== flat.childrenForFieldName(field).length) return `fields ${field} of ${describeNode(native)}`;
+  }
+  for (let i = 0; i < native.namedChildCount; i++) {
+    if ((native.fieldNameForNamedChild(i) ?? null) !== flat.fieldNameForNamedChild(i)) return `field name of named child ${i} of ${describeNode(native)}`;
+  }
+  if (native.childCount !== flat.childCount) return `children of ${describeNode(native)}`;
+  for (let i = 0; i < native.childCount; i++) {
+    const difference = firstDifference(native.child(i)!, flat.child(i)!);
+    if (difference) return difference;
+  }
+  return null;
+}
+
+describe('syntax table', () => {
+  const hints = loadHints();
+  for (const file of sourceFiles()) {
+    it(`matches tree-sitter's tree on ${path.relative(ROOT, file)}`, () => {
+      const text = normalise(fs.readFileSync(file, 'utf8'), hints).text;
+      const native = parseNative(text).rootNode;
+      const flat = parseC(text).rootNode;
+      assert.equal(firstDifference(native, flat), null);
+      for (const types of ['identifier', ['call_expression', 'field_expression'], 'function_definition']) {
+        assert.deepEqual(flat.descendantsOfType(types).map(describeNode), native.descendantsOfType(types).map(describeNode));
+      }
+      for (let offset = 0; offset <= text.length; offset += 7) {
+        assert.equal(describeNode(flat.descendantForIndex(offset, offset)), describeNode(native.descendantForIndex(offset, offset)), `at ${offset}`);
+        const end = Math.min(text.length, offset + 5);
+        assert.equal(describeNode(flat.descendantForIndex(offset, end)), describeNode(native.descendantForIndex(offset, end)), `at ${offset}-${end}`);
+      }
+    });
+  }
+
+  it('reports errors, missing nodes, non-ASCII columns and sub-tree descendants as the binding does', () => {
+    const text = 'int f(int a) { return g(a) + 1; }\nint x = ;\nstatic const char *s = "é€"; int y = (\n';
+    const native = parseNative(text).rootNode;
+    const flat = parseC(text).rootNode;
+    assert.equal(firstDifference(native, flat), null);
+    assert.equal(flat.hasError, true);
+    assert.equal(flat.toString(), native.toString());
+    const fn = flat.namedChild(0)!;
+    assert.deepEqual(fn.descendantsOfType('identifier').map((n) => n.text), ['f', 'a', 'g', 'a']);
+    assert.equal(fn.descendantsOfType('function_definition')[0], fn, 'a node is among its own descendants, as in the binding');
+    assert.ok(fn.contains(fn.descendantsOfType('number_literal')[0]));
+    assert.ok(!fn.contains(flat.namedChild(1)!));
+  });
+
+  it('gives nodes identities that stay the same within a tree and differ across trees', () => {
+    const first = parseC('int a;');
+    const second = parseC('int a;');
+    assert.equal(first.rootNode.namedChild(0), first.rootNode.namedChild(0));
+    assert.notEqual(first.rootNode.namedChild(0)!.id, second.rootNode.namedChild(0)!.id);
+  });
+
+  it('serves the uses of a name from one look-up', () => {
+    const table = parseC('void f(struct s *p) { p->seq = p->seq + seq; g(p->other); }');
+    assert.deepEqual(table.uses('field_identifier', 'seq').map((n) => n.startIndex), [25, 34]);
+    assert.deepEqual(table.uses('identifier', 'seq').map((n) => n.parent!.type), ['binary_expression']);
+    assert.deepEqual(table.uses('identifier', 'nothing'), []);
+  });
+});
