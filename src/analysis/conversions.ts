@@ -247,38 +247,29 @@ const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
 
 /** Uses of a local or parameter after `after`, in its scope: identifiers bound to the same declaration. */
 export function usesOf(receiver: Receiver, after: number, typer: Typer): SyntaxNode[] {
-  const uses: SyntaxNode[] = [];
   const line = receiver.declaration.startPosition.row + 1;
   const body = receiver.scope.childForFieldName('body');
-  if (!body) return uses;
-  const stack: SyntaxNode[] = [body];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.endIndex <= after) continue;
-    if (node.type === 'identifier' && node.text === receiver.name && node.startIndex >= after) {
-      const origin = typer.typeOf(node).origin;
-      if (origin && (origin.kind === 'local' || origin.kind === 'parameter') && origin.line === line) uses.push(node);
-    }
-    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
-  }
-  return uses.sort((a, b) => a.startIndex - b.startIndex);
+  if (!body) return [];
+  return body.table.uses('identifier', receiver.name).filter((node) => {
+    if (node.startIndex < after || !body.contains(node)) return false;
+    const origin = typer.typeOf(node).origin;
+    return origin !== undefined && (origin.kind === 'local' || origin.kind === 'parameter') && origin.line === line;
+  });
 }
 
-/** Reads of a struct member anywhere in a file (not the stores into it). */
+/** Reads of a struct member anywhere under `root` (not the stores into it). */
 export function memberReads(root: SyntaxNode, member: string, typer: Typer): SyntaxNode[] {
-  const reads: SyntaxNode[] = [];
   const field = member.slice(member.lastIndexOf('::') + 2);
-  const stack: SyntaxNode[] = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.type === 'field_expression' && node.childForFieldName('field')?.text === field) {
-      const parent = node.parent;
-      const isStore = parent?.type === 'assignment_expression' && parent.childForFieldName('left')?.id === node.id;
-      if (!isStore && typer.typeOf(node).origin?.name === member) reads.push(node);
-    }
-    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+  const reads: SyntaxNode[] = [];
+  for (const name of root.table.uses('field_identifier', field)) {
+    const node = name.parent;
+    if (node?.type !== 'field_expression' || node.childForFieldName('field') !== name || !root.contains(node)) continue;
+    const parent = node.parent;
+    const isStore = parent?.type === 'assignment_expression' && parent.childForFieldName('left') === node;
+    if (!isStore && typer.typeOf(node).origin?.name === member) reads.push(node);
   }
-  return reads.sort((a, b) => a.startIndex - b.startIndex);
+  // Document order, an outer expression before the one it contains.
+  return reads.sort((a, b) => a.index - b.index);
 }
 
 // ---------------------------------------------------------------------------

@@ -428,9 +428,12 @@ function trim(columns: Columns): Columns {
 }
 
 /**
- * One pre-order cursor walk. Per node it asks the cursor for the type id, field id
- * and the two offsets; names, named-ness and missing-ness are asked once per id,
- * or only for zero-width nodes (a MISSING node is always zero-width).
+ * One pre-order cursor walk. Native calls are what it costs, so per node it asks only
+ * for the type id, field id, end offset, and the start offset unless the node is a
+ * first child (which starts where its parent does; an end cannot be inferred so, as a
+ * hidden trailing token, such as a directive's newline, ends a parent after its last
+ * visible child). Names and named-ness are asked once per type id; missing-ness only
+ * of zero-width leaves (a MISSING node is always one).
  */
 function copyTree(tree: Parser.Tree, textLength: number): Columns {
   let columns = allocate(Math.max(64, textLength >> 2));
@@ -438,6 +441,7 @@ function copyTree(tree: Parser.Tree, textLength: number): Columns {
   // The open ancestors, and the last child seen of each, to link siblings.
   const ancestors: number[] = [];
   const lastChild: number[] = [];
+  let firstChild = false;
   for (;;) {
     if (columns.size === columns.kind.length) columns = grow(columns);
     const index = columns.size++;
@@ -450,19 +454,15 @@ function copyTree(tree: Parser.Tree, textLength: number): Columns {
       fieldNames[fieldId] = cursor.currentFieldName;
       fieldIds.set(cursor.currentFieldName, fieldId);
     }
-    const start = cursor.startIndex;
-    const end = cursor.endIndex;
-    let flags = typeIsNamed[typeId] ? NAMED : 0;
-    if (start === end && cursor.nodeIsMissing) flags |= MISSING;
+    const depth = ancestors.length;
     columns.kind[index] = typeId;
     columns.field[index] = fieldId;
-    columns.start[index] = start;
-    columns.end[index] = end;
-    columns.flags[index] = flags;
+    columns.start[index] = firstChild ? columns.start[ancestors[depth - 1]] : cursor.startIndex;
+    columns.flags[index] = typeIsNamed[typeId] ? NAMED : 0;
     columns.firstChild[index] = -1;
     columns.nextSibling[index] = -1;
+    columns.end[index] = cursor.endIndex;
     columns.lastDescendant[index] = index;
-    const depth = ancestors.length;
     columns.parent[index] = depth ? ancestors[depth - 1] : -1;
     if (depth) {
       const previous = lastChild[depth - 1];
@@ -473,8 +473,11 @@ function copyTree(tree: Parser.Tree, textLength: number): Columns {
     if (cursor.gotoFirstChild()) {
       ancestors.push(index);
       lastChild.push(-1);
+      firstChild = true;
       continue;
     }
+    if (columns.end[index] === columns.start[index] && cursor.nodeIsMissing) columns.flags[index] |= MISSING;
+    firstChild = false;
     while (!cursor.gotoNextSibling()) {
       if (!cursor.gotoParent()) return finish(trim(columns));
       ancestors.pop();
