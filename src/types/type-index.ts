@@ -124,6 +124,10 @@ export interface CallTally {
 
 /** Declarations visible from one file, best tier first. */
 export class FileScope {
+  /** What a file's analysis asks, it asks again and again (`u64`, `struct kvm`): answers are kept per scope. */
+  private readonly declarations = new Map<string, readonly Located[]>();
+  private readonly best = new Map<string, Ranked | null>();
+
   constructor(
     readonly file: string,
     private readonly source: DeclSource,
@@ -134,23 +138,29 @@ export class FileScope {
   /** The best-ranked declarations of `name` in a name space, optionally of some kinds only. */
   lookup(space: NameSpace, name: string, kinds: readonly DeclKind[] = KINDS_BY_SPACE[space]): Ranked | null {
     const key = indexKey(space, name);
+    const memoKey = kinds === KINDS_BY_SPACE[space] ? key : `${key}\0${kinds.join(',')}`;
+    const known = this.best.get(memoKey);
+    if (known !== undefined) return known;
     const wanted = (d: Located) => kinds.includes(d.kind);
-    const fromTree = this.visibility.best(this.source.lookup(key).filter(wanted));
-    if (fromTree) return fromTree;
-    const builtin = builtinSource().lookup(key).filter(wanted);
-    return builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
+    let found = this.visibility.best(this.declarationsOf(key).filter(wanted));
+    if (!found) {
+      const builtin = builtinSource().lookup(key).filter(wanted);
+      found = builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
+    }
+    this.best.set(memoKey, found);
+    return found;
   }
 
   /** The function's visible definitions (with bodies), best tier first; prototypes left out. */
   definitions(name: string): Located<FunctionDecl>[] {
-    const definitions = this.source.lookup(indexKey('ordinary', name)).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
+    const definitions = this.declarationsOf(indexKey('ordinary', name)).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
     return (this.visibility.best(definitions)?.decls ?? []) as Located<FunctionDecl>[];
   }
 
   /** How the results of calls to `name` are used, summed over every file of this file's program (the kernel, or its userspace area). */
   callUses(name: string): CallTally {
     const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
-    for (const record of this.source.lookup(indexKey('calls', name))) {
+    for (const record of this.declarationsOf(indexKey('calls', name))) {
       if (record.kind !== 'calls' || !this.visibility.sameArea(record)) continue;
       tally.used += record.used;
       tally.discarded += record.discarded;
@@ -158,5 +168,11 @@ export class FileScope {
       tally.files++;
     }
     return tally;
+  }
+
+  private declarationsOf(key: string): readonly Located[] {
+    let found = this.declarations.get(key);
+    if (!found) this.declarations.set(key, (found = this.source.lookup(key)));
+    return found;
   }
 }
