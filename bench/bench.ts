@@ -1,8 +1,11 @@
-// Whole-tree benchmark: our scanner against Coccinelle running the equivalent semantic patch
-// (bench/ignored-conditional-ref.cocci), over the same files, with the same core count, both
-// measured by GNU `time -v`.
+// Our scanner against Coccinelle, over the same files, with the same core count, both measured
+// by GNU `time -v`, runs alternating. Two pairs:
+//   untyped  the whole tree: nonrefcounted-page-ref's ignored conditional acquires against
+//            bench/ignored-conditional-ref.cocci (the same check; findings compared);
+//   typed    arch/x86/kvm: seqcount-truncation (types from the warm index) against
+//            bench/narrow.cocci (`int x; unsigned long e; * x = e`, types from spatch).
 //
-// Usage: npm run bench -- [--tree DIR] [--runs N] [--jobs N] [--skip-coccinelle] [--only PATH...]
+// Usage: npm run bench -- [--pair untyped|typed|all] [--tree DIR] [--runs N] [--jobs N] [--skip-coccinelle] [--only PATH...]
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,23 +14,62 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
-const COCCI_FILE = path.join(ROOT, 'bench', 'ignored-conditional-ref.cocci');
 const KERNEL_TREE_SCRIPT = path.resolve(ROOT, '..', 'shared', 'kernel-tree.sh');
 const TIME = '/usr/bin/time';
-const RULE_ID = 'nonrefcounted-page-ref';
-/** The rule's message for an ignored conditional acquire, the part the .cocci file reproduces. */
-const IGNORED_RESULT_MESSAGE = /^result of \w+\(\) ignored/;
 /** Per-file limit for spatch, a safety net only: no file comes near it on Linux 6.1. */
 const COCCI_TIMEOUT_S = 120;
+/** The rule's message for an ignored conditional acquire, the part the .cocci file reproduces. */
+const IGNORED_RESULT_MESSAGE = /^result of \w+\(\) ignored/;
+
+interface Pair {
+  name: 'untyped' | 'typed';
+  /** What is measured, for the report. */
+  title: string;
+  rule: string;
+  /** Extra scan options. */
+  scanArgs: string[];
+  cocciFile: string;
+  /** spatch options besides --sp-file, the input and -j. */
+  cocciArgs: string[];
+  /** Which of the rule's findings the semantic patch reproduces; null when the two are not comparable. */
+  comparable: ((message: string) => boolean) | null;
+  /** Paths scanned, relative to the tree (empty: the whole tree, or --only). */
+  paths: string[];
+}
+
+const PAIRS: Pair[] = [
+  {
+    name: 'untyped',
+    title: 'ignored conditional reference acquires (nonrefcounted-page-ref), no types',
+    rule: 'nonrefcounted-page-ref',
+    scanArgs: [],
+    cocciFile: path.join(ROOT, 'bench', 'ignored-conditional-ref.cocci'),
+    cocciArgs: ['--include-headers', '--no-includes', '--timeout', String(COCCI_TIMEOUT_S)],
+    comparable: (message) => IGNORED_RESULT_MESSAGE.test(message),
+    paths: [],
+  },
+  {
+    name: 'typed',
+    title: 'a typed check: seqcount-truncation with the warm index, against `int x; unsigned long e; * x = e`',
+    rule: 'seqcount-truncation',
+    scanArgs: ['--min-confidence', 'low'],
+    cocciFile: path.join(ROOT, 'bench', 'narrow.cocci'),
+    cocciArgs: ['--timeout', String(COCCI_TIMEOUT_S)],
+    comparable: null,
+    paths: ['arch/x86/kvm'],
+  },
+];
 
 const USAGE = `usage: npm run bench -- [options]
   --tree DIR          kernel source tree (default: output of ../shared/kernel-tree.sh)
   --runs N            runs per tool; medians are reported (default 1)
   --jobs N, -j N      cores for both tools (default: ${os.availableParallelism()})
   --skip-coccinelle   measure only our scanner
-  --only PATH...      scan only these paths, relative to the tree`;
+  --only PATH...      scan only these paths, relative to the tree (the untyped pair)
+  --pair NAME         untyped (whole tree), typed (arch/x86/kvm) or all (default)`;
 
 interface Options {
+  pairs: Pair[];
   tree: string;
   runs: number;
   jobs: number;
@@ -94,20 +136,19 @@ async function timed(command: string, args: string[], okExitCodes: number[]): Pr
   }
 }
 
-function ourScanner(tree: string, jobs: number): Tool {
+function ourScanner(tree: string, jobs: number, pair: Pair): Tool {
   return {
     name: 'patch-audit',
     async run(targets) {
       // Exit codes: 0 = no findings, 1 = findings, 2 = input problems (some files unreadable).
-      const args = [CLI, 'scan', ...targets, '--format', 'json', '--rules', RULE_ID, '-j', String(jobs)];
+      const args = [CLI, 'scan', ...targets, '--format', 'json', '--rules', pair.rule, ...pair.scanArgs, '-j', String(jobs)];
       const result = await timed(process.execPath, args, [0, 1, 2]);
       const doc = JSON.parse(result.stdout) as {
         findings: { message: string; location: { file: string; line: number } }[];
         stats: { filesConsidered: number; filesParsed: number; bytesRead: number };
       };
-      // The semantic patch finds ignored results only; the rule's other checks (failure paths, PFNMAP lookups) are not compared.
-      const ignoredResults = doc.findings.filter((f) => IGNORED_RESULT_MESSAGE.test(f.message));
-      const findings = new Set(ignoredResults.map((f) => treeRelative(tree, f.location.file, f.location.line)));
+      const compared = pair.comparable ? doc.findings.filter((f) => pair.comparable!(f.message)) : doc.findings;
+      const findings = new Set(compared.map((f) => treeRelative(tree, f.location.file, f.location.line)));
       const { filesConsidered, filesParsed, bytesRead } = doc.stats;
       const note = `files considered ${filesConsidered}, parsed ${filesParsed}, ${(bytesRead / 1e6).toFixed(0)} MB read`;
       return { ...result, findings, note };
@@ -115,7 +156,7 @@ function ourScanner(tree: string, jobs: number): Tool {
   };
 }
 
-function coccinelle(tree: string, jobs: number): Tool {
+function coccinelle(tree: string, jobs: number, pair: Pair): Tool {
   return {
     name: 'coccinelle',
     async run(targets) {
@@ -123,8 +164,7 @@ function coccinelle(tree: string, jobs: number): Tool {
       const total: ToolRun = { wallS: 0, cpuS: 0, maxRssKb: 0, findings: new Set() };
       for (const target of targets) {
         const input = fs.statSync(target).isDirectory() ? ['--dir', target] : [target];
-        const args = ['--sp-file', COCCI_FILE, ...input, '--include-headers', '--no-includes',
-          '-j', String(jobs), '--very-quiet', '--timeout', String(COCCI_TIMEOUT_S)];
+        const args = ['--sp-file', pair.cocciFile, ...input, ...pair.cocciArgs, '-j', String(jobs), '--very-quiet'];
         const result = await timed('spatch', args, [0]);
         total.wallS += result.wallS;
         total.cpuS += result.cpuS;
@@ -168,7 +208,7 @@ function median(values: number[]): number {
 
 function parseOptions(argv: string[]): Options {
   let tree: string | undefined;
-  const options = { runs: 1, jobs: os.availableParallelism(), skipCoccinelle: false, only: [] as string[] };
+  const options = { runs: 1, jobs: os.availableParallelism(), skipCoccinelle: false, only: [] as string[], pairs: PAIRS };
   const positiveInt = (flag: string, value: string | undefined): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a positive integer, got ${value ?? 'nothing'}`);
@@ -188,6 +228,12 @@ function parseOptions(argv: string[]): Options {
       case '-j':
         options.jobs = positiveInt(arg, argv[++i]);
         break;
+      case '--pair': {
+        const name = argv[++i];
+        options.pairs = name === 'all' ? PAIRS : PAIRS.filter((pair) => pair.name === name);
+        if (options.pairs.length === 0) throw new UsageError(`--pair needs untyped, typed or all, got ${name ?? 'nothing'}`);
+        break;
+      }
       case '--skip-coccinelle':
         options.skipCoccinelle = true;
         break;
@@ -258,16 +304,24 @@ function printFindingComparison(ours: Set<string>, theirs: Set<string>): void {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  const targets = options.only.length > 0 ? options.only.map((p) => path.resolve(options.tree, p)) : [options.tree];
+  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`);
+  for (const pair of options.pairs) await runPair(pair, options);
+}
+
+async function runPair(pair: Pair, options: Options): Promise<void> {
+  const paths = pair.paths.length > 0 ? pair.paths : options.only;
+  const targets = paths.length > 0 ? paths.map((p) => path.resolve(options.tree, p)) : [options.tree];
   checkPrerequisites(options, targets);
+  // Our typed rule reads the tree's index: build or refresh it first, outside the measurement.
+  spawnSync(process.execPath, [CLI, 'index', options.tree], { stdio: ['ignore', 'ignore', 'inherit'] });
 
   const workload = measureWorkload(targets);
-  console.log(`tree ${options.tree}${options.only.length > 0 ? ` (only ${options.only.join(', ')})` : ''}`);
-  console.log(`${workload.files} .c/.h files, ${(workload.bytes / 1e6).toFixed(0)} MB; ${options.jobs} jobs; ${options.runs} run(s)`);
-  console.log(`machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB\n`);
+  console.log(`\n== ${pair.name}: ${pair.title}`);
+  console.log(`tree ${options.tree}${paths.length > 0 ? ` (only ${paths.join(', ')})` : ''}`);
+  console.log(`${workload.files} .c/.h files, ${(workload.bytes / 1e6).toFixed(0)} MB; ${options.jobs} jobs; ${options.runs} run(s)\n`);
 
-  const tools = [ourScanner(options.tree, options.jobs)];
-  if (!options.skipCoccinelle) tools.push(coccinelle(options.tree, options.jobs));
+  const tools = [ourScanner(options.tree, options.jobs, pair)];
+  if (!options.skipCoccinelle) tools.push(coccinelle(options.tree, options.jobs, pair));
   const rows = tools.map((tool) => ({ tool: tool.name, runs: [] as ToolRun[] }));
   for (let run = 0; run < options.runs; run++) {
     // Alternate which tool goes first, so neither always runs right after the other.
@@ -286,8 +340,9 @@ async function main(): Promise<void> {
   console.log('files/s and MB/s use the .c/.h files counted above, for both tools.');
   if (rows.length === 2) {
     const ratio = median(rows[1].runs.map((r) => r.wallS)) / median(rows[0].runs.map((r) => r.wallS));
-    console.log(`\nwall time ratio coccinelle / patch-audit: ${ratio.toFixed(2)}x`);
-    printFindingComparison(rows[0].runs[rows[0].runs.length - 1].findings, rows[1].runs[rows[1].runs.length - 1].findings);
+    console.log(`\n${pair.name}: wall time ratio coccinelle / patch-audit: ${ratio.toFixed(2)}x`);
+    if (pair.comparable) printFindingComparison(rows[0].runs[rows[0].runs.length - 1].findings, rows[1].runs[rows[1].runs.length - 1].findings);
+    else console.log('findings are not compared: the semantic patch lists every narrowing, the rule ranks round trips');
   }
 }
 
