@@ -284,13 +284,17 @@ function declaredName(declarator: SyntaxNode | null): SyntaxNode | null {
   return node;
 }
 
+/** The file's top-level definition of `name` (the first, when #if branches define it twice). */
 function definitionInFile(from: SyntaxNode, name: string): SyntaxNode | null {
-  let root = from;
-  while (root.parent) root = root.parent;
-  for (const item of root.namedChildren) {
-    if (item.type === 'function_definition' && functionName(item) === name) return item;
-  }
-  return null;
+  const byName = from.table.derived('top-level function definitions by name', () => {
+    const map = new Map<string, SyntaxNode>();
+    for (const item of from.table.rootNode.namedChildren) {
+      const itemName = item.type === 'function_definition' ? functionName(item) : undefined;
+      if (itemName !== undefined && !map.has(itemName)) map.set(itemName, item);
+    }
+    return map;
+  });
+  return byName.get(name) ?? null;
 }
 
 function parameterNameNode(definition: SyntaxNode, index: number): SyntaxNode | null {

@@ -48,6 +48,7 @@ export class SyntaxTable {
   private lineStarts: number[] | null = null;
   private byType: Map<number, Int32Array> | null = null;
   private namedUses: Map<string, Map<string, SyntaxNode[]>> = new Map();
+  private readonly derivedData = new Map<string, unknown>();
 
   private constructor(text: string, columns: Columns) {
     this.text = text;
@@ -184,6 +185,12 @@ export class SyntaxTable {
       this.namedUses.set(type, byName);
     }
     return byName.get(name) ?? [];
+  }
+
+  /** Something an analysis derives from the whole file, computed on first use and kept with the table. */
+  derived<T>(key: string, compute: () => T): T {
+    if (!this.derivedData.has(key)) this.derivedData.set(key, compute());
+    return this.derivedData.get(key) as T;
   }
 
   private nodesOfTypeId(typeId: number): Int32Array {
