@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import type { DeclSource } from './decl-source';
 import type { FileFacts, IncludeDirective, Located } from './facts';
 import { compareBytewise } from '../input/walk';
-import { encodeFacts, newTableId, TableFile, TableHeader } from './table-file';
+import { encodeFacts, newTableId, TableFile, TableHeader, TableOpenOptions } from './table-file';
 import { writeTableFile } from './table-writer';
 
 /** Where the delta of the table at `tablePath` lives. */
@@ -35,16 +35,14 @@ export class NameTable implements DeclSource {
     private readonly delta: TableFile | null,
   ) {
     this.replaced = new Set(delta?.header.base?.replaced);
-    // A merged array holds a base bucket's declarations: let it go with the bucket.
-    const forget = (keys: Iterable<string>) => {
-      for (const key of keys) this.merged.delete(key);
-    };
+    // A merged array holds a base key's declarations: let it go with them.
+    const forget = (key: string) => this.merged.delete(key);
     base.onEvict = forget;
     if (delta) delta.onEvict = forget;
   }
 
   /** Opens a table; throws if it is missing, damaged or of another format. */
-  static open(tablePath: string, options: { bucketCacheBytes?: number } = {}): NameTable {
+  static open(tablePath: string, options: TableOpenOptions = {}): NameTable {
     for (let attempt = 1; ; attempt++) {
       const base = TableFile.open(tablePath, options);
       let delta: TableFile | null = null;
@@ -114,7 +112,7 @@ export class NameTable implements DeclSource {
     return this.delta ? [...fromBase, ...this.delta.files()].sort(compareBytewise) : fromBase;
   }
 
-  /** Closes the files and lets the parsed buckets go; later lookups throw. */
+  /** Closes the files and lets the decoded declarations go; later lookups throw. */
   close(): void {
     this.base.close();
     this.delta?.close();
@@ -133,7 +131,7 @@ function mergeByFile(a: readonly Located[], b: readonly Located[]): Located[] {
   return merged;
 }
 
-function openIfPresent(tablePath: string, options: { bucketCacheBytes?: number }): TableFile | null {
+function openIfPresent(tablePath: string, options: TableOpenOptions): TableFile | null {
   try {
     return TableFile.open(tablePath, options);
   } catch (error) {
