@@ -28,6 +28,7 @@ import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { Decl, DeclKind, FileFacts, IncludeDirective, indexKey, Located, nameSpaceOf } from './facts';
 import { compareBytewise } from '../input/walk';
+import { DecodedCache } from './decoded-cache';
 
 export const MAGIC = Buffer.from('PANAMES\n', 'latin1');
 export const TRAILER_BYTES = 8 + MAGIC.length;
@@ -139,12 +140,7 @@ export function newTableId(): string {
   return crypto.randomBytes(8).toString('hex');
 }
 
-/**
- * Record bytes whose decoded declarations a reader keeps, least recently used
- * first out. A whole-tree scan looks up a few hundred thousand keys; kept
- * forever, their objects would take gigabytes per worker. Decoded, a record is
- * a few times its JSON.
- */
+/** Record bytes whose decoded declarations a reader keeps (decoded, a record is a few times its JSON). */
 export const DECODED_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** What a key that is not in the table counts for against the budget: its entry in the cache. */
@@ -159,17 +155,14 @@ export interface TableOpenOptions {
 export class TableFile {
   private readonly slotCrcs: Uint32Array;
   private readonly slotMask: number;
-  /** Decoded keys in least-recently-used order (a Map iterates in insertion order), with their record sizes. */
-  private readonly decoded = new Map<string, { decls: Located[]; bytes: number }>();
-  private decodedBytes = 0;
-  private readonly cacheBytes: number;
-  /** Called with a key when its decoded declarations are let go, so that caches built on them let go too. */
-  onEvict?: (key: string) => void;
+  /** Decoded keys, a budget of record bytes' worth. */
+  private readonly decoded: DecodedCache;
   private pathDir?: Uint32Array;
   private pathBytes?: Buffer;
   private readonly decodedPaths: string[] = [];
   private includeDir?: Uint32Array;
-  private readonly includes = new Map<number, IncludeDirective[]>();
+  /** By path: a scan asks for the same few hundred files' includes over and over. */
+  private readonly includes = new Map<string, readonly IncludeDirective[] | undefined>();
   /** Reused for the reads of records, and of slot pages (aligned: its own ArrayBuffer). */
   private scratch = Buffer.allocUnsafe(1 << 16);
   private readonly slotScratch = Buffer.allocUnsafeSlow(SLOTS_PER_PAGE * SLOT_BYTES);
@@ -182,7 +175,7 @@ export class TableFile {
     options: TableOpenOptions,
   ) {
     this.fd = fd;
-    this.cacheBytes = options.cacheBytes ?? DECODED_CACHE_BYTES;
+    this.decoded = new DecodedCache(options.cacheBytes ?? DECODED_CACHE_BYTES);
     this.slotMask = header.slotCount - 1;
     const pages = Math.ceil(header.slotCount / SLOTS_PER_PAGE);
     this.slotCrcs = this.checkedUint32s(header.slotCrcs, pages, header.slotCrcsCrc, 'slot CRCs');
@@ -207,25 +200,15 @@ export class TableFile {
   /** Every declaration filed under `key`, in file (path) order; the same array for the same key while it is kept. */
   lookup(key: string): readonly Located[] {
     const kept = this.decoded.get(key);
-    if (kept) {
-      this.decoded.delete(key);
-      this.decoded.set(key, kept);
-      return kept.decls;
-    }
+    if (kept) return kept;
     const found = this.readKey(key);
-    this.decoded.set(key, found);
-    this.decodedBytes += found.bytes;
-    this.evictOver(this.cacheBytes);
+    this.decoded.set(key, found.decls, found.bytes);
     return found.decls;
   }
 
-  private evictOver(budget: number): void {
-    for (const [key, entry] of this.decoded) {
-      if (this.decodedBytes <= budget) return;
-      this.decoded.delete(key);
-      this.decodedBytes -= entry.bytes;
-      this.onEvict?.(key);
-    }
+  /** Called with a key when its decoded declarations are let go, so that caches built on them let go too. */
+  set onEvict(forget: (key: string) => void) {
+    this.decoded.onEvict = forget;
   }
 
   has(path: string): boolean {
@@ -233,16 +216,16 @@ export class TableFile {
   }
 
   includesOf(path: string): readonly IncludeDirective[] | undefined {
+    if (this.includes.has(path)) return this.includes.get(path);
     const index = this.indexOf(path);
-    if (index === undefined) return undefined;
-    let includes = this.includes.get(index);
-    if (!includes) {
+    let includes: IncludeDirective[] | undefined;
+    if (index !== undefined) {
       this.includeDir ??= this.checkedUint32s(this.header.includeDir, this.header.fileCount + 1, this.header.includeDirCrc, 'include directory');
       const start = this.header.includes + this.includeDir[index];
       const record = this.read(start, this.includeDir[index + 1] - this.includeDir[index]);
-      const json = this.checkedRecord(record, start, `includes of ${path}`);
-      this.includes.set(index, (includes = JSON.parse(json.toString('utf8')) as IncludeDirective[]));
+      includes = JSON.parse(this.checkedRecord(record, start, `includes of ${path}`).toString('utf8')) as IncludeDirective[];
     }
+    this.includes.set(path, includes);
     return includes;
   }
 
