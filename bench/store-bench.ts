@@ -43,6 +43,7 @@ interface Options {
 interface RoundResult {
   variant: VariantName;
   writeS: number;
+  writeCpuS: number;
   apparentBytes: number;
   allocatedBytes: number;
   workers: ReplayResult[];
@@ -147,8 +148,10 @@ async function round(variant: StoreVariant, options: Options, files: Files, chan
   fs.mkdirSync(dir, { recursive: true });
   const location = variant.name === 'lmdb' ? path.join(dir, 'names.lmdb') : path.join(dir, 'names.table');
   let started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   variant.writeBase(location, files);
   const writeS = seconds(started);
+  const cpu = process.cpuUsage(cpuBefore);
   const size = bytesOnDisk(variant, location);
   const workers = await Promise.all(lookupFiles.map((file) => replay(variant, location, file, options.jsonDist)));
 
@@ -163,6 +166,7 @@ async function round(variant: StoreVariant, options: Options, files: Files, chan
   return {
     variant: variant.name,
     writeS,
+    writeCpuS: (cpu.user + cpu.system) / 1e6,
     apparentBytes: size.apparent,
     allocatedBytes: size.allocated,
     workers,
@@ -180,7 +184,7 @@ function median(values: number[]): number {
 function report(results: RoundResult[], options: Options): string {
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
   const lines = [
-    '| store | write (whole tree) | on disk | open | replay, slower worker | peak RSS per worker | anonymous RSS per worker | refresh (5 files) | refresh writes |',
+    '| store | write (whole tree): wall, CPU | on disk | open | replay, slower worker: wall, CPU | peak RSS per worker | anonymous RSS per worker | refresh (5 files) | refresh writes |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const name of options.variants) {
@@ -188,8 +192,8 @@ function report(results: RoundResult[], options: Options): string {
     const per = (pick: (r: RoundResult) => number) => median(mine.map(pick));
     const worst = (pick: (w: ReplayResult) => number) => per((r) => Math.max(...r.workers.map(pick)));
     lines.push(
-      `| ${name} | ${per((r) => r.writeS).toFixed(2)} s | ${mb(per((r) => r.allocatedBytes))} | ${(worst((w) => w.openS) * 1000).toFixed(1)} ms | ` +
-        `${worst((w) => w.replayS).toFixed(2)} s | ${(worst((w) => w.peakKb) / 1024).toFixed(0)} MB | ${(worst((w) => w.anonKb) / 1024).toFixed(0)} MB | ` +
+      `| ${name} | ${per((r) => r.writeS).toFixed(1)} s, ${per((r) => r.writeCpuS).toFixed(1)} s | ${mb(per((r) => r.allocatedBytes))} | ` +
+        `${(worst((w) => w.openS) * 1000).toFixed(1)} ms | ${worst((w) => w.replayS).toFixed(2)} s, ${worst((w) => w.replayCpuS).toFixed(2)} s | ${(worst((w) => w.peakKb) / 1024).toFixed(0)} MB | ${(worst((w) => w.anonKb) / 1024).toFixed(0)} MB | ` +
         `${(per((r) => r.refreshS) * 1000).toFixed(0)} ms | ${mb(per((r) => r.refreshBytes))} |`,
     );
   }

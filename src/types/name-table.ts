@@ -2,7 +2,7 @@
 // indexKey (facts.ts), for the type index to look names up in. On disk it is
 // a base table file (table-file.ts) and, once files changed, a delta file laid
 // over it that holds their new declarations and hides their old ones. So a
-// refresh after an edit writes a small delta, not the whole table (670 MB for
+// refresh after an edit writes a small delta, not the whole table (930 MB for
 // 6.1); the base is rebuilt when the delta grows too large.
 
 import * as fs from 'node:fs';

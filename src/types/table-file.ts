@@ -11,7 +11,7 @@
 //   slots        slotCount (a power of two) x three Uint32: the key's hash (keyHash), the record's offset
 //                and length (0: an empty slot). A key's slot is the first, from hash % slotCount on, that
 //                is empty or holds its record (linear probing).
-//   slot CRCs    Uint32 CRC-32 of each page of SLOTS_PER_PAGE slots
+//   slot CRCs    Uint32 CRC-32 of each page of slotsPerPage slots (the header says how many)
 //   path dir     Uint32 x (fileCount + 1): start of each file's path, relative to the paths section
 //   paths        the tree-relative paths (UTF-8), sorted; a fileIndex indexes them
 //   include dir  Uint32 x (fileCount + 1): start of each file's includes, relative to the includes section
@@ -36,8 +36,12 @@ export const TRAILER_BYTES = 8 + MAGIC.length;
 export const TABLE_FORMAT = 3;
 export const SLOT_WORDS = 3;
 export const SLOT_BYTES = 4 * SLOT_WORDS;
-/** Slots covered by one CRC, and read together: a probe run rarely leaves its page. */
-export const SLOTS_PER_PAGE = 256;
+/**
+ * Slots the writer covers with one CRC; a reader reads a page at a time. A
+ * probe run rarely leaves its page, and a small page is a small read: with
+ * 256 slots a page, reading and checking it took more than the lookup.
+ */
+export const SLOTS_PER_PAGE = 32;
 /** CRC-32, then the key length. */
 export const RECORD_HEAD_BYTES = 6;
 
@@ -78,6 +82,7 @@ export interface TableHeader {
   keyCount: number;
   decls: DeclCounts;
   slotCount: number;
+  slotsPerPage: number;
   slots: number;
   slotCrcs: number;
   slotCrcsCrc: number;
@@ -165,7 +170,7 @@ export class TableFile {
   private readonly includes = new Map<string, readonly IncludeDirective[] | undefined>();
   /** Reused for the reads of records, and of slot pages (aligned: its own ArrayBuffer). */
   private scratch = Buffer.allocUnsafe(1 << 16);
-  private readonly slotScratch = Buffer.allocUnsafeSlow(SLOTS_PER_PAGE * SLOT_BYTES);
+  private readonly slotScratch: Buffer;
   private fd: number | null;
 
   private constructor(
@@ -177,7 +182,8 @@ export class TableFile {
     this.fd = fd;
     this.decoded = new DecodedCache(options.cacheBytes ?? DECODED_CACHE_BYTES);
     this.slotMask = header.slotCount - 1;
-    const pages = Math.ceil(header.slotCount / SLOTS_PER_PAGE);
+    this.slotScratch = Buffer.allocUnsafeSlow(header.slotsPerPage * SLOT_BYTES);
+    const pages = Math.ceil(header.slotCount / header.slotsPerPage);
     this.slotCrcs = this.checkedUint32s(header.slotCrcs, pages, header.slotCrcsCrc, 'slot CRCs');
   }
 
@@ -247,9 +253,9 @@ export class TableFile {
   private readKey(key: string): { decls: Located[]; bytes: number } {
     const hash = keyHash(key);
     for (let slot = hash & this.slotMask, probed = 0; probed < this.header.slotCount; ) {
-      const page = Math.floor(slot / SLOTS_PER_PAGE);
+      const page = Math.floor(slot / this.header.slotsPerPage);
       const words = this.slotPage(page);
-      for (let s = slot - page * SLOTS_PER_PAGE; s < words.length / SLOT_WORDS && probed < this.header.slotCount; s++, slot++, probed++) {
+      for (let s = slot - page * this.header.slotsPerPage; s < words.length / SLOT_WORDS && probed < this.header.slotCount; s++, slot++, probed++) {
         const length = words[s * SLOT_WORDS + 2];
         if (length === 0) return { decls: [], bytes: MISS_BYTES };
         if (words[s * SLOT_WORDS] !== hash) continue;
@@ -266,8 +272,8 @@ export class TableFile {
 
   /** The slots of one page as Uint32 words, after checking the page's CRC. */
   private slotPage(page: number): Uint32Array {
-    const first = page * SLOTS_PER_PAGE;
-    const count = Math.min(SLOTS_PER_PAGE, this.header.slotCount - first);
+    const first = page * this.header.slotsPerPage;
+    const count = Math.min(this.header.slotsPerPage, this.header.slotCount - first);
     const bytes = this.read(this.header.slots + first * SLOT_BYTES, count * SLOT_BYTES, this.slotScratch);
     if (zlib.crc32(bytes) !== this.slotCrcs[page]) throw this.damaged(`slot page ${page} fails its CRC`);
     return uint32sOf(bytes, count * SLOT_WORDS);
@@ -367,6 +373,7 @@ function readHeader(fd: number, tablePath: string): TableHeader {
   if (header.format !== TABLE_FORMAT) throw notATable(`format ${header.format}, this version reads ${TABLE_FORMAT}`);
   if (header.size !== size) throw notATable(`${size} bytes, the header says ${header.size}`);
   if (!(header.slotCount > 0) || (header.slotCount & (header.slotCount - 1)) !== 0) throw notATable(`slot count ${header.slotCount} is not a power of two`);
+  if (!Number.isInteger(header.slotsPerPage) || header.slotsPerPage < 1) throw notATable(`${header.slotsPerPage} slots per page`);
   return header;
 }
 

@@ -83,6 +83,7 @@ export function writeTableFile(
       keyCount: slots.length,
       decls,
       slotCount,
+      slotsPerPage: SLOTS_PER_PAGE,
       slots: slotsOffset,
       slotCrcs: slotCrcsOffset,
       slotCrcsCrc: zlib.crc32(pageCrcBytes),
