@@ -40,9 +40,9 @@ export function writeLmdbTable(location: string, files: Files): void {
   const env = openEnv(location, false);
   try {
     env.root.transactionSync(() => {
-      forEachKeyRecord(files, (_hash, record) => {
-        const keyEnd = RECORD_HEAD_BYTES + record.readUInt16LE(4);
-        env.decls.putSync(record.toString('utf8', RECORD_HEAD_BYTES, keyEnd), record.subarray(keyEnd));
+      forEachKeyRecord(files, (_hash, bin, start, end) => {
+        const keyEnd = start + RECORD_HEAD_BYTES + bin.readUInt16LE(start + 4);
+        env.decls.putSync(bin.toString('utf8', start + RECORD_HEAD_BYTES, keyEnd), bin.subarray(keyEnd, end));
       });
       files.forEach(([file, facts], index) => {
         env.paths.putSync(index, file);

@@ -54,10 +54,12 @@ export function writeTableFile(
   const out = new AtomicFileWriter(tablePath);
   try {
     const slots = new SlotList();
-    forEachKeyRecord(files, (hash, record) => {
-      slots.add(hash, checkedUint32(out.position), record.length);
-      out.write(record);
-    });
+    // A bin's records are written together once it is done: until then, out.position is where the bin starts.
+    forEachKeyRecord(
+      files,
+      (hash, _bin, start, end) => slots.add(hash, checkedUint32(out.position + start), end - start),
+      (bin) => out.write(bin),
+    );
     const slotCount = slotCountFor(slots.length);
     const slotsOffset = out.position;
     const slotBytes = uint32Bytes(slots.layOut(slotCount));
@@ -119,10 +121,16 @@ export function writeTableFile(
 
 /**
  * Calls `visit` once per distinct key of the files' declarations with the
- * key's full hash and its record (layout in table-file.ts), in no particular
- * order; the record is only valid during the call.
+ * key's full hash and where its record (layout in table-file.ts) is in
+ * `bin`, the records of a few dozen keys; then `binDone` with the bin's
+ * records, back to back. Bins come in no particular order; `bin` is only
+ * valid during the call.
  */
-export function forEachKeyRecord(files: ReadonlyArray<readonly [string, EncodedFacts]>, visit: (hash: number, record: Buffer) => void): void {
+export function forEachKeyRecord(
+  files: ReadonlyArray<readonly [string, EncodedFacts]>,
+  visit: (hash: number, bin: Buffer, start: number, end: number) => void,
+  binDone: (bin: Buffer) => void = () => {},
+): void {
   let entryCount = 0;
   let stagedBytes = 0;
   for (const [, facts] of files) {
@@ -140,7 +148,7 @@ export function forEachKeyRecord(files: ReadonlyArray<readonly [string, EncodedF
     const stages = stage(files, hashes, binCount, binsPerPartition, first, end, Math.ceil((1.25 * stagedBytes) / partitionCount));
     for (let p = first; p < end; p++) {
       const firstBin = p * binsPerPartition;
-      emitter.partition(stages[p - first], firstBin, Math.min(binCount, firstBin + binsPerPartition), visit);
+      emitter.partition(stages[p - first], firstBin, Math.min(binCount, firstBin + binsPerPartition), visit, binDone);
       stages[p - first] = EMPTY_STAGE; // let it go before the next one is read
     }
   }
@@ -166,7 +174,10 @@ class SlotList {
       bigger.set(this.words);
       this.words = bigger;
     }
-    this.words.set([hash, offset, length], SLOT_WORDS * this.length++);
+    const at = SLOT_WORDS * this.length++;
+    this.words[at] = hash;
+    this.words[at + 1] = offset;
+    this.words[at + 2] = length;
   }
 
   /** Each record in the first free slot from its hash on (linear probing). */
@@ -177,7 +188,7 @@ class SlotList {
       const hash = this.words[SLOT_WORDS * i];
       let slot = hash & mask;
       while (table[SLOT_WORDS * slot + 2] !== 0) slot = (slot + 1) & mask;
-      table.set(this.words.subarray(SLOT_WORDS * i, SLOT_WORDS * (i + 1)), SLOT_WORDS * slot);
+      for (let w = 0; w < SLOT_WORDS; w++) table[SLOT_WORDS * slot + w] = this.words[SLOT_WORDS * i + w];
     }
     return table;
   }
@@ -303,8 +314,14 @@ class RecordEmitter {
   private out = Buffer.allocUnsafe(1 << 16);
   private length = 0;
 
-  /** Calls `visit` for each distinct key of the bins [firstBin, lastBin). */
-  partition(stage: Stage, firstBin: number, lastBin: number, visit: (hash: number, record: Buffer) => void): void {
+  /** Calls `visit` for each distinct key of the bins [firstBin, lastBin), and `binDone` after each bin. */
+  partition(
+    stage: Stage,
+    firstBin: number,
+    lastBin: number,
+    visit: (hash: number, bin: Buffer, start: number, end: number) => void,
+    binDone: (bin: Buffer) => void,
+  ): void {
     // Entries by bin, a counting sort that keeps file order.
     const binStart = new Uint32Array(lastBin - firstBin + 1);
     let entries = 0;
@@ -320,9 +337,10 @@ class RecordEmitter {
         const first = this.groupFirst[g];
         const keyLength = stage.words[(first >> 2) + 2];
         if (keyLength > 0xffff) throw new Error(`index key of ${keyLength} bytes: the name table format holds keys up to 65535 bytes`);
+        const start = this.length;
         this.reserve(RECORD_HEAD_BYTES);
-        this.out.writeUInt16LE(keyLength, 4);
-        this.length = RECORD_HEAD_BYTES;
+        this.out.writeUInt16LE(keyLength, start + 4);
+        this.length += RECORD_HEAD_BYTES;
         this.copy(stage.bytes, first + STAGED_HEAD_BYTES, keyLength);
         this.byte(0x5b); // [
         for (let i = this.groupStart[g]; i < this.groupStart[g + 1]; i++) {
@@ -336,10 +354,11 @@ class RecordEmitter {
           this.byte(0x5d); // ]
         }
         this.byte(0x5d);
-        this.out.writeUInt32LE(zlib.crc32(this.out.subarray(4, this.length)), 0);
-        visit(stage.words[(first >> 2) + 1], this.out.subarray(0, this.length));
-        this.length = 0;
+        this.out.writeUInt32LE(zlib.crc32(this.out.subarray(start + 4, this.length)), start);
+        visit(stage.words[(first >> 2) + 1], this.out, start, this.length);
       }
+      if (groups) binDone(this.out.subarray(0, this.length));
+      this.length = 0;
     }
   }
 
