@@ -2,14 +2,14 @@
 // indexKey (facts.ts), for the type index to look names up in. On disk it is
 // a base table file (table-file.ts) and, once files changed, a delta file laid
 // over it that holds their new declarations and hides their old ones. So a
-// refresh after an edit writes a small delta, not the whole table (670 MB for
+// refresh after an edit writes a small delta, not the whole table (930 MB for
 // 6.1); the base is rebuilt when the delta grows too large.
 
 import * as fs from 'node:fs';
 import type { DeclSource } from './decl-source';
 import type { FileFacts, IncludeDirective, Located } from './facts';
 import { compareBytewise } from '../input/walk';
-import { encodeFacts, newTableId, TableFile, TableHeader } from './table-file';
+import { encodeFacts, newTableId, TableFile, TableHeader, TableOpenOptions } from './table-file';
 import { writeTableFile } from './table-writer';
 
 /** Where the delta of the table at `tablePath` lives. */
@@ -35,16 +35,14 @@ export class NameTable implements DeclSource {
     private readonly delta: TableFile | null,
   ) {
     this.replaced = new Set(delta?.header.base?.replaced);
-    // A merged array holds a base bucket's declarations: let it go with the bucket.
-    const forget = (keys: Iterable<string>) => {
-      for (const key of keys) this.merged.delete(key);
-    };
+    // A merged array holds a base key's declarations: let it go with them.
+    const forget = (key: string) => this.merged.delete(key);
     base.onEvict = forget;
     if (delta) delta.onEvict = forget;
   }
 
   /** Opens a table; throws if it is missing, damaged or of another format. */
-  static open(tablePath: string, options: { bucketCacheBytes?: number } = {}): NameTable {
+  static open(tablePath: string, options: TableOpenOptions = {}): NameTable {
     for (let attempt = 1; ; attempt++) {
       const base = TableFile.open(tablePath, options);
       let delta: TableFile | null = null;
@@ -114,7 +112,7 @@ export class NameTable implements DeclSource {
     return this.delta ? [...fromBase, ...this.delta.files()].sort(compareBytewise) : fromBase;
   }
 
-  /** Closes the files and lets the parsed buckets go; later lookups throw. */
+  /** Closes the files and lets the decoded declarations go; later lookups throw. */
   close(): void {
     this.base.close();
     this.delta?.close();
@@ -133,7 +131,7 @@ function mergeByFile(a: readonly Located[], b: readonly Located[]): Located[] {
   return merged;
 }
 
-function openIfPresent(tablePath: string, options: { bucketCacheBytes?: number }): TableFile | null {
+function openIfPresent(tablePath: string, options: TableOpenOptions): TableFile | null {
   try {
     return TableFile.open(tablePath, options);
   } catch (error) {

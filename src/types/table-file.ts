@@ -1,28 +1,49 @@
-// One name table file: declarations keyed by indexKey, hashed into buckets,
-// so that a reader reads and parses only the bucket of the key it looks up.
-// A tree's table is one such file, or two (base and delta: name-table.ts).
+// One name table file: declarations keyed by indexKey in a hash table on
+// disk, so that a reader reads and decodes the declarations of the key it
+// looks up and nothing else. Readers use positioned reads, so the file's pages
+// are held once, in the OS page cache, shared by every worker and every run;
+// a worker's heap holds only the keys it decoded. A tree's table is one such
+// file, or two (base and delta: name-table.ts).
 //
 // Layout (integers little-endian; the header holds the offsets):
-//   buckets      per bucket, UTF-8 JSON { "<key>": [[fileIndex, decl], ...], ... }; empty buckets take no bytes
-//   bucket dir   Uint32 x (bucketCount + 1): start of each bucket, from offset 0, then the end of the last
+//   records      per key: Uint32 CRC-32 of the rest of the record, Uint16 key length, the key (UTF-8),
+//                then the JSON of [[fileIndex, decl], ...] in file order
+//   slots        slotCount (a power of two) x three Uint32: the key's hash (keyHash), the record's offset
+//                and length (0: an empty slot). A key's slot is the first, from hash % slotCount on, that
+//                is empty or holds its record (linear probing).
+//   slot CRCs    Uint32 CRC-32 of each page of slotsPerPage slots (the header says how many)
 //   path dir     Uint32 x (fileCount + 1): start of each file's path, relative to the paths section
 //   paths        the tree-relative paths (UTF-8), sorted; a fileIndex indexes them
 //   include dir  Uint32 x (fileCount + 1): start of each file's includes, relative to the includes section
-//   includes     per file, the JSON of its IncludeDirective[]
-//   header       JSON (TableHeader)
-//   trailer      Uint32 length of the header, then MAGIC
+//   includes     per file: Uint32 CRC-32 of the rest, then the JSON of its IncludeDirective[]
+//   header       JSON (TableHeader), with the CRC-32s of the slot CRCs, the path dir and paths, and the include dir
+//   trailer      Uint32 length of the header, Uint32 CRC-32 of the header, MAGIC
 // The header comes last so that the file is written in one pass (table-writer.ts).
+// Every byte a reader uses is checked against a CRC before it is used: a
+// damaged table is an error, never wrong declarations.
 
 import * as fs from 'node:fs';
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
+import * as zlib from 'node:zlib';
 import { Decl, DeclKind, FileFacts, IncludeDirective, indexKey, Located, nameSpaceOf } from './facts';
 import { compareBytewise } from '../input/walk';
+import { DecodedCache } from './decoded-cache';
 
 export const MAGIC = Buffer.from('PANAMES\n', 'latin1');
-export const TRAILER_BYTES = 4 + MAGIC.length;
-/** Bump when the layout, the bucket hash or the entry encoding changes. */
-export const TABLE_FORMAT = 2;
+export const TRAILER_BYTES = 8 + MAGIC.length;
+/** Bump when the layout, the key hash or the entry encoding changes. */
+export const TABLE_FORMAT = 3;
+export const SLOT_WORDS = 3;
+export const SLOT_BYTES = 4 * SLOT_WORDS;
+/**
+ * Slots the writer covers with one CRC; a reader reads a page at a time. A
+ * probe run rarely leaves its page, and a small page is a small read: with
+ * 256 slots a page, reading and checking it took more than the lookup.
+ */
+export const SLOTS_PER_PAGE = 32;
+/** CRC-32, then the key length. */
+export const RECORD_HEAD_BYTES = 6;
 
 export type DeclCounts = Partial<Record<DeclKind, number>>;
 export const DECL_KINDS: readonly DeclKind[] = ['struct', 'union', 'enum', 'enumerator', 'typedef', 'function', 'variable', 'macro', 'calls'];
@@ -59,12 +80,18 @@ export interface TableHeader {
   base?: BaseReference;
   fileCount: number;
   keyCount: number;
-  bucketCount: number;
   decls: DeclCounts;
-  bucketDir: number;
+  slotCount: number;
+  slotsPerPage: number;
+  slots: number;
+  slotCrcs: number;
+  slotCrcsCrc: number;
   pathDir: number;
   paths: number;
+  /** CRC-32 of the path dir and the paths, which lie back to back. */
+  pathsCrc: number;
   includeDir: number;
+  includeDirCrc: number;
   includes: number;
   /** Size of the whole file, to recognise a truncated one. */
   size: number;
@@ -97,15 +124,15 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** FNV-1a over the key's UTF-8 bytes, modulo the bucket count; part of the format. */
-export function bucketOf(key: string, bucketCount: number): number {
+/** FNV-1a over the key's UTF-8 bytes; part of the format. */
+export function keyHash(key: string): number {
   let hash = FNV_OFFSET;
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    if (c >= 0x80) return fnv1a(Buffer.from(key, 'utf8'), 0, Buffer.byteLength(key)) % bucketCount;
+    if (c >= 0x80) return fnv1a(Buffer.from(key, 'utf8'), 0, Buffer.byteLength(key));
     hash = Math.imul(hash ^ c, FNV_PRIME);
   }
-  return (hash >>> 0) % bucketCount;
+  return hash >>> 0;
 }
 
 export function fnv1a(bytes: Uint8Array, start: number, end: number): number {
@@ -118,45 +145,53 @@ export function newTableId(): string {
   return crypto.randomBytes(8).toString('hex');
 }
 
-/**
- * JSON bytes of parsed buckets a reader keeps, least recently used first out.
- * A whole-tree scan touches most buckets; kept forever, they took gigabytes
- * per worker. Parsed, a bucket is a few times its JSON.
- */
-export const BUCKET_CACHE_BYTES = 64 * 1024 * 1024;
+/** Record bytes whose decoded declarations a reader keeps (decoded, a record is a few times its JSON). */
+export const DECODED_CACHE_BYTES = 16 * 1024 * 1024;
 
-/** Reads one table file; buckets, paths and includes are read when first needed; buckets are kept up to a budget. */
+/** What a key that is not in the table counts for against the budget: its entry in the cache. */
+const MISS_BYTES = 64;
+
+export interface TableOpenOptions {
+  /** Record bytes of decoded keys to keep (default DECODED_CACHE_BYTES). */
+  cacheBytes?: number;
+}
+
+/** Reads one table file; records, paths and includes are read when first needed; decoded keys are kept up to a budget. */
 export class TableFile {
-  private readonly bucketDir: Uint32Array;
-  /** Parsed buckets in least-recently-used order (a Map iterates in insertion order). */
-  private readonly buckets = new Map<number, Map<string, Located[]>>();
-  private bucketBytes = 0;
-  private bucketCacheBytes = BUCKET_CACHE_BYTES;
-  /** Called with the keys of a bucket when it is let go, so that caches built on its arrays let go too. */
-  onEvict?: (keys: Iterable<string>) => void;
+  private readonly slotCrcs: Uint32Array;
+  private readonly slotMask: number;
+  /** Decoded keys, a budget of record bytes' worth. */
+  private readonly decoded: DecodedCache;
   private pathDir?: Uint32Array;
   private pathBytes?: Buffer;
   private readonly decodedPaths: string[] = [];
   private includeDir?: Uint32Array;
-  private readonly includes = new Map<number, IncludeDirective[]>();
+  /** By path: a scan asks for the same few hundred files' includes over and over. */
+  private readonly includes = new Map<string, readonly IncludeDirective[] | undefined>();
+  /** Reused for the reads of records, and of slot pages (aligned: its own ArrayBuffer). */
+  private scratch = Buffer.allocUnsafe(1 << 16);
+  private readonly slotScratch: Buffer;
   private fd: number | null;
 
   private constructor(
     fd: number,
     readonly header: TableHeader,
     readonly path: string,
+    options: TableOpenOptions,
   ) {
     this.fd = fd;
-    this.bucketDir = readUint32s(fd, header.bucketDir, header.bucketCount + 1);
+    this.decoded = new DecodedCache(options.cacheBytes ?? DECODED_CACHE_BYTES);
+    this.slotMask = header.slotCount - 1;
+    this.slotScratch = Buffer.allocUnsafeSlow(header.slotsPerPage * SLOT_BYTES);
+    const pages = Math.ceil(header.slotCount / header.slotsPerPage);
+    this.slotCrcs = this.checkedUint32s(header.slotCrcs, pages, header.slotCrcsCrc, 'slot CRCs');
   }
 
-  /** Throws if the file is missing, not a table of this format, or truncated. */
-  static open(tablePath: string, options: { bucketCacheBytes?: number } = {}): TableFile {
+  /** Throws if the file is missing, not a table of this format, truncated or damaged. */
+  static open(tablePath: string, options: TableOpenOptions = {}): TableFile {
     const fd = fs.openSync(tablePath, 'r');
     try {
-      const table = new TableFile(fd, readHeader(fd, tablePath), tablePath);
-      table.bucketCacheBytes = options.bucketCacheBytes ?? BUCKET_CACHE_BYTES;
-      return table;
+      return new TableFile(fd, readHeader(fd, tablePath), tablePath, options);
     } catch (error) {
       fs.closeSync(fd);
       throw error;
@@ -168,28 +203,18 @@ export class TableFile {
     return fs.fstatSync(this.openFd()).ino;
   }
 
-  /** Every declaration filed under `key`, in file (path) order; the same array for the same key while its bucket is kept. */
+  /** Every declaration filed under `key`, in file (path) order; the same array for the same key while it is kept. */
   lookup(key: string): readonly Located[] {
-    const b = bucketOf(key, this.header.bucketCount);
-    let bucket = this.buckets.get(b);
-    if (bucket) {
-      this.buckets.delete(b);
-    } else {
-      bucket = this.readBucket(b);
-      this.bucketBytes += this.bucketDir[b + 1] - this.bucketDir[b];
-      this.evictOver(this.bucketCacheBytes);
-    }
-    this.buckets.set(b, bucket);
-    return bucket.get(key) ?? [];
+    const kept = this.decoded.get(key);
+    if (kept) return kept;
+    const found = this.readKey(key);
+    this.decoded.set(key, found.decls, found.bytes);
+    return found.decls;
   }
 
-  private evictOver(budget: number): void {
-    for (const [b, bucket] of this.buckets) {
-      if (this.bucketBytes <= budget) return;
-      this.buckets.delete(b);
-      this.bucketBytes -= this.bucketDir[b + 1] - this.bucketDir[b];
-      this.onEvict?.(bucket.keys());
-    }
+  /** Called with a key when its decoded declarations are let go, so that caches built on them let go too. */
+  set onEvict(forget: (key: string) => void) {
+    this.decoded.onEvict = forget;
   }
 
   has(path: string): boolean {
@@ -197,15 +222,16 @@ export class TableFile {
   }
 
   includesOf(path: string): readonly IncludeDirective[] | undefined {
+    if (this.includes.has(path)) return this.includes.get(path);
     const index = this.indexOf(path);
-    if (index === undefined) return undefined;
-    let includes = this.includes.get(index);
-    if (!includes) {
-      this.includeDir ??= readUint32s(this.openFd(), this.header.includeDir, this.header.fileCount + 1);
-      const start = this.includeDir[index];
-      const json = readBytes(this.openFd(), this.header.includes + start, this.includeDir[index + 1] - start);
-      this.includes.set(index, (includes = JSON.parse(json.toString('utf8')) as IncludeDirective[]));
+    let includes: IncludeDirective[] | undefined;
+    if (index !== undefined) {
+      this.includeDir ??= this.checkedUint32s(this.header.includeDir, this.header.fileCount + 1, this.header.includeDirCrc, 'include directory');
+      const start = this.header.includes + this.includeDir[index];
+      const record = this.read(start, this.includeDir[index + 1] - this.includeDir[index]);
+      includes = JSON.parse(this.checkedRecord(record, start, `includes of ${path}`).toString('utf8')) as IncludeDirective[];
     }
+    this.includes.set(path, includes);
     return includes;
   }
 
@@ -218,19 +244,74 @@ export class TableFile {
   close(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
-    this.buckets.clear();
+    this.decoded.clear();
     this.includes.clear();
     this.pathBytes = undefined;
+  }
+
+  /** Finds the key's record by probing from its home slot; an empty slot ends the search. */
+  private readKey(key: string): { decls: Located[]; bytes: number } {
+    const hash = keyHash(key);
+    for (let slot = hash & this.slotMask, probed = 0; probed < this.header.slotCount; ) {
+      const page = Math.floor(slot / this.header.slotsPerPage);
+      const words = this.slotPage(page);
+      for (let s = slot - page * this.header.slotsPerPage; s < words.length / SLOT_WORDS && probed < this.header.slotCount; s++, slot++, probed++) {
+        const length = words[s * SLOT_WORDS + 2];
+        if (length === 0) return { decls: [], bytes: MISS_BYTES };
+        if (words[s * SLOT_WORDS] !== hash) continue;
+        const offset = words[s * SLOT_WORDS + 1];
+        const body = this.checkedRecord(this.read(offset, length), offset, `the record of a key`);
+        const keyLength = body.readUInt16LE(0);
+        if (body.toString('utf8', 2, 2 + keyLength) !== key) continue;
+        return { decls: this.decodeRecord(body.toString('utf8', 2 + keyLength)), bytes: length };
+      }
+      slot &= this.slotMask;
+    }
+    return { decls: [], bytes: MISS_BYTES };
+  }
+
+  /** The slots of one page as Uint32 words, after checking the page's CRC. */
+  private slotPage(page: number): Uint32Array {
+    const first = page * this.header.slotsPerPage;
+    const count = Math.min(this.header.slotsPerPage, this.header.slotCount - first);
+    const bytes = this.read(this.header.slots + first * SLOT_BYTES, count * SLOT_BYTES, this.slotScratch);
+    if (zlib.crc32(bytes) !== this.slotCrcs[page]) throw this.damaged(`slot page ${page} fails its CRC`);
+    return uint32sOf(bytes, count * SLOT_WORDS);
+  }
+
+  private decodeRecord(json: string): Located[] {
+    const entries = JSON.parse(json) as [number, Decl][];
+    return entries.map(([fileIndex, decl]) => {
+      // Freshly parsed, so the object can become the Located itself.
+      (decl as Located).file = this.pathAt(fileIndex);
+      return decl as Located;
+    });
+  }
+
+  /** A record's bytes after its CRC, once the CRC matches. */
+  private checkedRecord(record: Buffer, offset: number, what: string): Buffer {
+    if (record.length < 4 || zlib.crc32(record.subarray(4)) !== record.readUInt32LE(0)) {
+      throw this.damaged(`${what} at byte ${offset} fails its CRC`);
+    }
+    return record.subarray(4);
   }
 
   /** Decodes one path, not all 55,000: a lookup needs the paths of a few files. */
   private pathAt(index: number): string {
     let decoded = this.decodedPaths[index];
     if (decoded === undefined) {
-      const fd = this.openFd();
-      this.pathDir ??= readUint32s(fd, this.header.pathDir, this.header.fileCount + 1);
-      this.pathBytes ??= readBytes(fd, this.header.paths, this.pathDir[this.header.fileCount]);
-      decoded = this.decodedPaths[index] = this.pathBytes.toString('utf8', this.pathDir[index], this.pathDir[index + 1]);
+      if (index >= this.header.fileCount) throw this.damaged(`file index ${index} out of range`);
+      if (!this.pathBytes) {
+        // The path dir and the paths lie back to back; one CRC covers both.
+        const count = this.header.fileCount + 1;
+        const both = readBytes(this.openFd(), this.header.pathDir, this.header.paths - this.header.pathDir, this.path);
+        this.pathDir = uint32sOf(both, count);
+        const pathsEnd = this.pathDir[this.header.fileCount];
+        const paths = readBytes(this.openFd(), this.header.paths, pathsEnd, this.path);
+        if (zlib.crc32(paths, zlib.crc32(both)) !== this.header.pathsCrc) throw this.damaged('the paths fail their CRC');
+        this.pathBytes = paths;
+      }
+      decoded = this.decodedPaths[index] = this.pathBytes.toString('utf8', this.pathDir![index], this.pathDir![index + 1]);
     }
     return decoded;
   }
@@ -249,23 +330,22 @@ export class TableFile {
     return undefined;
   }
 
-  private readBucket(b: number): Map<string, Located[]> {
-    const start = this.bucketDir[b];
-    const length = this.bucketDir[b + 1] - start;
-    const bucket = new Map<string, Located[]>();
-    if (length === 0) return bucket;
-    const parsed = JSON.parse(readBytes(this.openFd(), start, length).toString('utf8')) as Record<string, [number, Decl][]>;
-    for (const key of Object.keys(parsed)) {
-      bucket.set(
-        key,
-        parsed[key].map(([fileIndex, decl]) => {
-          // Freshly parsed, so the object can become the Located itself.
-          (decl as Located).file = this.pathAt(fileIndex);
-          return decl as Located;
-        }),
-      );
-    }
-    return bucket;
+  /** Bytes at a position, in a scratch buffer that the next read into it reuses. */
+  private read(position: number, length: number, into?: Buffer): Buffer {
+    if (position + length > this.header.size) throw this.damaged(`a read past the end (${length} bytes at ${position})`);
+    if (!into && length > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(length, 2 * this.scratch.length));
+    return readBytes(this.openFd(), position, length, this.path, (into ?? this.scratch).subarray(0, length));
+  }
+
+  private checkedUint32s(position: number, count: number, crc: number, what: string): Uint32Array {
+    // Its own ArrayBuffer at offset 0, so that on a little-endian machine the bytes are the array.
+    const bytes = readBytes(this.openFd(), position, count * 4, this.path, Buffer.allocUnsafeSlow(count * 4));
+    if (zlib.crc32(bytes) !== crc) throw this.damaged(`the ${what} fail their CRC`);
+    return uint32sOf(bytes, count);
+  }
+
+  private damaged(why: string): Error {
+    return new Error(`name table ${this.path} is damaged: ${why}`);
   }
 
   private openFd(): number {
@@ -278,39 +358,42 @@ function readHeader(fd: number, tablePath: string): TableHeader {
   const size = fs.fstatSync(fd).size;
   const notATable = (why: string) => new Error(`${tablePath} is not a usable patch-audit name table: ${why}`);
   if (size < TRAILER_BYTES) throw notATable('too short');
-  const trailer = readBytes(fd, size - TRAILER_BYTES, TRAILER_BYTES);
-  if (!trailer.subarray(4).equals(MAGIC)) throw notATable('no name table trailer (truncated or another kind of file)');
+  const trailer = readBytes(fd, size - TRAILER_BYTES, TRAILER_BYTES, tablePath);
+  if (!trailer.subarray(8).equals(MAGIC)) throw notATable('no name table trailer (truncated or another kind of file)');
   const headerLength = trailer.readUInt32LE(0);
   if (headerLength > size - TRAILER_BYTES) throw notATable('header length out of range');
+  const headerBytes = readBytes(fd, size - TRAILER_BYTES - headerLength, headerLength, tablePath);
+  if (zlib.crc32(headerBytes) !== trailer.readUInt32LE(4)) throw notATable('the header fails its CRC (damaged, or an older format)');
   let header: TableHeader;
   try {
-    header = JSON.parse(readBytes(fd, size - TRAILER_BYTES - headerLength, headerLength).toString('utf8')) as TableHeader;
+    header = JSON.parse(headerBytes.toString('utf8')) as TableHeader;
   } catch {
     throw notATable('unreadable header');
   }
   if (header.format !== TABLE_FORMAT) throw notATable(`format ${header.format}, this version reads ${TABLE_FORMAT}`);
   if (header.size !== size) throw notATable(`${size} bytes, the header says ${header.size}`);
+  if (!(header.slotCount > 0) || (header.slotCount & (header.slotCount - 1)) !== 0) throw notATable(`slot count ${header.slotCount} is not a power of two`);
+  if (!Number.isInteger(header.slotsPerPage) || header.slotsPerPage < 1) throw notATable(`${header.slotsPerPage} slots per page`);
   return header;
 }
 
-function readBytes(fd: number, position: number, length: number, buffer = Buffer.allocUnsafe(length)): Buffer {
+function readBytes(fd: number, position: number, length: number, tablePath: string, buffer: Buffer = Buffer.allocUnsafe(length)): Buffer {
   let done = 0;
   while (done < length) {
     const count = fs.readSync(fd, buffer, done, length - done, position + done);
-    if (count === 0) throw new Error(`unexpected end of name table at byte ${position + done}`);
+    if (count === 0) throw new Error(`name table ${tablePath} ends early, at byte ${position + done}`);
     done += count;
   }
   return buffer;
 }
 
-function readUint32s(fd: number, position: number, count: number): Uint32Array {
-  // Its own ArrayBuffer at offset 0, so that on a little-endian machine the bytes are the array.
-  const bytes = readBytes(fd, position, count * 4, Buffer.allocUnsafeSlow(count * 4));
-  if (LITTLE_ENDIAN) return new Uint32Array(bytes.buffer, 0, count);
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+/** Uint32 words of little-endian bytes: a view when the machine and the alignment allow, else a copy. */
+function uint32sOf(bytes: Buffer, count: number): Uint32Array {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, count);
   return Uint32Array.from({ length: count }, (_, i) => bytes.readUInt32LE(i * 4));
 }
-
-const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
