@@ -14,6 +14,7 @@ import { runTypeCommand } from './commands/type-at';
 import { runIndexCommand } from './commands/index-cmd';
 import { renderTypeStats, typeStats } from './commands/type-stats';
 import type { AbiName } from './types/ctype';
+import { CacheError } from './types/cache-dir';
 import {
   collectList,
   DEFAULT_MAX_FILE_SIZE,
@@ -261,7 +262,7 @@ export async function main(argv: string[]): Promise<number> {
     const e = error as { code?: string; exitCode?: number; message?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
     if (e.code?.startsWith('commander.')) return EXIT_INPUT_ERROR; // commander already printed the message
-    if (error instanceof UsageError || error instanceof HintError || error instanceof KnowledgeError) {
+    if (error instanceof UsageError || error instanceof HintError || error instanceof KnowledgeError || error instanceof CacheError) {
       process.stderr.write(`patch-audit: ${e.message}\n`);
       return EXIT_INPUT_ERROR;
     }

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildIndex, IndexBuild, MACRO_MAX_BYTES } from '../types/build-index';
-import { defaultCacheDir } from '../types/cache-dir';
+import { defaultCacheDir, prepareCacheDir } from '../types/cache-dir';
 import { DECL_KINDS } from '../types/table-file';
 import { findKernelRoot } from '../types/tree-root';
 import { EXIT_INPUT_ERROR, EXIT_OK, UsageError } from './common';
@@ -21,8 +21,9 @@ export interface IndexCommandOptions {
 }
 
 export async function runIndexCommand(options: IndexCommandOptions): Promise<{ output: string; exitCode: number }> {
-  const build = await buildIndex(treeRoot(options.tree), {
-    cacheDir: options.cacheDir ?? defaultCacheDir(),
+  const root = treeRoot(options.tree);
+  const build = await buildIndex(root, {
+    cacheDir: prepareCacheDir(options.cacheDir ?? defaultCacheDir()),
     hintFiles: options.hintFiles,
     jobs: options.jobs,
     progress: options.progress,

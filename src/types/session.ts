@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ParsedFile } from '../frontend/parse';
 import { buildIndex, IndexBuild } from './build-index';
-import { defaultCacheDir } from './cache-dir';
+import { defaultCacheDir, prepareCacheDir } from './cache-dir';
 import { AbiName } from './ctype';
 import { extractFacts } from './extract';
 import { NameTable } from './name-table';
@@ -44,7 +44,7 @@ export async function openTypeSession(options: TypeSessionOptions): Promise<Type
   const root = options.tree ? path.resolve(options.tree) : options.near ? findKernelRoot(options.near) : null;
   if (!root) return { handle: { root: null, tablePath: null, options: typeOptions } };
   const build = await buildIndex(root, {
-    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    cacheDir: prepareCacheDir(options.cacheDir ?? defaultCacheDir()),
     hintFiles: options.hintFiles,
     jobs: options.jobs,
     progress: options.progress,
