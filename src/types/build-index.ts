@@ -3,11 +3,18 @@
 // Every run lists the tree and stats each file. A file whose size and mtime
 // match the manifest is not read at all. A file whose stat changed is read
 // and hashed, and parsed again only if no file with that content was parsed
-// before (the facts pack is keyed by content). When what the table would hold
-// changed, the files that differ from the base table go into a delta table;
-// once the delta grows past DELTA_MAX_SHARE of the tree, the base is rebuilt
-// (10 s for 6.1, against 1 s for a delta). A cold run parses every file on
-// worker threads.
+// before, in this tree or another one of the same cache key (the facts pack
+// is keyed by content). A tree indexed for the first time takes the entries of
+// files that are hard links of files another tree indexed without reading
+// them, and lays its table over that tree's base table when they share most
+// files. When what the table would hold changed, the files that differ from
+// the base table go into a delta table; once the delta grows past
+// DELTA_MAX_SHARE of the tree, the base is rebuilt (10 s for 6.1, against
+// 1 s for a delta). A cold run parses every file on worker threads.
+//
+// Reading and parsing take no lock; writing (the pack, the tables, the
+// manifest) happens under the cache key's lock, against what is on disk then,
+// so that concurrent runs on one cache leave it whole.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,8 +27,14 @@ import { batchFiles, runBatches } from '../engine/pool';
 import { createProgress } from '../engine/progress';
 import type { ExtractedFile, FactsBatchResult } from '../engine/worker';
 import { DEFAULT_MAX_FILE_SIZE, SOURCE_EXTENSIONS } from '../commands/common';
-import { cacheKey, EMPTY_PACK_INDEX, FactsCache, Manifest, ManifestEntry, PackIndex, sha1 } from './facts-cache';
+import { CacheError, describe, prepareCacheDir } from './cache-dir';
+import { withCacheLock } from './cache-lock';
+import { pruneCache, PruneLimits } from './cache-prune';
+import { cacheKey, KeyDirectory, sha1, TreeDirectory } from './facts-cache';
+import { appendToPack, PackReader, rewritePack } from './facts-pack';
+import { hashesOf, Manifest, ManifestEntry, readManifest, writeManifest } from './manifest';
 import { NameTable } from './name-table';
+import { adoptTable, bestSiblingBase, linkedEntry, Sibling, siblingsOf } from './sibling-trees';
 import { DeclCounts, EncodedFacts, newTableId, TableFile } from './table-file';
 import { writeTableFile } from './table-writer';
 import { listTreeFiles, TreeFile } from './tree-files';
@@ -36,10 +49,13 @@ export const MACRO_MAX_BYTES = 1024 * 1024;
 /** The delta holds or hides at most this share of the indexed files (or DELTA_MIN_FILES); past it the base is rebuilt. */
 const DELTA_MAX_SHARE = 0.02;
 const DELTA_MIN_FILES = 256;
-/** When this share of the pack is facts no file has any more, a base rebuild rewrites the pack without them. */
+/** When this share of the pack's records is facts no tree's file has any more, a base rebuild rewrites the pack without them. */
 const PACK_GARBAGE_LIMIT = 0.25;
+/** Writes that found facts missing from the pack (damaged, or pruned by another run) re-extract them and try again, this often. */
+const COMMIT_ATTEMPTS = 3;
 
 export interface IndexBuildOptions {
+  /** Made if missing; a CacheError when it cannot be used. */
   cacheDir: string;
   /** User macro hints files, on top of the built-in ones. */
   hintFiles: string[];
@@ -49,6 +65,10 @@ export interface IndexBuildOptions {
   rebuild?: boolean;
   /** Most files the delta table may hold or hide before the base is rebuilt (default: 2% of the tree, at least 256). */
   maxDeltaFiles?: number;
+  /** Where one-line notices go (a damaged cache rebuilt, waiting for another run's lock); default: stderr. */
+  notice?: (message: string) => void;
+  /** What the cache is pruned to after a run that wrote to it (default: cache-prune.ts's defaults). */
+  limits?: PruneLimits;
 }
 
 export interface IndexStats {
@@ -58,9 +78,11 @@ export interface IndexStats {
   extracted: number;
   /** Files in the index whose facts came from the cache. */
   reused: number;
+  /** Files taken as they are from another tree's index: the same files, hard-linked. */
+  linked: number;
   /** Files indexed before that are gone. */
   removed: number;
-  /** Files read to compare their content because their size or mtime changed. */
+  /** Files read to compare their content because their size or mtime changed (or the tree is new to the cache). */
   rehashed: number;
   /** Source bytes read in this run. */
   bytesRead: number;
@@ -73,8 +95,12 @@ export interface IndexStats {
   decls: DeclCounts;
   /** What was written: nothing, the manifest only, a delta table, or a new base table. */
   wrote: 'nothing' | 'manifest' | 'delta' | 'base';
+  /** The tree's table was laid over another tree's base table (hard-linked or copied). */
+  adoptedBaseFrom?: string;
+  /** What was found damaged in the cache, and rebuilt. */
+  notices: string[];
   seconds: number;
-  /** Size of this tree's cache on disk. */
+  /** Size of this tree's cache on disk, with the facts pack it shares. */
   cacheBytes: number;
 }
 
@@ -91,6 +117,8 @@ interface Candidate {
   path: string;
   size: number;
   mtimeMs: number;
+  dev: number;
+  ino: number;
   /** Set once the main thread has read it. */
   hash?: string;
   problem?: InputProblem;
@@ -98,111 +126,310 @@ interface Candidate {
 
 interface Run {
   extracted: number;
+  linked: number;
   rehashed: number;
   bytesRead: number;
   removed: number;
   /** Problems of this run that the manifest does not keep (unlisted directories, files gone since listed). */
   transient: InputProblem[];
   wrote: IndexStats['wrote'];
+  adoptedBaseFrom?: string;
+  notices: string[];
 }
 
 export async function buildIndex(root: string, options: IndexBuildOptions): Promise<IndexBuild> {
   const started = process.hrtime.bigint();
   const treeRoot = fs.realpathSync(path.resolve(root));
   loadHints(options.hintFiles); // a bad hints file fails here, with its own message
-  const cache = new FactsCache(options.cacheDir, cacheKey(options.hintFiles), treeRoot);
-  const previous = options.rebuild ? null : cache.readManifest();
-  const listing = listTreeFiles(treeRoot, SOURCE_EXTENSIONS);
-  const { next, changed, removed } = compareWithManifest(listing.files, previous);
-  const run: Run = { extracted: 0, rehashed: 0, bytesRead: 0, removed, transient: listing.problems, wrote: 'nothing' };
+  const keyDirectory = new KeyDirectory(prepareCacheDir(options.cacheDir), cacheKey(options.hintFiles));
+  const tree = keyDirectory.tree(treeRoot);
+  const run: Run = { extracted: 0, linked: 0, rehashed: 0, bytesRead: 0, removed: 0, transient: [], wrote: 'nothing', notices: [] };
+  const notice = (message: string) => {
+    run.notices.push(message);
+    (options.notice ?? toStderr)(message);
+  };
   const finish = (manifest: Manifest): IndexBuild => ({
     root: treeRoot,
-    tablePath: cache.tablePath,
-    stats: statsOf(manifest, run, started, cache.bytesOnDisk()),
+    tablePath: tree.tablePath,
+    stats: statsOf(manifest, run, started, bytesOnDisk([tree.manifestPath, tree.tablePath, tree.deltaPath, keyDirectory.packPath])),
   });
 
-  if (previous && changed.length === 0 && removed === 0 && tableIdOf(cache.tablePath) === previous.tableId) return finish(previous);
-
-  // Warm: read what changed, in this thread, to learn whether its content did.
-  const pending: Candidate[] = [];
-  for (const candidate of previous ? changed : []) {
-    const read = readSourceBytes(candidate.file, { maxBytes: DEFAULT_MAX_FILE_SIZE });
-    run.rehashed++;
-    if (!read.ok) {
-      record(next, run, candidate, { ...entryOf(candidate, {}), problem: read.problem });
-      continue;
-    }
-    run.bytesRead += read.bytes.length;
-    candidate.hash = sha1(read.bytes);
-    if (!isUtf8(read.bytes)) candidate.problem = decodeSourceBytes(candidate.file, read.bytes).problem;
-    const old = previous!.files.get(candidate.path);
-    if (old?.hash === candidate.hash) next.set(candidate.path, { ...entryOf(candidate, old.decls), inBase: old.inBase });
-    else pending.push(candidate);
+  const previous = options.rebuild ? null : ownManifest(tree, treeRoot, notice);
+  const listing = listTreeFiles(treeRoot, SOURCE_EXTENSIONS);
+  run.transient = listing.problems;
+  const { next, changed, removed } = compareWithManifest(listing.files, previous);
+  run.removed = removed;
+  const tableId = previous ? tableIdOf(tree.tablePath, notice) : null;
+  if (previous && changed.length === 0 && removed === 0 && tableId === previous.tableId) {
+    tree.touch();
+    return finish(previous);
   }
 
-  if (previous && pending.length === 0 && sameIndexedContent(previous.files, next) && tableIdOf(cache.tablePath) === previous.tableId) {
-    // Only stats changed (a touch, a checkout that restored the same content): the table stands.
-    const manifest: Manifest = { ...previous, files: sortedByPath(next) };
-    cache.writeManifest(manifest);
-    run.wrote = 'manifest';
-    return finish(manifest);
-  }
-
-  // Facts come from the pack when the content was seen before, else from the extractor.
-  const index = previous ? cache.packIndex() : EMPTY_PACK_INDEX;
-  const toExtract: Candidate[] = previous ? [] : changed;
-  for (const [file, entry] of next) {
-    if (entry.hash && !index.records.has(entry.hash)) {
-      next.delete(file); // the manifest promised facts the pack does not have: parse again
-      const source = sourceFile(path.join(treeRoot, file), file, entry.size);
-      toExtract.push({ file: source, path: file, size: entry.size, mtimeMs: entry.mtimeMs });
-    }
-  }
-  const fresh = cache.readPackRecords(index, pending.map((c) => c.hash!));
-  for (const candidate of pending) {
-    const known = fresh.get(candidate.hash!);
-    if (known) next.set(candidate.path, entryOf(candidate, known.counts));
-    else toExtract.push(candidate);
-  }
-  const added = new Map<string, EncodedFacts>();
-  const byPath = new Map(toExtract.map((c) => [c.file.displayPath, c]));
-  for (const extracted of await extract(toExtract, options)) {
-    const candidate = byPath.get(extracted.path)!;
-    run.bytesRead += extracted.bytes;
-    const facts = extracted.hash ? extracted.facts : undefined;
-    if (facts) {
-      run.extracted++;
-      fresh.set(extracted.hash!, facts);
-      if (!index.records.has(extracted.hash!)) added.set(extracted.hash!, facts);
-    }
-    const outcome = { ...candidate, hash: facts ? extracted.hash : undefined, problem: extracted.problem };
-    record(next, run, candidate, entryOf(outcome, facts?.counts ?? {}));
-  }
-
-  const files = sortedByPath(next);
-  const base = previous ? openBase(cache.tablePath, previous.baseTableId) : null;
-  // What a delta would hold (files whose facts are not the base's) and hide (base files changed or gone).
-  let held = 0;
-  let kept = 0;
-  for (const entry of files.values()) {
-    if (entry.hash && !entry.inBase) held++;
-    if (entry.inBase) kept++;
-  }
-  const deltaFiles = held + (base ? base.header.fileCount - kept : 0);
-  const maxDeltaFiles = options.maxDeltaFiles ?? Math.max(DELTA_MIN_FILES, DELTA_MAX_SHARE * files.size);
-  let manifest: Manifest;
+  const fresh = new Map<string, EncodedFacts>();
+  /** Hashes whose pack records failed their checks: written again once extracted. */
+  const damaged = new Set<string>();
+  const toExtract: Candidate[] = [];
+  const pack = new PackReader(keyDirectory.packPath);
   try {
-    manifest =
-      base && deltaFiles <= maxDeltaFiles
-        ? writeDelta(cache, base, files, fresh, index, added)
-        : writeBase(cache, files, fresh, previous ? index : null, added);
+    let candidates = changed;
+    if (!previous && !options.rebuild) candidates = takeLinkedFiles(siblingsOf(keyDirectory, tree), changed, next, run);
+    // Content is compared with what the cache knows, when it knows anything: read and hash here.
+    const pending: Candidate[] = [];
+    if (options.rebuild || (!previous && pack.records.size === 0)) toExtract.push(...candidates);
+    else {
+      for (const candidate of candidates) {
+        const read = readSourceBytes(candidate.file, { maxBytes: DEFAULT_MAX_FILE_SIZE });
+        run.rehashed++;
+        if (!read.ok) {
+          record(next, run, candidate, { ...entryOf(candidate, {}), problem: read.problem });
+          continue;
+        }
+        run.bytesRead += read.bytes.length;
+        candidate.hash = sha1(read.bytes);
+        if (!isUtf8(read.bytes)) candidate.problem = decodeSourceBytes(candidate.file, read.bytes).problem;
+        const old = previous?.files.get(candidate.path);
+        if (old?.hash === candidate.hash) next.set(candidate.path, { ...entryOf(candidate, old.decls), inBase: old.inBase });
+        else pending.push(candidate);
+      }
+    }
+    for (const [file, entry] of next) {
+      if (entry.hash && !pack.has(entry.hash)) {
+        next.delete(file); // the manifest promised facts the pack does not have: parse again
+        toExtract.push(candidateOf(treeRoot, file, entry));
+      }
+    }
+    const known = pack.read(pending.map((c) => c.hash!));
+    reportDamagedRecords(known.damaged, keyDirectory, notice);
+    for (const hash of known.damaged) damaged.add(hash);
+    for (const candidate of pending) {
+      const facts = known.facts.get(candidate.hash!);
+      if (facts) {
+        fresh.set(candidate.hash!, facts);
+        next.set(candidate.path, entryOf(candidate, facts.counts));
+      } else toExtract.push(candidate);
+    }
   } finally {
-    base?.close();
+    pack.close();
   }
-  run.wrote = manifest.tableId === manifest.baseTableId ? 'base' : 'delta';
-  // Written last: a manifest only ever names tables and pack records that are already in place.
-  cache.writeManifest(manifest);
-  return finish(manifest);
+
+  // Only stats changed (a touch, a checkout that restored the same content): the table stands.
+  const sameContent = previous !== null && toExtract.length === 0 && tableId === previous.tableId && sameIndexedContent(previous.files, next);
+
+  const extracted = new Set<string>();
+  const extractInto = async (candidates: readonly Candidate[]) => {
+    const byPath = new Map(candidates.map((c) => [c.file.displayPath, c]));
+    for (const result of await extract(candidates, options)) {
+      const candidate = byPath.get(result.path)!;
+      run.bytesRead += result.bytes;
+      const facts = result.hash ? result.facts : undefined;
+      if (facts) {
+        run.extracted++;
+        fresh.set(result.hash!, facts);
+        extracted.add(result.hash!);
+      }
+      record(next, run, candidate, entryOf({ ...candidate, hash: facts ? result.hash : undefined, problem: result.problem }, facts?.counts ?? {}));
+    }
+  };
+  await extractInto(toExtract);
+
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await withCacheLock(keyDirectory.lockPath, notice, () =>
+      guardWrites(keyDirectory, () =>
+        sameContent && rewriteManifest(tree, previous!, next, run) ? { manifest: previous! } : commit({ keyDirectory, tree, root: treeRoot, next, fresh, extracted, damaged, options, run, notice }),
+      ),
+    );
+    if ('manifest' in outcome) {
+      pruneCache(options.cacheDir, options.limits, { keep: tree.path, notice });
+      return finish(outcome.manifest);
+    }
+    if (attempt === COMMIT_ATTEMPTS) throw new CacheError(`cache ${keyDirectory.path}: the facts pack keeps losing records; delete the directory`);
+    await extractInto(outcome.missing.map((file) => candidateOf(treeRoot, file, next.get(file)!)));
+  }
+}
+
+/** Writes the manifest with the new stats, if the table on disk is still the one `previous` names; under the lock. */
+function rewriteManifest(tree: TreeDirectory, previous: Manifest, next: Map<string, ManifestEntry>, run: Run): boolean {
+  if (readManifest(tree.manifestPath).manifest?.tableId !== previous.tableId) return false; // another run wrote since
+  previous.files = sortedByPath(next);
+  writeManifest(tree.manifestPath, previous);
+  run.wrote = 'manifest';
+  return true;
+}
+
+interface Commit {
+  keyDirectory: KeyDirectory;
+  tree: TreeDirectory;
+  root: string;
+  next: Map<string, ManifestEntry>;
+  /** Facts in memory: extracted in this run, or read from the pack. */
+  fresh: Map<string, EncodedFacts>;
+  /** Hashes extracted in this run. */
+  extracted: ReadonlySet<string>;
+  /** Hashes whose pack records are damaged: appended again, the later record counts. */
+  damaged: Set<string>;
+  options: IndexBuildOptions;
+  run: Run;
+  notice: (message: string) => void;
+}
+
+/**
+ * Writes the pack, the table and the manifest, holding the lock. The base is
+ * the one on disk now (another run may have written one since this run
+ * started), else a sibling tree's. Returns the files whose facts turned out
+ * to be missing instead, when some are (nothing is written then).
+ */
+function commit(c: Commit): { manifest: Manifest } | { missing: string[] } {
+  c.keyDirectory.ensure();
+  c.tree.ensure();
+  const files = sortedByPath(c.next);
+  const pack = new PackReader(c.keyDirectory.packPath);
+  let base: { table: TableFile; entries: ReadonlyMap<string, ManifestEntry>; from?: Sibling } | null = null;
+  try {
+    const damagedPack = packDamage(pack);
+    if (damagedPack) c.notice(`cache: the facts pack ${pack.path} ${damagedPack}; what it lost is extracted again`);
+    base = c.options.rebuild ? null : ownBase(c.tree, c.root);
+    let shared: ReturnType<typeof bestSiblingBase> = null;
+    if (!base && !c.options.rebuild) shared = bestSiblingBase(siblingsOf(c.keyDirectory, c.tree), files);
+    if (shared) base = { table: shared.table, entries: shared.sibling.manifest.files, from: shared.sibling };
+
+    let held = 0;
+    let kept = 0;
+    for (const [file, entry] of files) {
+      const inBase = base?.entries.get(file);
+      entry.inBase = entry.hash !== null && inBase?.inBase === true && inBase.hash === entry.hash;
+      if (entry.hash && !entry.inBase) held++;
+      if (entry.inBase) kept++;
+    }
+    const deltaFiles = held + (base ? base.table.header.fileCount - kept : 0);
+    const maxDeltaFiles = c.options.maxDeltaFiles ?? Math.max(DELTA_MIN_FILES, DELTA_MAX_SHARE * files.size);
+    const asDelta = base !== null && deltaFiles <= maxDeltaFiles;
+
+    const needed = new Set<string>();
+    for (const entry of files.values()) if (entry.hash && (!asDelta || !entry.inBase) && !c.fresh.has(entry.hash)) needed.add(entry.hash);
+    const read = pack.read(needed);
+    reportDamagedRecords(read.damaged, c.keyDirectory, c.notice);
+    for (const hash of read.damaged) c.damaged.add(hash);
+    const missing = [...files].filter(([, entry]) => entry.hash && needed.has(entry.hash) && !read.facts.has(entry.hash)).map(([file]) => file);
+    if (missing.length) return { missing };
+    const facts = new Map([...c.fresh, ...read.facts]);
+
+    writePack(c, pack, files, asDelta, damagedPack !== null);
+    let manifest: Manifest;
+    if (asDelta) {
+      if (base!.from) {
+        adoptTable(base!.from.directory.tablePath, c.tree.tablePath);
+        c.run.adoptedBaseFrom = base!.from.manifest.root;
+      }
+      manifest = writeDelta(c.tree, c.root, base!.table, files, facts);
+    } else {
+      manifest = writeBase(c.tree, c.root, files, facts);
+    }
+    c.run.wrote = manifest.tableId === manifest.baseTableId ? 'base' : 'delta';
+    // Written last: a manifest only ever names tables and pack records that are already in place.
+    writeManifest(c.tree.manifestPath, manifest);
+    return { manifest };
+  } finally {
+    pack.close();
+    base?.table.close();
+  }
+}
+
+/**
+ * Appends the facts this run extracted that the pack lacks; rewrites the pack
+ * instead when it is damaged, on --rebuild, or when a new base leaves it
+ * mostly facts no tree uses.
+ */
+function writePack(c: Commit, pack: PackReader, files: ReadonlyMap<string, ManifestEntry>, asDelta: boolean, damaged: boolean): void {
+  const added = new Map<string, EncodedFacts>();
+  for (const hash of c.extracted) if (c.options.rebuild || !pack.has(hash) || c.damaged.has(hash)) added.set(hash, c.fresh.get(hash)!);
+  if (damaged || c.options.rebuild) {
+    rewritePack(pack, () => true, added);
+    return;
+  }
+  if (!asDelta && pack.records.size > 0) {
+    const used = usedHashes(c.keyDirectory, c.tree, files);
+    let garbage = 0;
+    for (const hash of pack.records.keys()) if (!used.has(hash)) garbage++;
+    if (garbage > PACK_GARBAGE_LIMIT * pack.records.size) {
+      rewritePack(pack, (hash) => used.has(hash), added);
+      return;
+    }
+  }
+  appendToPack(pack, added);
+}
+
+/** The content hashes some tree of the key still has: this one as it is about to be, and the others as their manifests say. */
+function usedHashes(keyDirectory: KeyDirectory, own: TreeDirectory, files: ReadonlyMap<string, ManifestEntry>): Set<string> {
+  const used = new Set<string>();
+  for (const entry of files.values()) if (entry.hash) used.add(entry.hash);
+  for (const sibling of siblingsOf(keyDirectory, own)) for (const hash of hashesOf(sibling.manifest)) used.add(hash);
+  return used;
+}
+
+/** Why the pack cannot be trusted as a whole (not a pack, trailing bytes after the last whole record), or null. */
+function packDamage(pack: PackReader): string | null {
+  if (pack.unusable) return `is ${pack.unusable}`;
+  if (pack.size > pack.end) return `has ${pack.size - pack.end} unreadable bytes after byte ${pack.end} (truncated or damaged)`;
+  return null;
+}
+
+function reportDamagedRecords(damaged: readonly string[], keyDirectory: KeyDirectory, notice: (message: string) => void): void {
+  if (damaged.length === 0) return;
+  notice(`cache: ${damaged.length} damaged record(s) in the facts pack ${keyDirectory.packPath} (checksum or content); those files are extracted again`);
+}
+
+/** Turns a failed write to the cache into a one-line CacheError. */
+function guardWrites<T>(keyDirectory: KeyDirectory, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code || error instanceof CacheError) throw error;
+    const file = (error as NodeJS.ErrnoException).path;
+    throw new CacheError(`cache ${keyDirectory.path}: cannot write${file ? ` ${file}` : ''}: ${describe(error)}`);
+  }
+}
+
+/** This tree's manifest; a damaged one is said so and treated as absent (the tree is indexed again, facts coming from the pack). */
+function ownManifest(tree: TreeDirectory, root: string, notice: (message: string) => void): Manifest | null {
+  const read = readManifest(tree.manifestPath);
+  if (read.manifest === null) {
+    if (read.damage) notice(`cache: the manifest ${tree.manifestPath} is ${read.damage}; this tree's index is rebuilt`);
+    return null;
+  }
+  if (read.manifest.root !== root) {
+    notice(`cache: the manifest ${tree.manifestPath} is for another tree (${read.manifest.root}); this tree's index is rebuilt`);
+    return null;
+  }
+  return read.manifest;
+}
+
+/** The base table on disk and the entries of the manifest on disk, when the table is whole and the one the manifest names. */
+function ownBase(tree: TreeDirectory, root: string): { table: TableFile; entries: ReadonlyMap<string, ManifestEntry> } | null {
+  const current = readManifest(tree.manifestPath).manifest;
+  if (!current || current.root !== root) return null;
+  try {
+    const table = TableFile.open(tree.tablePath);
+    if (table.header.tableId === current.baseTableId && !table.header.base) return { table, entries: current.files };
+    table.close();
+  } catch {
+    // missing or damaged: said so when the run started; a new base is built
+  }
+  return null;
+}
+
+/** The id of the table (with its delta) if it opens, else null; a table that is there but does not open is said so. */
+function tableIdOf(tablePath: string, notice: (message: string) => void): string | null {
+  try {
+    const table = NameTable.open(tablePath);
+    const id = table.tableId;
+    table.close();
+    return id;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `damaged (${(error as Error).message})`;
+    notice(`cache: the name table ${tablePath} is ${reason}; it is rebuilt`);
+    return null;
+  }
 }
 
 /** Splits the files into unchanged (size and mtime as in the manifest) and changed or new. */
@@ -217,12 +444,27 @@ function compareWithManifest(
     const old = previous?.files.get(file.path);
     if (old) stillThere++;
     if (old && old.size === file.size && old.mtimeMs === file.mtimeMs && !mayHaveBecomeReadable(old, file)) {
-      next.set(file.path, old);
+      // The inode may differ (a checkout rewrote the file with the same stat): remember the current one.
+      next.set(file.path, old.ino === file.ino && old.dev === file.dev ? old : { ...old, dev: file.dev, ino: file.ino });
     } else {
-      changed.push({ file: sourceFile(file.absolutePath, file.path, file.size), path: file.path, size: file.size, mtimeMs: file.mtimeMs });
+      changed.push({ ...file, file: sourceFile(file.absolutePath, file.path, file.size) });
     }
   }
   return { next, changed, removed: previous ? previous.files.size - stillThere : 0 };
+}
+
+/** Takes the entries of hard-linked copies of files a sibling tree indexed; returns the candidates left to look at. */
+function takeLinkedFiles(siblings: readonly Sibling[], candidates: Candidate[], next: Map<string, ManifestEntry>, run: Run): Candidate[] {
+  if (siblings.length === 0) return candidates;
+  const rest: Candidate[] = [];
+  for (const candidate of candidates) {
+    const theirs = linkedEntry(siblings, candidate);
+    if (theirs && theirs.problem?.kind !== 'unreadable') {
+      next.set(candidate.path, { ...theirs, inBase: false });
+      run.linked++;
+    } else rest.push(candidate);
+  }
+  return rest;
 }
 
 /** chmod changes neither size nor mtime, so a file that was unreadable is tried again when it may now be read. */
@@ -252,85 +494,31 @@ async function extract(candidates: readonly Candidate[], options: IndexBuildOpti
 
 /** The files that are not in the base as they are now go into a new delta; the base stays. */
 function writeDelta(
-  cache: FactsCache,
+  tree: TreeDirectory,
+  root: string,
   base: TableFile,
   files: Map<string, ManifestEntry>,
-  fresh: Map<string, EncodedFacts>,
-  index: PackIndex,
-  added: ReadonlyMap<string, EncodedFacts>,
+  facts: ReadonlyMap<string, EncodedFacts>,
 ): Manifest {
   const inDelta = [...files].filter(([, entry]) => entry.hash && !entry.inBase);
-  const facts = new Map([...fresh, ...cache.readPackRecords(index, inDelta.map(([, e]) => e.hash!).filter((h) => !fresh.has(h)))]);
   const replaced = base.files().filter((p) => !files.get(p)?.inBase);
-  cache.appendToPack(index, added);
   const tableId = newTableId();
   const baseTableId = base.header.tableId;
-  writeTableFile(cache.deltaPath, inDelta.map(([p, e]) => [p, facts.get(e.hash!)!] as const), tableId, { tableId: baseTableId, replaced });
-  return { tableId, baseTableId, files };
+  writeTableFile(tree.deltaPath, inDelta.map(([p, e]) => [p, facts.get(e.hash!)!] as const), tableId, { tableId: baseTableId, replaced });
+  return { root, tableId, baseTableId, files };
 }
 
 /** A new base table of every indexed file, and no delta. */
-function writeBase(
-  cache: FactsCache,
-  files: Map<string, ManifestEntry>,
-  fresh: Map<string, EncodedFacts>,
-  index: PackIndex | null,
-  added: ReadonlyMap<string, EncodedFacts>,
-): Manifest {
-  const pack = index ? cache.readPack() : new Map<string, EncodedFacts>();
-  for (const [hash, facts] of fresh) pack.set(hash, facts);
-  const used = new Set<string>();
-  for (const entry of files.values()) if (entry.hash) used.add(entry.hash);
-  const garbage = [...pack.keys()].filter((hash) => !used.has(hash));
-  if (!index || index.end === 0 || garbage.length > PACK_GARBAGE_LIMIT * pack.size) {
-    for (const hash of garbage) pack.delete(hash);
-    cache.rewritePack(pack);
-  } else {
-    cache.appendToPack(index, added);
-  }
+function writeBase(tree: TreeDirectory, root: string, files: Map<string, ManifestEntry>, facts: ReadonlyMap<string, EncodedFacts>): Manifest {
   const indexed: [string, EncodedFacts][] = [];
   for (const [file, entry] of files) {
     entry.inBase = entry.hash !== null;
-    if (entry.hash) indexed.push([file, pack.get(entry.hash)!]);
+    if (entry.hash) indexed.push([file, facts.get(entry.hash)!]);
   }
   const tableId = newTableId();
-  writeTableFile(cache.tablePath, indexed, tableId);
-  fs.rmSync(cache.deltaPath, { force: true });
-  return { tableId, baseTableId: tableId, files };
-}
-
-/** The base table file if it is whole and the one the manifest's entries refer to. */
-function openBase(tablePath: string, baseTableId: string): TableFile | null {
-  try {
-    const base = TableFile.open(tablePath);
-    if (base.header.tableId === baseTableId && !base.header.base) return base;
-    base.close();
-  } catch {
-    // missing or damaged: a new base is built
-  }
-  return null;
-}
-
-/** The id of the table (with its delta) if it opens, else null. */
-function tableIdOf(tablePath: string): string | null {
-  try {
-    const table = NameTable.open(tablePath);
-    const id = table.tableId;
-    table.close();
-    return id;
-  } catch {
-    return null;
-  }
-}
-
-/** Records a file's entry; a file that vanished since it was listed is only reported, never remembered. */
-function record(next: Map<string, ManifestEntry>, run: Run, candidate: Candidate, entry: ManifestEntry): void {
-  if (entry.problem?.kind === 'missing') {
-    next.delete(candidate.path);
-    run.transient.push(entry.problem);
-  } else {
-    next.set(candidate.path, entry);
-  }
+  writeTableFile(tree.tablePath, indexed, tableId);
+  fs.rmSync(tree.deltaPath, { force: true });
+  return { root, tableId, baseTableId: tableId, files };
 }
 
 /** Whether the table would hold the same files with the same content. */
@@ -343,6 +531,16 @@ function sameIndexedContent(before: ReadonlyMap<string, ManifestEntry>, after: R
   }
   for (const entry of before.values()) if (entry.hash) indexed--;
   return indexed === 0;
+}
+
+/** Records a file's entry; a file that vanished since it was listed is only reported, never remembered. */
+function record(next: Map<string, ManifestEntry>, run: Run, candidate: Candidate, entry: ManifestEntry): void {
+  if (entry.problem?.kind === 'missing') {
+    next.delete(candidate.path);
+    run.transient.push(entry.problem);
+  } else {
+    next.set(candidate.path, entry);
+  }
 }
 
 function statsOf(manifest: Manifest, run: Run, started: bigint, cacheBytes: number): IndexStats {
@@ -364,6 +562,7 @@ function statsOf(manifest: Manifest, run: Run, started: bigint, cacheBytes: numb
     files,
     extracted: run.extracted,
     reused: files - run.extracted,
+    linked: run.linked,
     removed: run.removed,
     rehashed: run.rehashed,
     bytesRead: run.bytesRead,
@@ -372,15 +571,30 @@ function statsOf(manifest: Manifest, run: Run, started: bigint, cacheBytes: numb
     macroSkipped,
     decls,
     wrote: run.wrote,
+    ...(run.adoptedBaseFrom ? { adoptedBaseFrom: run.adoptedBaseFrom } : {}),
+    notices: run.notices,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     cacheBytes,
   };
 }
 
 function entryOf(candidate: Candidate, decls: DeclCounts): ManifestEntry {
-  const entry: ManifestEntry = { size: candidate.size, mtimeMs: candidate.mtimeMs, hash: candidate.hash ?? null, decls, inBase: false };
+  const entry: ManifestEntry = {
+    size: candidate.size,
+    mtimeMs: candidate.mtimeMs,
+    dev: candidate.dev,
+    ino: candidate.ino,
+    hash: candidate.hash ?? null,
+    decls,
+    inBase: false,
+  };
   if (candidate.problem) entry.problem = candidate.problem;
   return entry;
+}
+
+/** A file known from an entry, to be extracted again. */
+function candidateOf(root: string, file: string, entry: ManifestEntry): Candidate {
+  return { file: sourceFile(path.join(root, file), file, entry.size), path: file, size: entry.size, mtimeMs: entry.mtimeMs, dev: entry.dev, ino: entry.ino };
 }
 
 function sortedByPath(entries: ReadonlyMap<string, ManifestEntry>): Map<string, ManifestEntry> {
@@ -390,4 +604,14 @@ function sortedByPath(entries: ReadonlyMap<string, ManifestEntry>): Map<string, 
 /** Problems name files by displayPath: tree-relative, like everything in the index. */
 function sourceFile(absolutePath: string, treePath: string, size: number): SourceFile {
   return { absolutePath, displayPath: treePath, size };
+}
+
+function bytesOnDisk(files: readonly string[]): number {
+  let total = 0;
+  for (const file of files) total += fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  return total;
+}
+
+function toStderr(message: string): void {
+  process.stderr.write(`patch-audit: ${message}\n`);
 }
