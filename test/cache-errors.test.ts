@@ -124,3 +124,31 @@ describe('a usable cache directory', () => {
     }
   });
 });
+
+describe('a cache that stops being writable during a run', () => {
+  it('is one line naming the file and the reason, exit 2, no stack trace', (t) => {
+    if (!isRoot) return t.skip('chattr +i needs root');
+    const cacheDir = path.join(tmp, 'becomes-immutable');
+    const tree = path.join(tmp, 'tree-for-immutable');
+    fs.cpSync(TREE, tree, { recursive: true });
+    const first = run(['index', tree, '--cache-dir', cacheDir, '--json', '--no-progress']);
+    assert.equal(first.status, 0, first.stderr);
+    const treeDirectory = path.dirname((JSON.parse(first.stdout) as { tablePath: string }).tablePath);
+    fs.appendFileSync(path.join(tree, 'mm/conversions.c'), '\nint one_more_global;\n');
+    if (spawnSync('chattr', ['+i', treeDirectory]).status !== 0) return t.skip('chattr +i is not supported here');
+    try {
+      const r = run(['index', tree, '--cache-dir', cacheDir, '--no-progress']);
+      assert.equal(r.status, 2, r.stderr);
+      const lines = r.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0], new RegExp(`^patch-audit: cache ${cacheDir}/index-[0-9a-f]{40}: cannot update ${treeDirectory}/\\S+: operation not permitted \\(EPERM\\)$`));
+    } finally {
+      spawnSync('chattr', ['-i', treeDirectory]);
+    }
+    const after = run(['index', tree, '--cache-dir', cacheDir, '--json', '--no-progress']);
+    assert.equal(after.status, 0, after.stderr);
+    const stats = (JSON.parse(after.stdout) as { stats: { extracted: number; wrote: string } }).stats;
+    assert.equal(stats.wrote, 'delta', 'the next run finishes the job');
+    assert.equal(stats.extracted, 0, 'with the facts the failed run put in the pack');
+  });
+});

@@ -27,16 +27,16 @@ import { batchFiles, runBatches } from '../engine/pool';
 import { createProgress } from '../engine/progress';
 import type { ExtractedFile, FactsBatchResult } from '../engine/worker';
 import { DEFAULT_MAX_FILE_SIZE, SOURCE_EXTENSIONS } from '../commands/common';
-import { CacheError, describe, prepareCacheDir } from './cache-dir';
+import { CacheError, prepareCacheDir } from './cache-dir';
 import { withCacheLock } from './cache-lock';
 import { pruneCache, PruneLimits } from './cache-prune';
 import { cacheKey, KeyDirectory, sha1, TreeDirectory } from './facts-cache';
-import { appendToPack, PackReader, rewritePack } from './facts-pack';
-import { hashesOf, Manifest, ManifestEntry, readManifest, writeManifest } from './manifest';
+import { PackReader } from './facts-pack';
+import { commit, Commit, guardWrites, reportDamagedRecords, rewriteManifest } from './index-write';
+import { Manifest, ManifestEntry, readManifest } from './manifest';
 import { NameTable } from './name-table';
-import { adoptTable, bestSiblingBase, linkedEntry, Sibling, siblingsOf } from './sibling-trees';
-import { DeclCounts, EncodedFacts, newTableId, TableFile } from './table-file';
-import { writeTableFile } from './table-writer';
+import { linkedEntry, Sibling, siblingsOf } from './sibling-trees';
+import type { DeclCounts, EncodedFacts } from './table-file';
 import { listTreeFiles, TreeFile } from './tree-files';
 
 /**
@@ -46,11 +46,6 @@ import { listTreeFiles, TreeFile } from './tree-files';
  */
 export const MACRO_MAX_BYTES = 1024 * 1024;
 
-/** The delta holds or hides at most this share of the indexed files (or DELTA_MIN_FILES); past it the base is rebuilt. */
-const DELTA_MAX_SHARE = 0.02;
-const DELTA_MIN_FILES = 256;
-/** When this share of the pack's records is facts no tree's file has any more, a base rebuild rewrites the pack without them. */
-const PACK_GARBAGE_LIMIT = 0.25;
 /** Writes that found facts missing from the pack (damaged, or pruned by another run) re-extract them and try again, this often. */
 const COMMIT_ATTEMPTS = 3;
 
@@ -233,160 +228,18 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   await extractInto(toExtract);
 
   for (let attempt = 1; ; attempt++) {
+    const write: Commit = { keyDirectory, tree, root: treeRoot, next, fresh, extracted, damaged, rebuild: options.rebuild ?? false, maxDeltaFiles: options.maxDeltaFiles, notice };
     const outcome = await withCacheLock(keyDirectory.lockPath, notice, () =>
-      guardWrites(keyDirectory, () =>
-        sameContent && rewriteManifest(tree, previous!, next, run) ? { manifest: previous! } : commit({ keyDirectory, tree, root: treeRoot, next, fresh, extracted, damaged, options, run, notice }),
-      ),
+      guardWrites(keyDirectory, () => (sameContent && rewriteManifest(tree, previous!, next)) || commit(write)),
     );
     if ('manifest' in outcome) {
+      run.wrote = outcome.wrote;
+      run.adoptedBaseFrom = outcome.adoptedBaseFrom;
       pruneCache(options.cacheDir, options.limits, { keep: tree.path, notice });
       return finish(outcome.manifest);
     }
     if (attempt === COMMIT_ATTEMPTS) throw new CacheError(`cache ${keyDirectory.path}: the facts pack keeps losing records; delete the directory`);
     await extractInto(outcome.missing.map((file) => candidateOf(treeRoot, file, next.get(file)!)));
-  }
-}
-
-/** Writes the manifest with the new stats, if the table on disk is still the one `previous` names; under the lock. */
-function rewriteManifest(tree: TreeDirectory, previous: Manifest, next: Map<string, ManifestEntry>, run: Run): boolean {
-  if (readManifest(tree.manifestPath).manifest?.tableId !== previous.tableId) return false; // another run wrote since
-  previous.files = sortedByPath(next);
-  writeManifest(tree.manifestPath, previous);
-  run.wrote = 'manifest';
-  return true;
-}
-
-interface Commit {
-  keyDirectory: KeyDirectory;
-  tree: TreeDirectory;
-  root: string;
-  next: Map<string, ManifestEntry>;
-  /** Facts in memory: extracted in this run, or read from the pack. */
-  fresh: Map<string, EncodedFacts>;
-  /** Hashes extracted in this run. */
-  extracted: ReadonlySet<string>;
-  /** Hashes whose pack records are damaged: appended again, the later record counts. */
-  damaged: Set<string>;
-  options: IndexBuildOptions;
-  run: Run;
-  notice: (message: string) => void;
-}
-
-/**
- * Writes the pack, the table and the manifest, holding the lock. The base is
- * the one on disk now (another run may have written one since this run
- * started), else a sibling tree's. Returns the files whose facts turned out
- * to be missing instead, when some are (nothing is written then).
- */
-function commit(c: Commit): { manifest: Manifest } | { missing: string[] } {
-  c.keyDirectory.ensure();
-  c.tree.ensure();
-  const files = sortedByPath(c.next);
-  const pack = new PackReader(c.keyDirectory.packPath);
-  let base: { table: TableFile; entries: ReadonlyMap<string, ManifestEntry>; from?: Sibling } | null = null;
-  try {
-    const damagedPack = packDamage(pack);
-    if (damagedPack) c.notice(`cache: the facts pack ${pack.path} ${damagedPack}; what it lost is extracted again`);
-    base = c.options.rebuild ? null : ownBase(c.tree, c.root);
-    let shared: ReturnType<typeof bestSiblingBase> = null;
-    if (!base && !c.options.rebuild) shared = bestSiblingBase(siblingsOf(c.keyDirectory, c.tree), files);
-    if (shared) base = { table: shared.table, entries: shared.sibling.manifest.files, from: shared.sibling };
-
-    let held = 0;
-    let kept = 0;
-    for (const [file, entry] of files) {
-      const inBase = base?.entries.get(file);
-      entry.inBase = entry.hash !== null && inBase?.inBase === true && inBase.hash === entry.hash;
-      if (entry.hash && !entry.inBase) held++;
-      if (entry.inBase) kept++;
-    }
-    const deltaFiles = held + (base ? base.table.header.fileCount - kept : 0);
-    const maxDeltaFiles = c.options.maxDeltaFiles ?? Math.max(DELTA_MIN_FILES, DELTA_MAX_SHARE * files.size);
-    const asDelta = base !== null && deltaFiles <= maxDeltaFiles;
-
-    const needed = new Set<string>();
-    for (const entry of files.values()) if (entry.hash && (!asDelta || !entry.inBase) && !c.fresh.has(entry.hash)) needed.add(entry.hash);
-    const read = pack.read(needed);
-    reportDamagedRecords(read.damaged, c.keyDirectory, c.notice);
-    for (const hash of read.damaged) c.damaged.add(hash);
-    const missing = [...files].filter(([, entry]) => entry.hash && needed.has(entry.hash) && !read.facts.has(entry.hash)).map(([file]) => file);
-    if (missing.length) return { missing };
-    const facts = new Map([...c.fresh, ...read.facts]);
-
-    writePack(c, pack, files, asDelta, damagedPack !== null);
-    let manifest: Manifest;
-    if (asDelta) {
-      if (base!.from) {
-        adoptTable(base!.from.directory.tablePath, c.tree.tablePath);
-        c.run.adoptedBaseFrom = base!.from.manifest.root;
-      }
-      manifest = writeDelta(c.tree, c.root, base!.table, files, facts);
-    } else {
-      manifest = writeBase(c.tree, c.root, files, facts);
-    }
-    c.run.wrote = manifest.tableId === manifest.baseTableId ? 'base' : 'delta';
-    // Written last: a manifest only ever names tables and pack records that are already in place.
-    writeManifest(c.tree.manifestPath, manifest);
-    return { manifest };
-  } finally {
-    pack.close();
-    base?.table.close();
-  }
-}
-
-/**
- * Appends the facts this run extracted that the pack lacks; rewrites the pack
- * instead when it is damaged, on --rebuild, or when a new base leaves it
- * mostly facts no tree uses.
- */
-function writePack(c: Commit, pack: PackReader, files: ReadonlyMap<string, ManifestEntry>, asDelta: boolean, damaged: boolean): void {
-  const added = new Map<string, EncodedFacts>();
-  for (const hash of c.extracted) if (c.options.rebuild || !pack.has(hash) || c.damaged.has(hash)) added.set(hash, c.fresh.get(hash)!);
-  if (damaged || c.options.rebuild) {
-    rewritePack(pack, () => true, added);
-    return;
-  }
-  if (!asDelta && pack.records.size > 0) {
-    const used = usedHashes(c.keyDirectory, c.tree, files);
-    let garbage = 0;
-    for (const hash of pack.records.keys()) if (!used.has(hash)) garbage++;
-    if (garbage > PACK_GARBAGE_LIMIT * pack.records.size) {
-      rewritePack(pack, (hash) => used.has(hash), added);
-      return;
-    }
-  }
-  appendToPack(pack, added);
-}
-
-/** The content hashes some tree of the key still has: this one as it is about to be, and the others as their manifests say. */
-function usedHashes(keyDirectory: KeyDirectory, own: TreeDirectory, files: ReadonlyMap<string, ManifestEntry>): Set<string> {
-  const used = new Set<string>();
-  for (const entry of files.values()) if (entry.hash) used.add(entry.hash);
-  for (const sibling of siblingsOf(keyDirectory, own)) for (const hash of hashesOf(sibling.manifest)) used.add(hash);
-  return used;
-}
-
-/** Why the pack cannot be trusted as a whole (not a pack, trailing bytes after the last whole record), or null. */
-function packDamage(pack: PackReader): string | null {
-  if (pack.unusable) return `is ${pack.unusable}`;
-  if (pack.size > pack.end) return `has ${pack.size - pack.end} unreadable bytes after byte ${pack.end} (truncated or damaged)`;
-  return null;
-}
-
-function reportDamagedRecords(damaged: readonly string[], keyDirectory: KeyDirectory, notice: (message: string) => void): void {
-  if (damaged.length === 0) return;
-  notice(`cache: ${damaged.length} damaged record(s) in the facts pack ${keyDirectory.packPath} (checksum or content); those files are extracted again`);
-}
-
-/** Turns a failed write to the cache into a one-line CacheError. */
-function guardWrites<T>(keyDirectory: KeyDirectory, work: () => T): T {
-  try {
-    return work();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (!code || error instanceof CacheError) throw error;
-    const file = (error as NodeJS.ErrnoException).path;
-    throw new CacheError(`cache ${keyDirectory.path}: cannot write${file ? ` ${file}` : ''}: ${describe(error)}`);
   }
 }
 
@@ -402,20 +255,6 @@ function ownManifest(tree: TreeDirectory, root: string, notice: (message: string
     return null;
   }
   return read.manifest;
-}
-
-/** The base table on disk and the entries of the manifest on disk, when the table is whole and the one the manifest names. */
-function ownBase(tree: TreeDirectory, root: string): { table: TableFile; entries: ReadonlyMap<string, ManifestEntry> } | null {
-  const current = readManifest(tree.manifestPath).manifest;
-  if (!current || current.root !== root) return null;
-  try {
-    const table = TableFile.open(tree.tablePath);
-    if (table.header.tableId === current.baseTableId && !table.header.base) return { table, entries: current.files };
-    table.close();
-  } catch {
-    // missing or damaged: said so when the run started; a new base is built
-  }
-  return null;
 }
 
 /** The id of the table (with its delta) if it opens, else null; a table that is there but does not open is said so. */
@@ -492,35 +331,6 @@ async function extract(candidates: readonly Candidate[], options: IndexBuildOpti
   return results.flatMap((r) => r.files);
 }
 
-/** The files that are not in the base as they are now go into a new delta; the base stays. */
-function writeDelta(
-  tree: TreeDirectory,
-  root: string,
-  base: TableFile,
-  files: Map<string, ManifestEntry>,
-  facts: ReadonlyMap<string, EncodedFacts>,
-): Manifest {
-  const inDelta = [...files].filter(([, entry]) => entry.hash && !entry.inBase);
-  const replaced = base.files().filter((p) => !files.get(p)?.inBase);
-  const tableId = newTableId();
-  const baseTableId = base.header.tableId;
-  writeTableFile(tree.deltaPath, inDelta.map(([p, e]) => [p, facts.get(e.hash!)!] as const), tableId, { tableId: baseTableId, replaced });
-  return { root, tableId, baseTableId, files };
-}
-
-/** A new base table of every indexed file, and no delta. */
-function writeBase(tree: TreeDirectory, root: string, files: Map<string, ManifestEntry>, facts: ReadonlyMap<string, EncodedFacts>): Manifest {
-  const indexed: [string, EncodedFacts][] = [];
-  for (const [file, entry] of files) {
-    entry.inBase = entry.hash !== null;
-    if (entry.hash) indexed.push([file, facts.get(entry.hash)!]);
-  }
-  const tableId = newTableId();
-  writeTableFile(tree.tablePath, indexed, tableId);
-  fs.rmSync(tree.deltaPath, { force: true });
-  return { root, tableId, baseTableId: tableId, files };
-}
-
 /** Whether the table would hold the same files with the same content. */
 function sameIndexedContent(before: ReadonlyMap<string, ManifestEntry>, after: ReadonlyMap<string, ManifestEntry>): boolean {
   let indexed = 0;
@@ -595,10 +405,6 @@ function entryOf(candidate: Candidate, decls: DeclCounts): ManifestEntry {
 /** A file known from an entry, to be extracted again. */
 function candidateOf(root: string, file: string, entry: ManifestEntry): Candidate {
   return { file: sourceFile(path.join(root, file), file, entry.size), path: file, size: entry.size, mtimeMs: entry.mtimeMs, dev: entry.dev, ino: entry.ino };
-}
-
-function sortedByPath(entries: ReadonlyMap<string, ManifestEntry>): Map<string, ManifestEntry> {
-  return new Map([...entries].sort(([a], [b]) => compareBytewise(a, b)));
 }
 
 /** Problems name files by displayPath: tree-relative, like everything in the index. */

@@ -37,7 +37,7 @@ export function prepareCacheDir(dir: string): string {
     } catch (error) {
       const code = errorCode(error);
       // ENOTDIR: a component above is a file; the walk up finds it and says so.
-      if (code !== 'ENOTDIR') throw fail(`cannot look at ${at}: ${describe(error)}`);
+      if (code !== 'ENOTDIR') throw fail(`cannot look at ${at}: ${describeError(error)}`);
     }
     if (stats) {
       if (!stats.isDirectory()) throw fail(at === absolute ? 'not a directory' : `${at} is not a directory`);
@@ -53,7 +53,7 @@ export function prepareCacheDir(dir: string): string {
       const code = errorCode(error);
       if (code === 'EEXIST' && fs.statSync(directory, { throwIfNoEntry: false })?.isDirectory()) continue; // made by another run
       // ENOENT with the parent in place: a file system such as /proc that takes no new directories.
-      const reason = code === 'ENOENT' ? 'the file system does not take new directories there (ENOENT)' : describe(error);
+      const reason = code === 'ENOENT' ? 'the file system does not take new directories there (ENOENT)' : describeError(error);
       throw fail(`cannot create ${directory}: ${reason}`);
     }
   }
@@ -61,7 +61,7 @@ export function prepareCacheDir(dir: string): string {
   try {
     fs.writeFileSync(probe, '');
   } catch (error) {
-    throw fail(`cannot create files in it: ${describe(error)}`);
+    throw fail(`cannot create files in it: ${describeError(error)}`);
   }
   fs.rmSync(probe, { force: true });
   return absolute;
@@ -72,7 +72,7 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 /** "permission denied (EACCES)": the reason without Node's repetition of the path. */
-export function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   const code = errorCode(error);
   const reasons: Record<string, string> = {
     EACCES: 'permission denied',

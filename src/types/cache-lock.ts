@@ -14,7 +14,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CacheError, describe, errorCode } from './cache-dir';
+import { CacheError, describeError, errorCode } from './cache-dir';
 
 export const STALE_AFTER_MS = 30 * 60 * 1000;
 const POLL_MS = { first: 20, most: 500 };
@@ -46,7 +46,7 @@ export class CacheLock {
         fs.linkSync(staged, lockPath);
         return new CacheLock(lockPath, owner);
       } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw new CacheError(`cache lock ${lockPath}: cannot be taken: ${describe(error)}`);
+        if (errorCode(error) !== 'EEXIST') throw new CacheError(`cache lock ${lockPath}: cannot be taken: ${describeError(error)}`);
       } finally {
         fs.rmSync(staged, { force: true });
       }
