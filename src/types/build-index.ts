@@ -136,7 +136,8 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   const started = process.hrtime.bigint();
   const treeRoot = fs.realpathSync(path.resolve(root));
   loadHints(options.hintFiles); // a bad hints file fails here, with its own message
-  const keyDirectory = new KeyDirectory(prepareCacheDir(options.cacheDir), cacheKey(options.hintFiles));
+  const cacheDir = prepareCacheDir(options.cacheDir);
+  const keyDirectory = new KeyDirectory(cacheDir, cacheKey(options.hintFiles));
   const tree = keyDirectory.tree(treeRoot);
   const run: Run = { extracted: 0, linked: 0, rehashed: 0, bytesRead: 0, removed: 0, transient: [], wrote: 'nothing', notices: [] };
   const notice = (message: string) => {
@@ -167,41 +168,29 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   const pack = new PackReader(keyDirectory.packPath);
   try {
     let candidates = changed;
-    if (!previous && !options.rebuild) candidates = takeLinkedFiles(siblingsOf(keyDirectory, tree), changed, next, run);
+    const siblings = previous || options.rebuild ? [] : siblingsOf(keyDirectory, tree);
+    if (!previous && !options.rebuild) candidates = takeLinkedFiles(siblings, changed, next, run);
     // Content is compared with what the cache knows, when it knows anything: read and hash here.
     const pending: Candidate[] = [];
     if (options.rebuild || (!previous && pack.records.size === 0)) toExtract.push(...candidates);
-    else {
-      for (const candidate of candidates) {
-        const read = readSourceBytes(candidate.file, { maxBytes: DEFAULT_MAX_FILE_SIZE });
-        run.rehashed++;
-        if (!read.ok) {
-          record(next, run, candidate, { ...entryOf(candidate, {}), problem: read.problem });
-          continue;
-        }
-        run.bytesRead += read.bytes.length;
-        candidate.hash = sha1(read.bytes);
-        if (!isUtf8(read.bytes)) candidate.problem = decodeSourceBytes(candidate.file, read.bytes).problem;
-        const old = previous?.files.get(candidate.path);
-        if (old?.hash === candidate.hash) next.set(candidate.path, { ...entryOf(candidate, old.decls), inBase: old.inBase });
-        else pending.push(candidate);
-      }
-    }
+    else pending.push(...readAndHash(candidates, previous, next, run));
     for (const [file, entry] of next) {
       if (entry.hash && !pack.has(entry.hash)) {
         next.delete(file); // the manifest promised facts the pack does not have: parse again
         toExtract.push(candidateOf(treeRoot, file, entry));
       }
     }
-    const known = pack.read(pending.map((c) => c.hash!));
-    reportDamagedRecords(known.damaged, keyDirectory, notice);
-    for (const hash of known.damaged) damaged.add(hash);
+    // Content the pack has: its declaration counts from a manifest that has the same content, else from the record.
+    const counts = countsByHash(pending.length ? [previous, ...siblings.map((s) => s.manifest)] : []);
+    const unknown = pending.filter((c) => !(pack.has(c.hash!) && counts.has(c.hash!))).map((c) => c.hash!);
+    const read = pack.read(unknown);
+    reportDamagedRecords(read.damaged, keyDirectory, notice);
+    for (const hash of read.damaged) damaged.add(hash);
+    for (const [hash, facts] of read.facts) counts.set(hash, facts.counts);
     for (const candidate of pending) {
-      const facts = known.facts.get(candidate.hash!);
-      if (facts) {
-        fresh.set(candidate.hash!, facts);
-        next.set(candidate.path, entryOf(candidate, facts.counts));
-      } else toExtract.push(candidate);
+      const decls = pack.has(candidate.hash!) ? counts.get(candidate.hash!) : undefined;
+      if (decls) next.set(candidate.path, entryOf(candidate, decls));
+      else toExtract.push(candidate);
     }
   } finally {
     pack.close();
@@ -210,7 +199,6 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   // Only stats changed (a touch, a checkout that restored the same content): the table stands.
   const sameContent = previous !== null && toExtract.length === 0 && tableId === previous.tableId && sameIndexedContent(previous.files, next);
 
-  const extracted = new Set<string>();
   const extractInto = async (candidates: readonly Candidate[]) => {
     const byPath = new Map(candidates.map((c) => [c.file.displayPath, c]));
     for (const result of await extract(candidates, options)) {
@@ -220,7 +208,6 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
       if (facts) {
         run.extracted++;
         fresh.set(result.hash!, facts);
-        extracted.add(result.hash!);
       }
       record(next, run, candidate, entryOf({ ...candidate, hash: facts ? result.hash : undefined, problem: result.problem }, facts?.counts ?? {}));
     }
@@ -228,19 +215,49 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   await extractInto(toExtract);
 
   for (let attempt = 1; ; attempt++) {
-    const write: Commit = { keyDirectory, tree, root: treeRoot, next, fresh, extracted, damaged, rebuild: options.rebuild ?? false, maxDeltaFiles: options.maxDeltaFiles, notice };
+    const write: Commit = { keyDirectory, tree, root: treeRoot, next, fresh, damaged, rebuild: options.rebuild ?? false, maxDeltaFiles: options.maxDeltaFiles, notice };
     const outcome = await withCacheLock(keyDirectory.lockPath, notice, () =>
       guardWrites(keyDirectory, () => (sameContent && rewriteManifest(tree, previous!, next)) || commit(write)),
     );
     if ('manifest' in outcome) {
       run.wrote = outcome.wrote;
       run.adoptedBaseFrom = outcome.adoptedBaseFrom;
-      pruneCache(options.cacheDir, options.limits, { keep: tree.path, notice });
+      pruneCache(cacheDir, options.limits, { keep: tree.path, notice });
       return finish(outcome.manifest);
     }
     if (attempt === COMMIT_ATTEMPTS) throw new CacheError(`cache ${keyDirectory.path}: the facts pack keeps losing records; delete the directory`);
     await extractInto(outcome.missing.map((file) => candidateOf(treeRoot, file, next.get(file)!)));
   }
+}
+
+/**
+ * Reads and hashes the candidates; those whose content is what the manifest
+ * had go back into `next`; returns the rest, whose content is new to this tree.
+ */
+function readAndHash(candidates: readonly Candidate[], previous: Manifest | null, next: Map<string, ManifestEntry>, run: Run): Candidate[] {
+  const pending: Candidate[] = [];
+  for (const candidate of candidates) {
+    const read = readSourceBytes(candidate.file, { maxBytes: DEFAULT_MAX_FILE_SIZE });
+    run.rehashed++;
+    if (!read.ok) {
+      record(next, run, candidate, { ...entryOf(candidate, {}), problem: read.problem });
+      continue;
+    }
+    run.bytesRead += read.bytes.length;
+    candidate.hash = sha1(read.bytes);
+    if (!isUtf8(read.bytes)) candidate.problem = decodeSourceBytes(candidate.file, read.bytes).problem;
+    const old = previous?.files.get(candidate.path);
+    if (old?.hash === candidate.hash) next.set(candidate.path, { ...entryOf(candidate, old.decls), inBase: old.inBase });
+    else pending.push(candidate);
+  }
+  return pending;
+}
+
+/** The declaration counts of each content hash the manifests have. */
+function countsByHash(manifests: readonly (Manifest | null)[]): Map<string, DeclCounts> {
+  const counts = new Map<string, DeclCounts>();
+  for (const manifest of manifests) for (const entry of manifest?.files.values() ?? []) if (entry.hash) counts.set(entry.hash, entry.decls);
+  return counts;
 }
 
 /** This tree's manifest; a damaged one is said so and treated as absent (the tree is indexed again, facts coming from the pack). */

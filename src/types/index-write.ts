@@ -40,10 +40,8 @@ export interface Commit {
   tree: TreeDirectory;
   root: string;
   next: Map<string, ManifestEntry>;
-  /** Facts in memory: extracted in this run, or read from the pack. */
+  /** Facts extracted in this run (the rest are read from the pack). */
   fresh: Map<string, EncodedFacts>;
-  /** Hashes extracted in this run. */
-  extracted: ReadonlySet<string>;
   /** Hashes whose pack records are damaged: appended again, the later record counts. */
   damaged: Set<string>;
   /** Build a new base from what this run extracted, whatever is on disk (--rebuild). */
@@ -114,7 +112,7 @@ export function commit(c: Commit): Written | { missing: string[] } {
  */
 function writePack(c: Commit, pack: PackReader, files: ReadonlyMap<string, ManifestEntry>, asDelta: boolean, damaged: boolean): void {
   const added = new Map<string, EncodedFacts>();
-  for (const hash of c.extracted) if (c.rebuild || !pack.has(hash) || c.damaged.has(hash)) added.set(hash, c.fresh.get(hash)!);
+  for (const hash of c.fresh.keys()) if (c.rebuild || !pack.has(hash) || c.damaged.has(hash)) added.set(hash, c.fresh.get(hash)!);
   if (damaged || c.rebuild) {
     rewritePack(pack, () => true, added);
     return;
