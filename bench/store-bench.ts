@@ -19,7 +19,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultCacheDir } from '../src/types/cache-dir';
-import { cacheKey, FactsCache } from '../src/types/facts-cache';
+import { cacheKey, KeyDirectory, TreeDirectory } from '../src/types/facts-cache';
+import { PackReader } from '../src/types/facts-pack';
+import { readManifest } from '../src/types/manifest';
 import { decodeFacts, EncodedFacts, encodeFacts } from '../src/types/table-file';
 import { compareBytewise } from '../src/input/walk';
 import { bytesOnDisk, Changed, Files, storeVariant, StoreVariant, VARIANT_NAMES, VariantName } from './store-variants';
@@ -81,11 +83,20 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** The shared facts of one cache key, and the tree's own manifest. */
+interface IndexCache {
+  key: KeyDirectory;
+  tree: TreeDirectory;
+}
+
 /** Every indexed file's facts from the warm index, sorted by path. */
-function loadFacts(cache: FactsCache): Files {
-  const manifest = cache.readManifest();
-  if (!manifest) fail(`no usable index manifest at ${cache.manifestPath}: index the tree first`);
-  const pack = cache.readPack();
+function loadFacts(cache: IndexCache): Files {
+  const { manifest } = readManifest(cache.tree.manifestPath);
+  if (!manifest) fail(`no usable index manifest at ${cache.tree.manifestPath}: index the tree first`);
+  const reader = new PackReader(cache.key.packPath);
+  const hashes = [...manifest.files.values()].flatMap((entry) => (entry.hash ? [entry.hash] : []));
+  const pack = reader.read(hashes).facts;
+  reader.close();
   const files: [string, EncodedFacts][] = [];
   for (const [file, entry] of manifest.files) {
     if (!entry.hash) continue;
@@ -97,12 +108,14 @@ function loadFacts(cache: FactsCache): Files {
 }
 
 /** Runs the scan with record-lookups.js preloaded, on a copy of the warm index (this build may rewrite its table). */
-function recordLookups(options: Options, cache: FactsCache): string {
+function recordLookups(options: Options, cache: IndexCache): string {
   const copy = path.join(options.out, 'record-cache');
-  const copied = path.join(copy, path.relative(options.cacheDir, cache.directory));
+  const copiedKey = path.join(copy, path.relative(options.cacheDir, cache.key.path));
+  const copiedTree = path.join(copy, path.relative(options.cacheDir, cache.tree.path));
   fs.rmSync(copy, { recursive: true, force: true });
-  fs.mkdirSync(copied, { recursive: true });
-  for (const file of [cache.manifestPath, cache.packPath]) fs.copyFileSync(file, path.join(copied, path.basename(file)));
+  fs.mkdirSync(copiedTree, { recursive: true });
+  fs.copyFileSync(cache.key.packPath, path.join(copiedKey, path.basename(cache.key.packPath)));
+  fs.copyFileSync(cache.tree.manifestPath, path.join(copiedTree, path.basename(cache.tree.manifestPath)));
   const lookups = path.join(options.out, 'lookups');
   fs.rmSync(lookups, { recursive: true, force: true });
   fs.mkdirSync(lookups, { recursive: true });
@@ -204,11 +217,12 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const variants = options.variants.map((name) => storeVariant(name, options.jsonDist));
   fs.mkdirSync(options.out, { recursive: true });
-  const cache = new FactsCache(options.cacheDir, cacheKey([]), options.tree);
+  const key = new KeyDirectory(options.cacheDir, cacheKey([]));
+  const cache: IndexCache = { key, tree: key.tree(fs.realpathSync(options.tree)) };
   const lookupsDir = options.lookups ?? recordLookups(options, cache);
   const lookupFiles = fs.readdirSync(lookupsDir).filter((f) => f.endsWith('.lookups')).map((f) => path.join(lookupsDir, f)).sort();
   if (lookupFiles.length === 0) fail(`no *.lookups files in ${lookupsDir}`);
-  process.stderr.write(`loading the facts of ${options.tree} from ${cache.directory}\n`);
+  process.stderr.write(`loading the facts of ${options.tree} from ${cache.tree.path}\n`);
   const files = loadFacts(cache);
   const changed = changedFiles(files);
 

@@ -14,6 +14,9 @@ import { runTypeCommand } from './commands/type-at';
 import { runIndexCommand } from './commands/index-cmd';
 import { renderTypeStats, typeStats } from './commands/type-stats';
 import type { AbiName } from './types/ctype';
+import { CacheError } from './types/cache-dir';
+import { DEFAULT_PRUNE_LIMITS } from './types/cache-prune';
+import { parseDays, runCacheList, runCachePrune } from './commands/cache-cmd';
 import {
   collectList,
   DEFAULT_MAX_FILE_SIZE,
@@ -42,18 +45,29 @@ const jobsOption = () =>
 const macrosOption = () =>
   new Option('--macros <file>', 'extra macro hints file (C #define lines; repeatable)').argParser(collectList).default([]);
 const cacheDirOption = () => new Option('--cache-dir <dir>', 'where the type index is cached (default: $PATCH_AUDIT_CACHE_DIR, $XDG_CACHE_HOME/patch-audit or ~/.cache/patch-audit)');
+const cacheMaxSizeOption = () =>
+  new Option('--cache-max-size <size>', 'prune the least recently used indexes past this size after a run that wrote to the cache')
+    .default(DEFAULT_PRUNE_LIMITS.maxBytes, '10G')
+    .argParser(asArgument((v) => parseSize(v, '--cache-max-size')));
 
 /** --tree, --cache-dir, --abi and --arch: where types come from and the integer model. */
 function addTypeIndexOptions(command: Command): Command {
   return command
     .addOption(new Option('--tree <dir>', 'the kernel tree whose types to use (default: the tree around the input)'))
     .addOption(cacheDirOption())
+    .addOption(cacheMaxSizeOption())
     .addOption(new Option('--abi <abi>', 'integer model: lp64 (64-bit long, the default) or ilp32 (32-bit builds)').choices(['lp64', 'ilp32']).default('lp64'))
     .addOption(new Option('--arch <arch>', 'architecture whose headers files outside arch/ see').default('x86'));
 }
 
-function typeIndexSettings(o: Record<string, unknown>): { tree?: string; cacheDir?: string; abi: AbiName; arch: string } {
-  return { tree: o.tree as string | undefined, cacheDir: o.cacheDir as string | undefined, abi: o.abi as AbiName, arch: o.arch as string };
+function typeIndexSettings(o: Record<string, unknown>): { tree?: string; cacheDir?: string; cacheMaxSize: number; abi: AbiName; arch: string } {
+  return {
+    tree: o.tree as string | undefined,
+    cacheDir: o.cacheDir as string | undefined,
+    cacheMaxSize: o.cacheMaxSize as number,
+    abi: o.abi as AbiName,
+    arch: o.arch as string,
+  };
 }
 const maxSizeOption = () =>
   new Option('--max-file-size <size>', 'skip (and report) files larger than this').default(DEFAULT_MAX_FILE_SIZE, '32M').argParser(asArgument(parseSize));
@@ -214,6 +228,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description("build or refresh the type index of a kernel tree (scan, diff and type do this on their own)")
     .argument('[tree]', 'the kernel tree (default: the tree around the current directory)')
     .addOption(cacheDirOption())
+    .addOption(cacheMaxSizeOption())
     .option('--rebuild', 'ignore the cache and read every file again', false)
     .option('--json', 'JSON output', false)
     .addOption(jobsOption())
@@ -223,6 +238,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       const { output, exitCode } = await runIndexCommand({
         tree,
         cacheDir: o.cacheDir as string | undefined,
+        cacheMaxSize: o.cacheMaxSize as number,
         hintFiles: o.macros as string[],
         jobs: o.jobs as number,
         progress: o.progress !== false && Boolean(process.stderr.isTTY),
@@ -231,6 +247,28 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       });
       process.stdout.write(output);
       setExitCode(exitCode);
+    });
+
+  const cache = program.command('cache').description('the type index cache: what it holds, and pruning it');
+  cache
+    .command('list')
+    .description('each cached index: its tree, its size, when it was last used')
+    .addOption(cacheDirOption())
+    .option('--json', 'JSON output', false)
+    .action((o) => {
+      process.stdout.write(runCacheList({ cacheDir: o.cacheDir as string | undefined, json: Boolean(o.json) }));
+    });
+  cache
+    .command('prune')
+    .description('remove indexes unused for --max-age days, then the least recently used ones until the cache is under --max-size')
+    .addOption(cacheDirOption())
+    .addOption(new Option('--max-size <size>', 'size to bring the cache under').default(DEFAULT_PRUNE_LIMITS.maxBytes, '10G').argParser(asArgument((v) => parseSize(v, '--max-size'))))
+    .addOption(new Option('--max-age <days>', 'remove indexes unused for longer').default(DEFAULT_PRUNE_LIMITS.maxAgeMs / 86_400_000).argParser(asArgument(parseDays)))
+    .option('--json', 'JSON output', false)
+    .action((o) => {
+      process.stdout.write(
+        runCachePrune({ cacheDir: o.cacheDir as string | undefined, maxBytes: o.maxSize as number, maxAgeDays: o.maxAge as number, json: Boolean(o.json) }),
+      );
     });
 
   program
@@ -261,7 +299,7 @@ export async function main(argv: string[]): Promise<number> {
     const e = error as { code?: string; exitCode?: number; message?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
     if (e.code?.startsWith('commander.')) return EXIT_INPUT_ERROR; // commander already printed the message
-    if (error instanceof UsageError || error instanceof HintError || error instanceof KnowledgeError) {
+    if (error instanceof UsageError || error instanceof HintError || error instanceof KnowledgeError || error instanceof CacheError) {
       process.stderr.write(`patch-audit: ${e.message}\n`);
       return EXIT_INPUT_ERROR;
     }

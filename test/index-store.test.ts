@@ -21,6 +21,8 @@ import type { FileFacts, Located, RecordDecl } from '../src/types/facts';
 let tmp: string;
 let tree: string;
 let cacheDir: string;
+/** What builds said on their notice channel (a damaged cache). */
+const notices: string[] = [];
 
 const FILES: Record<string, string | Buffer> = {
   Makefile: 'all:\n',
@@ -69,7 +71,15 @@ function write(relative: string, content: string | Buffer, mtimeSeconds?: number
 }
 
 function options(extra: Partial<IndexBuildOptions> = {}): IndexBuildOptions {
-  return { cacheDir, hintFiles: [], jobs: 1, progress: false, ...extra };
+  return { cacheDir, hintFiles: [], jobs: 1, progress: false, notice: (message) => notices.push(message), ...extra };
+}
+
+function packOf(build: IndexBuild): string {
+  return path.join(path.dirname(path.dirname(path.dirname(build.tablePath))), 'facts.pack');
+}
+
+function manifestOf(build: IndexBuild): string {
+  return path.join(path.dirname(build.tablePath), 'manifest.v8');
 }
 
 function withTable<T>(build: IndexBuild, use: (table: NameTable) => T): T {
@@ -424,21 +434,31 @@ describe('building the index of a tree', () => {
     assert.equal(warm.stats.wrote, 'nothing');
   });
 
-  it('rebuilds from scratch on request, and when the table is damaged', async () => {
+  it('rebuilds from scratch on request, and when the table is damaged, and says so', async () => {
     const rebuilt = await buildIndex(tree, options({ rebuild: true }));
     assert.equal(rebuilt.stats.extracted, INDEXABLE);
     fs.truncateSync(rebuilt.tablePath, 10);
+    notices.length = 0;
     const repaired = await buildIndex(tree, options());
     assert.equal(repaired.stats.extracted, 0, 'the facts are still in the pack');
+    assert.equal(repaired.stats.wrote, 'base');
+    assert.deepEqual(notices, [`cache: the name table ${rebuilt.tablePath} is damaged (${rebuilt.tablePath} is not a usable patch-audit name table: too short); it is rebuilt`]);
+    assert.deepEqual(repaired.stats.notices, notices);
     withTable(repaired, (table) => assert.equal(table.fileCount, INDEXABLE));
+    fs.writeFileSync(repaired.tablePath, 'garbage, but long enough to have a trailer: '.repeat(10));
+    const again = await buildIndex(tree, options());
+    assert.equal(again.stats.wrote, 'base');
+    assert.match(again.stats.notices.join('\n'), /no name table trailer/);
   });
 
-  it('extracts again what a damaged facts pack lost, and nothing else', async () => {
-    const pack = path.join(path.dirname(cold.tablePath), 'facts.pack');
+  it('extracts again what a truncated facts pack lost, and nothing else, and says so', async () => {
+    const pack = packOf(cold);
     fs.truncateSync(pack, Math.floor(fs.statSync(pack).size / 2));
     write('virt/kvm/local.h', 'enum kvm_mode { KVM_OFF, KVM_ON = 2, KVM_HALF };\n', 1_700_000_700);
     const repaired = await buildIndex(tree, options());
     assert.ok(repaired.stats.extracted > 1 && repaired.stats.extracted < INDEXABLE, String(repaired.stats.extracted));
+    assert.equal(repaired.stats.notices.length, 1);
+    assert.match(repaired.stats.notices[0], /^cache: the facts pack .*facts\.pack has \d+ unreadable bytes after byte \d+ \(truncated or damaged\); what it lost is extracted again$/);
     withTable(repaired, (table) => {
       assert.equal(table.lookup('o:KVM_HALF')[0]?.file, 'virt/kvm/local.h');
       assert.equal(table.lookup('t:kvm_vcpu')[0]?.file, 'include/linux/kvm_host.h');
@@ -449,6 +469,40 @@ describe('building the index of a tree', () => {
     assert.equal(rebuilt.stats.extracted, 0, 'the pack has everything again');
     assert.equal(rebuilt.stats.wrote, 'base');
     withTable(rebuilt, (table) => assert.equal(table.lookup('o:KVM_HALF')[0]?.file, 'virt/kvm/local.h'));
+  });
+
+  it('never trusts a pack record whose bytes changed: the checksum catches it, the file is extracted again', async () => {
+    const pack = packOf(cold);
+    const bytes = fs.readFileSync(pack);
+    // Flip a byte in the middle of the last record's body, then make the table need that record.
+    bytes[bytes.length - 10] ^= 0xff;
+    fs.writeFileSync(pack, bytes);
+    fs.truncateSync(cold.tablePath, 10);
+    const rebuilt = await buildIndex(tree, options());
+    assert.equal(rebuilt.stats.extracted, 1);
+    assert.ok(rebuilt.stats.notices.some((n) => /^cache: 1 damaged record\(s\) in the facts pack .* \(checksum or content\); those files are extracted again$/.test(n)), rebuilt.stats.notices.join('\n'));
+    withTable(rebuilt, (table) => assert.equal(table.fileCount, rebuilt.stats.files));
+    fs.truncateSync(rebuilt.tablePath, 10);
+    const again = await buildIndex(tree, options());
+    assert.equal(again.stats.extracted, 0, 'the record was written again');
+    assert.ok(again.stats.notices.every((n) => !/damaged record/.test(n)));
+  });
+
+  it('rebuilds a pack that is not a pack, and a manifest that is not a manifest, saying so', async () => {
+    fs.writeFileSync(packOf(cold), 'not a pack at all');
+    fs.writeFileSync(manifestOf(cold), 'not a manifest either');
+    const rebuilt = await buildIndex(tree, options());
+    assert.deepEqual(
+      rebuilt.stats.notices.map((n) => n.replace(/ \/\S+/, ' PATH')),
+      [
+        "cache: the manifest PATH is not readable as a manifest (truncated or damaged); this tree's index is rebuilt",
+        'cache: the facts pack PATH is not a facts pack of this version; what it lost is extracted again',
+      ],
+    );
+    assert.equal(rebuilt.stats.extracted, rebuilt.stats.files);
+    const warm = await buildIndex(tree, options());
+    assert.equal(warm.stats.wrote, 'nothing');
+    assert.deepEqual(warm.stats.notices, []);
   });
 
   it('keys the cache by the hints: other hints never reuse these facts', async () => {

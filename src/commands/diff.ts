@@ -38,6 +38,8 @@ export interface AuditOptions {
   maxPatchSize: number;
   progress?: boolean;
   cacheDir?: string;
+  /** The size the cache is pruned to after a run that wrote to it. */
+  cacheMaxSize?: number;
   abi: AbiName;
   arch: string;
   /** Use the tree's type index (false: the touched files and built-in kernel types only). */
@@ -112,6 +114,7 @@ async function typeIndexFor(root: string | null, wanted: boolean, options: Audit
   const session = await openTypeSession({
     tree: root,
     cacheDir: options.cacheDir,
+    cacheMaxSize: options.cacheMaxSize,
     hintFiles: options.macros,
     jobs: options.jobs,
     progress: options.progress ?? false,

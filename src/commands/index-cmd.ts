@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildIndex, IndexBuild, MACRO_MAX_BYTES } from '../types/build-index';
-import { defaultCacheDir } from '../types/cache-dir';
+import { defaultCacheDir, prepareCacheDir } from '../types/cache-dir';
+import { cacheLimits } from '../types/cache-prune';
 import { DECL_KINDS } from '../types/table-file';
 import { findKernelRoot } from '../types/tree-root';
 import { EXIT_INPUT_ERROR, EXIT_OK, UsageError } from './common';
@@ -13,6 +14,8 @@ export interface IndexCommandOptions {
   /** The tree, or a folder in it; default: the kernel tree around the current directory. */
   tree?: string;
   cacheDir?: string;
+  /** The size the cache is pruned to after a run that wrote to it. */
+  cacheMaxSize?: number;
   hintFiles: string[];
   jobs: number;
   progress: boolean;
@@ -21,8 +24,10 @@ export interface IndexCommandOptions {
 }
 
 export async function runIndexCommand(options: IndexCommandOptions): Promise<{ output: string; exitCode: number }> {
-  const build = await buildIndex(treeRoot(options.tree), {
-    cacheDir: options.cacheDir ?? defaultCacheDir(),
+  const root = treeRoot(options.tree);
+  const build = await buildIndex(root, {
+    cacheDir: prepareCacheDir(options.cacheDir ?? defaultCacheDir()),
+    limits: cacheLimits(options.cacheMaxSize),
     hintFiles: options.hintFiles,
     jobs: options.jobs,
     progress: options.progress,
@@ -57,9 +62,10 @@ export function renderIndexBuild(build: IndexBuild): string {
     `files indexed: ${s.files}`,
     `extracted (read and parsed): ${s.extracted}`,
     `reused from the cache: ${s.reused}`,
+    `taken from another tree (the same files, hard-linked): ${s.linked}`,
     `removed since last run: ${s.removed}`,
     `re-read to compare content: ${s.rehashed}`,
-    `written: ${s.wrote}`,
+    `written: ${s.wrote}${s.adoptedBaseFrom ? ` (a delta over the base table of ${s.adoptedBaseFrom})` : ''}`,
     `bytes read: ${s.bytesRead} (${megabytes(s.bytesRead)})`,
     `files over ${MACRO_MAX_BYTES / 1024 / 1024} MiB without constant macros: ${s.macroSkipped}`,
     `declarations: ${totalDecls}`,

@@ -31,6 +31,8 @@ export interface ScanOptions {
   output?: string;
   tree?: string;
   cacheDir?: string;
+  /** The size the cache is pruned to after a run that wrote to it. */
+  cacheMaxSize?: number;
   abi: AbiName;
   arch: string;
   /** Use the tree's type index (false: built-in kernel types only). */
@@ -101,6 +103,7 @@ async function typeSessionFor(paths: string[], rules: Rule[], options: ScanOptio
   return openTypeSession({
     ...(wanted ? { tree: options.tree, near: paths[0] } : {}),
     cacheDir: options.cacheDir,
+    cacheMaxSize: options.cacheMaxSize,
     hintFiles: options.macros,
     jobs: options.jobs,
     progress: options.progress,

@@ -3,11 +3,18 @@
 // Every run lists the tree and stats each file. A file whose size and mtime
 // match the manifest is not read at all. A file whose stat changed is read
 // and hashed, and parsed again only if no file with that content was parsed
-// before (the facts pack is keyed by content). When what the table would hold
-// changed, the files that differ from the base table go into a delta table;
-// once the delta grows past DELTA_MAX_SHARE of the tree, the base is rebuilt
-// (10 s for 6.1, against 1 s for a delta). A cold run parses every file on
-// worker threads.
+// before, in this tree or another one of the same cache key (the facts pack
+// is keyed by content). A tree indexed for the first time takes the entries of
+// files that are hard links of files another tree indexed without reading
+// them, and lays its table over that tree's base table when they share most
+// files. When what the table would hold changed, the files that differ from
+// the base table go into a delta table; once the delta grows past
+// DELTA_MAX_SHARE of the tree, the base is rebuilt (10 s for 6.1, against
+// 1 s for a delta). A cold run parses every file on worker threads.
+//
+// Reading and parsing take no lock; writing (the pack, the tables, the
+// manifest) happens under the cache key's lock, against what is on disk then,
+// so that concurrent runs on one cache leave it whole.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,10 +27,16 @@ import { batchFiles, runBatches } from '../engine/pool';
 import { createProgress } from '../engine/progress';
 import type { ExtractedFile, FactsBatchResult } from '../engine/worker';
 import { DEFAULT_MAX_FILE_SIZE, SOURCE_EXTENSIONS } from '../commands/common';
-import { cacheKey, EMPTY_PACK_INDEX, FactsCache, Manifest, ManifestEntry, PackIndex, sha1 } from './facts-cache';
+import { CacheError, prepareCacheDir } from './cache-dir';
+import { withCacheLock } from './cache-lock';
+import { pruneCache, PruneLimits } from './cache-prune';
+import { cacheKey, KeyDirectory, sha1, TreeDirectory } from './facts-cache';
+import { PackReader } from './facts-pack';
+import { commit, Commit, guardWrites, reportDamagedRecords, rewriteManifest } from './index-write';
+import { Manifest, ManifestEntry, readManifest } from './manifest';
 import { NameTable } from './name-table';
-import { DeclCounts, EncodedFacts, newTableId, TableFile } from './table-file';
-import { writeTableFile } from './table-writer';
+import { linkedEntry, Sibling, siblingsOf } from './sibling-trees';
+import type { DeclCounts, EncodedFacts } from './table-file';
 import { listTreeFiles, TreeFile } from './tree-files';
 
 /**
@@ -33,13 +46,11 @@ import { listTreeFiles, TreeFile } from './tree-files';
  */
 export const MACRO_MAX_BYTES = 1024 * 1024;
 
-/** The delta holds or hides at most this share of the indexed files (or DELTA_MIN_FILES); past it the base is rebuilt. */
-const DELTA_MAX_SHARE = 0.02;
-const DELTA_MIN_FILES = 256;
-/** When this share of the pack is facts no file has any more, a base rebuild rewrites the pack without them. */
-const PACK_GARBAGE_LIMIT = 0.25;
+/** Writes that found facts missing from the pack (damaged, or pruned by another run) re-extract them and try again, this often. */
+const COMMIT_ATTEMPTS = 3;
 
 export interface IndexBuildOptions {
+  /** Made if missing; a CacheError when it cannot be used. */
   cacheDir: string;
   /** User macro hints files, on top of the built-in ones. */
   hintFiles: string[];
@@ -49,6 +60,10 @@ export interface IndexBuildOptions {
   rebuild?: boolean;
   /** Most files the delta table may hold or hide before the base is rebuilt (default: 2% of the tree, at least 256). */
   maxDeltaFiles?: number;
+  /** Where one-line notices go (a damaged cache rebuilt, waiting for another run's lock); default: stderr. */
+  notice?: (message: string) => void;
+  /** What the cache is pruned to after a run that wrote to it (default: cache-prune.ts's defaults). */
+  limits?: PruneLimits;
 }
 
 export interface IndexStats {
@@ -58,9 +73,11 @@ export interface IndexStats {
   extracted: number;
   /** Files in the index whose facts came from the cache. */
   reused: number;
+  /** Files taken as they are from another tree's index: the same files, hard-linked. */
+  linked: number;
   /** Files indexed before that are gone. */
   removed: number;
-  /** Files read to compare their content because their size or mtime changed. */
+  /** Files read to compare their content because their size or mtime changed (or the tree is new to the cache). */
   rehashed: number;
   /** Source bytes read in this run. */
   bytesRead: number;
@@ -73,8 +90,12 @@ export interface IndexStats {
   decls: DeclCounts;
   /** What was written: nothing, the manifest only, a delta table, or a new base table. */
   wrote: 'nothing' | 'manifest' | 'delta' | 'base';
+  /** The tree's table was laid over another tree's base table (hard-linked or copied). */
+  adoptedBaseFrom?: string;
+  /** What was found damaged in the cache, and rebuilt. */
+  notices: string[];
   seconds: number;
-  /** Size of this tree's cache on disk. */
+  /** Size of this tree's cache on disk, with the facts pack it shares. */
   cacheBytes: number;
 }
 
@@ -91,6 +112,8 @@ interface Candidate {
   path: string;
   size: number;
   mtimeMs: number;
+  dev: number;
+  ino: number;
   /** Set once the main thread has read it. */
   hash?: string;
   problem?: InputProblem;
@@ -98,34 +121,122 @@ interface Candidate {
 
 interface Run {
   extracted: number;
+  linked: number;
   rehashed: number;
   bytesRead: number;
   removed: number;
   /** Problems of this run that the manifest does not keep (unlisted directories, files gone since listed). */
   transient: InputProblem[];
   wrote: IndexStats['wrote'];
+  adoptedBaseFrom?: string;
+  notices: string[];
 }
 
 export async function buildIndex(root: string, options: IndexBuildOptions): Promise<IndexBuild> {
   const started = process.hrtime.bigint();
   const treeRoot = fs.realpathSync(path.resolve(root));
   loadHints(options.hintFiles); // a bad hints file fails here, with its own message
-  const cache = new FactsCache(options.cacheDir, cacheKey(options.hintFiles), treeRoot);
-  const previous = options.rebuild ? null : cache.readManifest();
-  const listing = listTreeFiles(treeRoot, SOURCE_EXTENSIONS);
-  const { next, changed, removed } = compareWithManifest(listing.files, previous);
-  const run: Run = { extracted: 0, rehashed: 0, bytesRead: 0, removed, transient: listing.problems, wrote: 'nothing' };
+  const cacheDir = prepareCacheDir(options.cacheDir);
+  const keyDirectory = new KeyDirectory(cacheDir, cacheKey(options.hintFiles));
+  const tree = keyDirectory.tree(treeRoot);
+  const run: Run = { extracted: 0, linked: 0, rehashed: 0, bytesRead: 0, removed: 0, transient: [], wrote: 'nothing', notices: [] };
+  const notice = (message: string) => {
+    run.notices.push(message);
+    (options.notice ?? toStderr)(message);
+  };
   const finish = (manifest: Manifest): IndexBuild => ({
     root: treeRoot,
-    tablePath: cache.tablePath,
-    stats: statsOf(manifest, run, started, cache.bytesOnDisk()),
+    tablePath: tree.tablePath,
+    stats: statsOf(manifest, run, started, bytesOnDisk([tree.manifestPath, tree.tablePath, tree.deltaPath, keyDirectory.packPath])),
   });
 
-  if (previous && changed.length === 0 && removed === 0 && tableIdOf(cache.tablePath) === previous.tableId) return finish(previous);
+  const previous = options.rebuild ? null : ownManifest(tree, treeRoot, notice);
+  const listing = listTreeFiles(treeRoot, SOURCE_EXTENSIONS);
+  run.transient = listing.problems;
+  const { next, changed, removed } = compareWithManifest(listing.files, previous);
+  run.removed = removed;
+  const tableId = previous ? tableIdOf(tree.tablePath, notice) : null;
+  if (previous && changed.length === 0 && removed === 0 && tableId === previous.tableId) {
+    tree.touch();
+    return finish(previous);
+  }
 
-  // Warm: read what changed, in this thread, to learn whether its content did.
+  const fresh = new Map<string, EncodedFacts>();
+  /** Hashes whose pack records failed their checks: written again once extracted. */
+  const damaged = new Set<string>();
+  const toExtract: Candidate[] = [];
+  const pack = new PackReader(keyDirectory.packPath);
+  try {
+    let candidates = changed;
+    const siblings = previous || options.rebuild ? [] : siblingsOf(keyDirectory, tree);
+    if (!previous && !options.rebuild) candidates = takeLinkedFiles(siblings, changed, next, run);
+    // Content is compared with what the cache knows, when it knows anything: read and hash here.
+    const pending: Candidate[] = [];
+    if (options.rebuild || (!previous && pack.records.size === 0)) toExtract.push(...candidates);
+    else pending.push(...readAndHash(candidates, previous, next, run));
+    for (const [file, entry] of next) {
+      if (entry.hash && !pack.has(entry.hash)) {
+        next.delete(file); // the manifest promised facts the pack does not have: parse again
+        toExtract.push(candidateOf(treeRoot, file, entry));
+      }
+    }
+    // Content the pack has: its declaration counts from a manifest that has the same content, else from the record.
+    const counts = countsByHash(pending.length ? [previous, ...siblings.map((s) => s.manifest)] : []);
+    const unknown = pending.filter((c) => !(pack.has(c.hash!) && counts.has(c.hash!))).map((c) => c.hash!);
+    const read = pack.read(unknown);
+    reportDamagedRecords(read.damaged, keyDirectory, notice);
+    for (const hash of read.damaged) damaged.add(hash);
+    for (const [hash, facts] of read.facts) counts.set(hash, facts.counts);
+    for (const candidate of pending) {
+      const decls = pack.has(candidate.hash!) ? counts.get(candidate.hash!) : undefined;
+      if (decls) next.set(candidate.path, entryOf(candidate, decls));
+      else toExtract.push(candidate);
+    }
+  } finally {
+    pack.close();
+  }
+
+  // Only stats changed (a touch, a checkout that restored the same content): the table stands.
+  const sameContent = previous !== null && toExtract.length === 0 && tableId === previous.tableId && sameIndexedContent(previous.files, next);
+
+  const extractInto = async (candidates: readonly Candidate[]) => {
+    const byPath = new Map(candidates.map((c) => [c.file.displayPath, c]));
+    for (const result of await extract(candidates, options)) {
+      const candidate = byPath.get(result.path)!;
+      run.bytesRead += result.bytes;
+      const facts = result.hash ? result.facts : undefined;
+      if (facts) {
+        run.extracted++;
+        fresh.set(result.hash!, facts);
+      }
+      record(next, run, candidate, entryOf({ ...candidate, hash: facts ? result.hash : undefined, problem: result.problem }, facts?.counts ?? {}));
+    }
+  };
+  await extractInto(toExtract);
+
+  for (let attempt = 1; ; attempt++) {
+    const write: Commit = { keyDirectory, tree, root: treeRoot, next, fresh, damaged, rebuild: options.rebuild ?? false, maxDeltaFiles: options.maxDeltaFiles, notice };
+    const outcome = await withCacheLock(keyDirectory.lockPath, notice, () =>
+      guardWrites(keyDirectory, () => (sameContent && rewriteManifest(tree, previous!, next)) || commit(write)),
+    );
+    if ('manifest' in outcome) {
+      run.wrote = outcome.wrote;
+      run.adoptedBaseFrom = outcome.adoptedBaseFrom;
+      pruneCache(cacheDir, options.limits, { keep: tree.path, notice });
+      return finish(outcome.manifest);
+    }
+    if (attempt === COMMIT_ATTEMPTS) throw new CacheError(`cache ${keyDirectory.path}: the facts pack keeps losing records; delete the directory`);
+    await extractInto(outcome.missing.map((file) => candidateOf(treeRoot, file, next.get(file)!)));
+  }
+}
+
+/**
+ * Reads and hashes the candidates; those whose content is what the manifest
+ * had go back into `next`; returns the rest, whose content is new to this tree.
+ */
+function readAndHash(candidates: readonly Candidate[], previous: Manifest | null, next: Map<string, ManifestEntry>, run: Run): Candidate[] {
   const pending: Candidate[] = [];
-  for (const candidate of previous ? changed : []) {
+  for (const candidate of candidates) {
     const read = readSourceBytes(candidate.file, { maxBytes: DEFAULT_MAX_FILE_SIZE });
     run.rehashed++;
     if (!read.ok) {
@@ -135,74 +246,46 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
     run.bytesRead += read.bytes.length;
     candidate.hash = sha1(read.bytes);
     if (!isUtf8(read.bytes)) candidate.problem = decodeSourceBytes(candidate.file, read.bytes).problem;
-    const old = previous!.files.get(candidate.path);
+    const old = previous?.files.get(candidate.path);
     if (old?.hash === candidate.hash) next.set(candidate.path, { ...entryOf(candidate, old.decls), inBase: old.inBase });
     else pending.push(candidate);
   }
+  return pending;
+}
 
-  if (previous && pending.length === 0 && sameIndexedContent(previous.files, next) && tableIdOf(cache.tablePath) === previous.tableId) {
-    // Only stats changed (a touch, a checkout that restored the same content): the table stands.
-    const manifest: Manifest = { ...previous, files: sortedByPath(next) };
-    cache.writeManifest(manifest);
-    run.wrote = 'manifest';
-    return finish(manifest);
-  }
+/** The declaration counts of each content hash the manifests have. */
+function countsByHash(manifests: readonly (Manifest | null)[]): Map<string, DeclCounts> {
+  const counts = new Map<string, DeclCounts>();
+  for (const manifest of manifests) for (const entry of manifest?.files.values() ?? []) if (entry.hash) counts.set(entry.hash, entry.decls);
+  return counts;
+}
 
-  // Facts come from the pack when the content was seen before, else from the extractor.
-  const index = previous ? cache.packIndex() : EMPTY_PACK_INDEX;
-  const toExtract: Candidate[] = previous ? [] : changed;
-  for (const [file, entry] of next) {
-    if (entry.hash && !index.records.has(entry.hash)) {
-      next.delete(file); // the manifest promised facts the pack does not have: parse again
-      const source = sourceFile(path.join(treeRoot, file), file, entry.size);
-      toExtract.push({ file: source, path: file, size: entry.size, mtimeMs: entry.mtimeMs });
-    }
+/** This tree's manifest; a damaged one is said so and treated as absent (the tree is indexed again, facts coming from the pack). */
+function ownManifest(tree: TreeDirectory, root: string, notice: (message: string) => void): Manifest | null {
+  const read = readManifest(tree.manifestPath);
+  if (read.manifest === null) {
+    if (read.damage) notice(`cache: the manifest ${tree.manifestPath} is ${read.damage}; this tree's index is rebuilt`);
+    return null;
   }
-  const fresh = cache.readPackRecords(index, pending.map((c) => c.hash!));
-  for (const candidate of pending) {
-    const known = fresh.get(candidate.hash!);
-    if (known) next.set(candidate.path, entryOf(candidate, known.counts));
-    else toExtract.push(candidate);
+  if (read.manifest.root !== root) {
+    notice(`cache: the manifest ${tree.manifestPath} is for another tree (${read.manifest.root}); this tree's index is rebuilt`);
+    return null;
   }
-  const added = new Map<string, EncodedFacts>();
-  const byPath = new Map(toExtract.map((c) => [c.file.displayPath, c]));
-  for (const extracted of await extract(toExtract, options)) {
-    const candidate = byPath.get(extracted.path)!;
-    run.bytesRead += extracted.bytes;
-    const facts = extracted.hash ? extracted.facts : undefined;
-    if (facts) {
-      run.extracted++;
-      fresh.set(extracted.hash!, facts);
-      if (!index.records.has(extracted.hash!)) added.set(extracted.hash!, facts);
-    }
-    const outcome = { ...candidate, hash: facts ? extracted.hash : undefined, problem: extracted.problem };
-    record(next, run, candidate, entryOf(outcome, facts?.counts ?? {}));
-  }
+  return read.manifest;
+}
 
-  const files = sortedByPath(next);
-  const base = previous ? openBase(cache.tablePath, previous.baseTableId) : null;
-  // What a delta would hold (files whose facts are not the base's) and hide (base files changed or gone).
-  let held = 0;
-  let kept = 0;
-  for (const entry of files.values()) {
-    if (entry.hash && !entry.inBase) held++;
-    if (entry.inBase) kept++;
-  }
-  const deltaFiles = held + (base ? base.header.fileCount - kept : 0);
-  const maxDeltaFiles = options.maxDeltaFiles ?? Math.max(DELTA_MIN_FILES, DELTA_MAX_SHARE * files.size);
-  let manifest: Manifest;
+/** The id of the table (with its delta) if it opens, else null; a table that is there but does not open is said so. */
+function tableIdOf(tablePath: string, notice: (message: string) => void): string | null {
   try {
-    manifest =
-      base && deltaFiles <= maxDeltaFiles
-        ? writeDelta(cache, base, files, fresh, index, added)
-        : writeBase(cache, files, fresh, previous ? index : null, added);
-  } finally {
-    base?.close();
+    const table = NameTable.open(tablePath);
+    const id = table.tableId;
+    table.close();
+    return id;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `damaged (${(error as Error).message})`;
+    notice(`cache: the name table ${tablePath} is ${reason}; it is rebuilt`);
+    return null;
   }
-  run.wrote = manifest.tableId === manifest.baseTableId ? 'base' : 'delta';
-  // Written last: a manifest only ever names tables and pack records that are already in place.
-  cache.writeManifest(manifest);
-  return finish(manifest);
 }
 
 /** Splits the files into unchanged (size and mtime as in the manifest) and changed or new. */
@@ -217,12 +300,27 @@ function compareWithManifest(
     const old = previous?.files.get(file.path);
     if (old) stillThere++;
     if (old && old.size === file.size && old.mtimeMs === file.mtimeMs && !mayHaveBecomeReadable(old, file)) {
-      next.set(file.path, old);
+      // The inode may differ (a checkout rewrote the file with the same stat): remember the current one.
+      next.set(file.path, old.ino === file.ino && old.dev === file.dev ? old : { ...old, dev: file.dev, ino: file.ino });
     } else {
-      changed.push({ file: sourceFile(file.absolutePath, file.path, file.size), path: file.path, size: file.size, mtimeMs: file.mtimeMs });
+      changed.push({ ...file, file: sourceFile(file.absolutePath, file.path, file.size) });
     }
   }
   return { next, changed, removed: previous ? previous.files.size - stillThere : 0 };
+}
+
+/** Takes the entries of hard-linked copies of files a sibling tree indexed; returns the candidates left to look at. */
+function takeLinkedFiles(siblings: readonly Sibling[], candidates: Candidate[], next: Map<string, ManifestEntry>, run: Run): Candidate[] {
+  if (siblings.length === 0) return candidates;
+  const rest: Candidate[] = [];
+  for (const candidate of candidates) {
+    const theirs = linkedEntry(siblings, candidate);
+    if (theirs && theirs.problem?.kind !== 'unreadable') {
+      next.set(candidate.path, { ...theirs, inBase: false });
+      run.linked++;
+    } else rest.push(candidate);
+  }
+  return rest;
 }
 
 /** chmod changes neither size nor mtime, so a file that was unreadable is tried again when it may now be read. */
@@ -250,89 +348,6 @@ async function extract(candidates: readonly Candidate[], options: IndexBuildOpti
   return results.flatMap((r) => r.files);
 }
 
-/** The files that are not in the base as they are now go into a new delta; the base stays. */
-function writeDelta(
-  cache: FactsCache,
-  base: TableFile,
-  files: Map<string, ManifestEntry>,
-  fresh: Map<string, EncodedFacts>,
-  index: PackIndex,
-  added: ReadonlyMap<string, EncodedFacts>,
-): Manifest {
-  const inDelta = [...files].filter(([, entry]) => entry.hash && !entry.inBase);
-  const facts = new Map([...fresh, ...cache.readPackRecords(index, inDelta.map(([, e]) => e.hash!).filter((h) => !fresh.has(h)))]);
-  const replaced = base.files().filter((p) => !files.get(p)?.inBase);
-  cache.appendToPack(index, added);
-  const tableId = newTableId();
-  const baseTableId = base.header.tableId;
-  writeTableFile(cache.deltaPath, inDelta.map(([p, e]) => [p, facts.get(e.hash!)!] as const), tableId, { tableId: baseTableId, replaced });
-  return { tableId, baseTableId, files };
-}
-
-/** A new base table of every indexed file, and no delta. */
-function writeBase(
-  cache: FactsCache,
-  files: Map<string, ManifestEntry>,
-  fresh: Map<string, EncodedFacts>,
-  index: PackIndex | null,
-  added: ReadonlyMap<string, EncodedFacts>,
-): Manifest {
-  const pack = index ? cache.readPack() : new Map<string, EncodedFacts>();
-  for (const [hash, facts] of fresh) pack.set(hash, facts);
-  const used = new Set<string>();
-  for (const entry of files.values()) if (entry.hash) used.add(entry.hash);
-  const garbage = [...pack.keys()].filter((hash) => !used.has(hash));
-  if (!index || index.end === 0 || garbage.length > PACK_GARBAGE_LIMIT * pack.size) {
-    for (const hash of garbage) pack.delete(hash);
-    cache.rewritePack(pack);
-  } else {
-    cache.appendToPack(index, added);
-  }
-  const indexed: [string, EncodedFacts][] = [];
-  for (const [file, entry] of files) {
-    entry.inBase = entry.hash !== null;
-    if (entry.hash) indexed.push([file, pack.get(entry.hash)!]);
-  }
-  const tableId = newTableId();
-  writeTableFile(cache.tablePath, indexed, tableId);
-  fs.rmSync(cache.deltaPath, { force: true });
-  return { tableId, baseTableId: tableId, files };
-}
-
-/** The base table file if it is whole and the one the manifest's entries refer to. */
-function openBase(tablePath: string, baseTableId: string): TableFile | null {
-  try {
-    const base = TableFile.open(tablePath);
-    if (base.header.tableId === baseTableId && !base.header.base) return base;
-    base.close();
-  } catch {
-    // missing or damaged: a new base is built
-  }
-  return null;
-}
-
-/** The id of the table (with its delta) if it opens, else null. */
-function tableIdOf(tablePath: string): string | null {
-  try {
-    const table = NameTable.open(tablePath);
-    const id = table.tableId;
-    table.close();
-    return id;
-  } catch {
-    return null;
-  }
-}
-
-/** Records a file's entry; a file that vanished since it was listed is only reported, never remembered. */
-function record(next: Map<string, ManifestEntry>, run: Run, candidate: Candidate, entry: ManifestEntry): void {
-  if (entry.problem?.kind === 'missing') {
-    next.delete(candidate.path);
-    run.transient.push(entry.problem);
-  } else {
-    next.set(candidate.path, entry);
-  }
-}
-
 /** Whether the table would hold the same files with the same content. */
 function sameIndexedContent(before: ReadonlyMap<string, ManifestEntry>, after: ReadonlyMap<string, ManifestEntry>): boolean {
   let indexed = 0;
@@ -343,6 +358,16 @@ function sameIndexedContent(before: ReadonlyMap<string, ManifestEntry>, after: R
   }
   for (const entry of before.values()) if (entry.hash) indexed--;
   return indexed === 0;
+}
+
+/** Records a file's entry; a file that vanished since it was listed is only reported, never remembered. */
+function record(next: Map<string, ManifestEntry>, run: Run, candidate: Candidate, entry: ManifestEntry): void {
+  if (entry.problem?.kind === 'missing') {
+    next.delete(candidate.path);
+    run.transient.push(entry.problem);
+  } else {
+    next.set(candidate.path, entry);
+  }
 }
 
 function statsOf(manifest: Manifest, run: Run, started: bigint, cacheBytes: number): IndexStats {
@@ -364,6 +389,7 @@ function statsOf(manifest: Manifest, run: Run, started: bigint, cacheBytes: numb
     files,
     extracted: run.extracted,
     reused: files - run.extracted,
+    linked: run.linked,
     removed: run.removed,
     rehashed: run.rehashed,
     bytesRead: run.bytesRead,
@@ -372,22 +398,43 @@ function statsOf(manifest: Manifest, run: Run, started: bigint, cacheBytes: numb
     macroSkipped,
     decls,
     wrote: run.wrote,
+    ...(run.adoptedBaseFrom ? { adoptedBaseFrom: run.adoptedBaseFrom } : {}),
+    notices: run.notices,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
     cacheBytes,
   };
 }
 
 function entryOf(candidate: Candidate, decls: DeclCounts): ManifestEntry {
-  const entry: ManifestEntry = { size: candidate.size, mtimeMs: candidate.mtimeMs, hash: candidate.hash ?? null, decls, inBase: false };
+  const entry: ManifestEntry = {
+    size: candidate.size,
+    mtimeMs: candidate.mtimeMs,
+    dev: candidate.dev,
+    ino: candidate.ino,
+    hash: candidate.hash ?? null,
+    decls,
+    inBase: false,
+  };
   if (candidate.problem) entry.problem = candidate.problem;
   return entry;
 }
 
-function sortedByPath(entries: ReadonlyMap<string, ManifestEntry>): Map<string, ManifestEntry> {
-  return new Map([...entries].sort(([a], [b]) => compareBytewise(a, b)));
+/** A file known from an entry, to be extracted again. */
+function candidateOf(root: string, file: string, entry: ManifestEntry): Candidate {
+  return { file: sourceFile(path.join(root, file), file, entry.size), path: file, size: entry.size, mtimeMs: entry.mtimeMs, dev: entry.dev, ino: entry.ino };
 }
 
 /** Problems name files by displayPath: tree-relative, like everything in the index. */
 function sourceFile(absolutePath: string, treePath: string, size: number): SourceFile {
   return { absolutePath, displayPath: treePath, size };
+}
+
+function bytesOnDisk(files: readonly string[]): number {
+  let total = 0;
+  for (const file of files) total += fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+  return total;
+}
+
+function toStderr(message: string): void {
+  process.stderr.write(`patch-audit: ${message}\n`);
 }

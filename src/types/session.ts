@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ParsedFile } from '../frontend/parse';
 import { buildIndex, IndexBuild } from './build-index';
-import { defaultCacheDir } from './cache-dir';
+import { defaultCacheDir, prepareCacheDir } from './cache-dir';
+import { cacheLimits } from './cache-prune';
 import { AbiName } from './ctype';
 import { extractFacts } from './extract';
 import { NameTable } from './name-table';
@@ -20,6 +21,8 @@ export interface TypeSessionOptions {
   /** A path the tree is looked for around when none is given. */
   near?: string;
   cacheDir?: string;
+  /** The size the cache is pruned to after a run that wrote to it (default: DEFAULT_PRUNE_LIMITS). */
+  cacheMaxSize?: number;
   hintFiles: string[];
   jobs: number;
   progress: boolean;
@@ -44,7 +47,8 @@ export async function openTypeSession(options: TypeSessionOptions): Promise<Type
   const root = options.tree ? path.resolve(options.tree) : options.near ? findKernelRoot(options.near) : null;
   if (!root) return { handle: { root: null, tablePath: null, options: typeOptions } };
   const build = await buildIndex(root, {
-    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    cacheDir: prepareCacheDir(options.cacheDir ?? defaultCacheDir()),
+    limits: cacheLimits(options.cacheMaxSize),
     hintFiles: options.hintFiles,
     jobs: options.jobs,
     progress: options.progress,

@@ -1,8 +1,8 @@
 // The C files of a tree, with what the index compares against its manifest
-// (size and mtime). The same choices as src/input/walk.ts: .git is skipped,
-// symlinked directories are not entered, symlinked files are followed, a file
-// reached twice is listed once (under its own path rather than a link's), and
-// whatever cannot be listed or stat'ed is reported. But synchronous: on the
+// (size and mtime; the inode for copies made of hard links). The same choices
+// as src/input/walk.ts: .git is skipped, symlinked directories are not
+// entered, symlinked files are followed, a file reached twice is listed once
+// (under its own path rather than a link's), and whatever cannot be listed or stat'ed is reported. But synchronous: on the
 // 6.1 tree, whose inodes are cached on every run but the first, this walk and
 // its stats take 0.3 s where walk.ts's asynchronous walk plus a stat of each
 // file took 0.85 s, and the walk is most of what a run with nothing to do costs.
@@ -17,6 +17,9 @@ export interface TreeFile {
   absolutePath: string;
   size: number;
   mtimeMs: number;
+  /** Device and inode: a file with the same ones, size and mtime as a file another tree indexed is that file (a hard-linked copy). */
+  dev: number;
+  ino: number;
 }
 
 export interface TreeListing {
@@ -95,7 +98,8 @@ class Listing {
       this.problem(treePath, throughSymlink ? 'symlink to something that is not a regular file' : 'not a regular file', 'not-c-source');
       return;
     }
-    const found: Found = { file: { path: treePath, absolutePath, size: stats.size, mtimeMs: stats.mtimeMs }, throughSymlink };
+    const file = { path: treePath, absolutePath, size: stats.size, mtimeMs: stats.mtimeMs, dev: stats.dev, ino: stats.ino };
+    const found: Found = { file, throughSymlink };
     const existing = this.byRealPath.get(realPath);
     if (!existing || preferred(found, existing)) this.byRealPath.set(realPath, found);
   }
