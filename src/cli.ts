@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
-import { defaultJobs } from './engine/pool';
+import { defaultJobs } from './workers/pool';
 import { scan } from './commands/scan';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
 import { parseStats, renderParseStats } from './commands/parse-stats';

@@ -2,9 +2,10 @@
 // front end parses with no ERROR/MISSING node, and what breaks the rest.
 
 import { loadHints } from '../frontend/hints';
-import { batchFiles, runBatches } from '../engine/pool';
-import { createProgress } from '../engine/progress';
-import type { ParseStatsBatchResult } from '../engine/worker';
+import { runTasks } from '../workers/pool';
+import { batchFiles } from '../workers/work-items';
+import { advanceBy, createProgress } from '../workers/progress';
+import { PARSE_STATS_WORKER } from '../engine/worker-scripts';
 import type { InputProblem } from '../model';
 import { collect } from './common';
 
@@ -40,12 +41,13 @@ export async function parseStats(paths: string[], options: ParseStatsOptions): P
   loadHints(options.macros);
   const collected = await collect(paths);
   const progress = createProgress('parse', collected.files.length, options.progress);
-  const results = await runBatches<ParseStatsBatchResult>(
-    batchFiles(collected.files),
-    (files) => ({ kind: 'parse-stats', files, hintFiles: options.macros, maxBytes: options.maxFileSize, raw: options.raw }),
-    options.jobs,
-    (files, bytes) => progress.advance(files, bytes),
-  );
+  const tasks = batchFiles(collected.files).map((files) => ({
+    kind: 'parse-stats' as const, files, hintFiles: options.macros, maxBytes: options.maxFileSize, raw: options.raw,
+  }));
+  const results = await runTasks(PARSE_STATS_WORKER, tasks, {
+    jobs: options.jobs,
+    onDone: (task) => advanceBy(progress, task.files),
+  });
   progress.stop();
   const causes = new Map<string, CauseSummary>();
   for (const r of results) {

@@ -6,10 +6,11 @@ import { renderReport, ReportFormat } from '../report';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
 import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
-import { batchFiles, runBatches } from '../engine/pool';
-import { createProgress } from '../engine/progress';
+import { runTasks } from '../workers/pool';
+import { batchFiles } from '../workers/work-items';
+import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
-import type { ScanBatchResult } from '../engine/worker';
+import { SCAN_WORKER } from '../engine/worker-scripts';
 import type { Rule } from '../rule';
 import type { AbiName } from '../types/ctype';
 import { openTypeSession, TypeSession } from '../types/session';
@@ -52,16 +53,11 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   loadKnowledge(options.knowledge); // likewise for knowledge files
   const collected = await collect(paths);
   const session = await typeSessionFor(paths, rules, options);
-  const batches = batchFiles(collected.files);
   const progress = createProgress('scan', collected.files.length, options.progress);
-  const results = await runBatches<ScanBatchResult>(
-    batches,
-    (files) => ({
-      kind: 'scan', files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle, knowledgeFiles: options.knowledge,
-    }),
-    options.jobs,
-    (files, bytes) => progress.advance(files, bytes),
-  );
+  const tasks = batchFiles(collected.files).map((files) => ({
+    kind: 'scan' as const, files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle, knowledgeFiles: options.knowledge,
+  }));
+  const results = await runTasks(SCAN_WORKER, tasks, { jobs: options.jobs, onDone: (task) => advanceBy(progress, task.files) });
   progress.stop();
 
   const findings = results

@@ -3,7 +3,7 @@
 
 import type { Finding, InputProblem } from '../model';
 import type { SourceFile } from '../input/walk';
-import { decodeSourceBytes, readSourceBytes } from '../input/read';
+import { decodeSource, readSourceBytes } from '../input/read';
 import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
 import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile, ParseOptions } from '../frontend/parse';
@@ -72,12 +72,6 @@ export function decodeAndParse(
 ): { parsed: ParsedFile; problem?: InputProblem } {
   const { text, encoding, problem } = decodeSource(file, bytes);
   return { parsed: parseFile(file.displayPath, text, { ...options, encoding }), problem };
-}
-
-/** A file's text: UTF-8, or Latin-1 with a not-utf8 problem, and which, so columns count the file's bytes. */
-export function decodeSource(file: SourceFile, bytes: Buffer): { text: string; encoding: 'utf8' | 'latin1'; problem?: InputProblem } {
-  const decoded = decodeSourceBytes(file, bytes);
-  return { ...decoded, encoding: decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8' };
 }
 
 /**

@@ -1,4 +1,5 @@
-// The worker thread: analyses a batch of files and sends plain data back.
+// The worker thread of scan, parse-stats and type-stats: analyses a batch of
+// files and sends plain data back. (Index extraction has its own: src/types/facts-worker.ts.)
 
 import type { SourceFile } from '../input/walk';
 import type { Finding, InputProblem } from '../model';
@@ -6,15 +7,12 @@ import { readSourceBytes } from '../input/read';
 import { HintTable, loadHints } from '../frontend/hints';
 import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
-import { analyseFile, decodeAndParse, decodeSource } from './analyse-file';
+import { analyseFile, decodeAndParse } from './analyse-file';
 import type { ParsedFile } from '../frontend/parse';
-import { TreeMemory } from './tree-memory';
+import { TreeMemory } from '../workers/tree-memory';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import { countResolution, emptyCounts } from '../types/resolution';
 import { ConversionCounts, countConversions, emptyConversionCounts } from '../analysis/conversion-census';
-import { factsOfSource } from '../types/extract';
-import { EncodedFacts, encodeFacts } from '../types/table-file';
-import { sha1 } from '../types/facts-cache';
 import { knowledgeFor } from '../knowledge';
 
 const treeMemory = new TreeMemory();
@@ -60,29 +58,6 @@ export interface ParseStatsBatchResult {
   problems: InputProblem[];
 }
 
-/** Extracts each file's declarations for the type index (src/types/build-index.ts). */
-export interface FactsTask {
-  kind: 'facts';
-  files: SourceFile[];
-  hintFiles: string[];
-  maxBytes: number;
-  /** Files larger than this get no constant macros indexed (the huge generated register headers). */
-  macroMaxBytes: number;
-}
-
-/** One file: its facts, or the problem that kept it out of the index (or both, e.g. decoded as Latin-1). */
-export interface ExtractedFile {
-  path: string;
-  bytes: number;
-  hash?: string;
-  facts?: EncodedFacts;
-  problem?: InputProblem;
-}
-
-export interface FactsBatchResult {
-  files: ExtractedFile[];
-}
-
 export interface TypeStatsTask {
   kind: 'type-stats';
   files: SourceFile[];
@@ -99,7 +74,7 @@ export interface TypeStatsBatchResult {
   problems: InputProblem[];
 }
 
-export type WorkerTask = ScanTask | ParseStatsTask | FactsTask | TypeStatsTask;
+export type WorkerTask = ScanTask | ParseStatsTask | TypeStatsTask;
 
 const hintCache = new Map<string, HintTable>();
 
@@ -164,31 +139,6 @@ export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBat
   return out;
 }
 
-export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
-  const hints = hintsFor(task.hintFiles);
-  const out: FactsBatchResult = { files: [] };
-  for (const file of task.files) {
-    const read = readSourceBytes(file, { maxBytes: task.maxBytes });
-    if (!read.ok) {
-      out.files.push({ path: file.displayPath, bytes: 0, problem: read.problem });
-      continue;
-    }
-    const bytes = read.bytes.length;
-    const hash = sha1(read.bytes);
-    const { text, encoding, problem } = decodeSource(file, read.bytes);
-    try {
-      const facts = factsOfSource(file.displayPath, text, { hints, encoding, macros: bytes <= task.macroMaxBytes });
-      out.files.push({ path: file.displayPath, bytes, hash, facts: encodeFacts(facts), ...(problem ? { problem } : {}) });
-    } catch (error) {
-      const reason = `declarations could not be extracted: ${(error as Error).stack ?? String(error)}`;
-      const failure: InputProblem = { path: file.displayPath, kind: 'internal-error', reason, analysed: false };
-      out.files.push({ path: file.displayPath, bytes, problem: failure });
-    }
-    await treeMemory.parsed(bytes);
-  }
-  return out;
-}
-
 export async function runTypeStats(task: TypeStatsTask): Promise<TypeStatsBatchResult> {
   const index = typeIndexOf(task.types);
   const counts = emptyCounts();
@@ -210,14 +160,12 @@ export async function runTypeStats(task: TypeStatsTask): Promise<TypeStatsBatchR
 
 export default function run(
   task: WorkerTask,
-): Promise<ScanBatchResult | ParseStatsBatchResult | FactsBatchResult | TypeStatsBatchResult> {
+): Promise<ScanBatchResult | ParseStatsBatchResult | TypeStatsBatchResult> {
   switch (task.kind) {
     case 'scan':
       return runScan(task);
     case 'parse-stats':
       return runParseStats(task);
-    case 'facts':
-      return runFacts(task);
     case 'type-stats':
       return runTypeStats(task);
   }

@@ -16,9 +16,10 @@ import type { InputProblem } from '../model';
 import { compareBytewise, SourceFile } from '../input/walk';
 import { decodeSourceBytes, readSourceBytes } from '../input/read';
 import { loadHints } from '../frontend/hints';
-import { batchFiles, runBatches } from '../engine/pool';
-import { createProgress } from '../engine/progress';
-import type { ExtractedFile, FactsBatchResult } from '../engine/worker';
+import { runTasks, workerScript } from '../workers/pool';
+import { batchFiles } from '../workers/work-items';
+import { advanceBy, createProgress } from '../workers/progress';
+import type { ExtractedFile, FactsResult, FactsTask } from './facts-worker';
 import { DEFAULT_MAX_FILE_SIZE, SOURCE_EXTENSIONS } from '../commands/common';
 import { cacheKey, EMPTY_PACK_INDEX, FactsCache, Manifest, ManifestEntry, PackIndex, sha1 } from './facts-cache';
 import { NameTable } from './name-table';
@@ -236,16 +237,19 @@ function mayHaveBecomeReadable(entry: ManifestEntry, file: TreeFile): boolean {
   }
 }
 
+const FACTS_WORKER = workerScript<FactsTask, FactsResult>(path.join(__dirname, 'facts-worker.js'));
+
 /** Parses files on worker threads. */
 async function extract(candidates: readonly Candidate[], options: IndexBuildOptions): Promise<ExtractedFile[]> {
   if (candidates.length === 0) return [];
   const progress = createProgress('index', candidates.length, options.progress);
-  const results = await runBatches<FactsBatchResult>(
-    batchFiles(candidates.map((c) => c.file)),
-    (files) => ({ kind: 'facts', files, hintFiles: options.hintFiles, maxBytes: DEFAULT_MAX_FILE_SIZE, macroMaxBytes: MACRO_MAX_BYTES }),
-    options.jobs,
-    (files, bytes) => progress.advance(files, bytes),
+  const tasks = batchFiles(candidates.map((c) => c.file)).map(
+    (files): FactsTask => ({ files, hintFiles: options.hintFiles, maxBytes: DEFAULT_MAX_FILE_SIZE, macroMaxBytes: MACRO_MAX_BYTES }),
   );
+  const results = await runTasks(FACTS_WORKER, tasks, {
+    jobs: options.jobs,
+    onDone: (task) => advanceBy(progress, task.files),
+  });
   progress.stop();
   return results.flatMap((r) => r.files);
 }
