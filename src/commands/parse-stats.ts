@@ -2,8 +2,7 @@
 // front end parses with no ERROR/MISSING node, and what breaks the rest.
 
 import { loadHints } from '../frontend/hints';
-import { runTasks } from '../workers/pool';
-import { batchFiles } from '../workers/work-items';
+import { runPerFile } from '../workers/work-items';
 import { advanceBy, createProgress } from '../workers/progress';
 import { PARSE_STATS_WORKER } from '../engine/worker-scripts';
 import type { InputProblem } from '../model';
@@ -41,13 +40,12 @@ export async function parseStats(paths: string[], options: ParseStatsOptions): P
   loadHints(options.macros);
   const collected = await collect(paths);
   const progress = createProgress('parse', collected.files.length, options.progress);
-  const tasks = batchFiles(collected.files).map((files) => ({
-    kind: 'parse-stats' as const, files, hintFiles: options.macros, maxBytes: options.maxFileSize, raw: options.raw,
-  }));
-  const results = await runTasks(PARSE_STATS_WORKER, tasks, {
-    jobs: options.jobs,
-    onDone: (task) => advanceBy(progress, task.files),
-  });
+  const { results } = await runPerFile(
+    PARSE_STATS_WORKER,
+    collected.files,
+    (files) => ({ kind: 'parse-stats' as const, files, hintFiles: options.macros, maxBytes: options.maxFileSize, raw: options.raw }),
+    { jobs: options.jobs, onItemDone: (files) => advanceBy(progress, files) },
+  );
   progress.stop();
   const causes = new Map<string, CauseSummary>();
   for (const r of results) {

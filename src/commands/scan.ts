@@ -6,15 +6,14 @@ import { renderReport, ReportFormat } from '../report';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
 import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
-import { runTasks } from '../workers/pool';
-import { batchFiles } from '../workers/work-items';
+import { runPerFile } from '../workers/work-items';
 import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
 import { SCAN_WORKER } from '../engine/worker-scripts';
 import type { Rule } from '../rule';
 import type { AbiName } from '../types/ctype';
 import { openTypeSession, TypeSession } from '../types/session';
-import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, toolVersion, UsageError } from './common';
+import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, reportDebugStats, toolVersion, UsageError } from './common';
 
 export interface ScanOptions {
   format: ReportFormat;
@@ -54,11 +53,16 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   const collected = await collect(paths);
   const session = await typeSessionFor(paths, rules, options);
   const progress = createProgress('scan', collected.files.length, options.progress);
-  const tasks = batchFiles(collected.files).map((files) => ({
-    kind: 'scan' as const, files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle, knowledgeFiles: options.knowledge,
-  }));
-  const results = await runTasks(SCAN_WORKER, tasks, { jobs: options.jobs, onDone: (task) => advanceBy(progress, task.files) });
+  const { results, items } = await runPerFile(
+    SCAN_WORKER,
+    collected.files,
+    (files) => ({
+      kind: 'scan' as const, files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle, knowledgeFiles: options.knowledge,
+    }),
+    { jobs: options.jobs, onItemDone: (files) => advanceBy(progress, files) },
+  );
   progress.stop();
+  reportDebugStats('scan', { workItems: items });
 
   const findings = results
     .flatMap((r) => r.findings)
@@ -67,7 +71,7 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   const problems = [...collected.problems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
-  const parsed = results.reduce((n, r) => n + r.parsed, 0);
+  const parsed = results.reduce((n, r) => n + (r.parsed ? 1 : 0), 0);
   const result: ScanResult = {
     findings,
     problems,
@@ -77,7 +81,7 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
       filesParsed: parsed,
       filesSkippedByPrefilter: collected.files.length - parsed - problems.filter((p) => !p.analysed).length,
       bytesRead: results.reduce((n, r) => n + r.bytes, 0),
-      emptyFiles: results.reduce((n, r) => n + r.empty, 0),
+      emptyFiles: results.reduce((n, r) => n + (r.empty ? 1 : 0), 0),
     },
   };
   const report = renderReport(options.format, result, {

@@ -2,8 +2,7 @@
 // type the index resolves, and why the rest do not.
 
 import { loadHints } from '../frontend/hints';
-import { runTasks } from '../workers/pool';
-import { batchFiles } from '../workers/work-items';
+import { runPerFile } from '../workers/work-items';
 import { advanceBy, createProgress } from '../workers/progress';
 import { TYPE_STATS_WORKER } from '../engine/worker-scripts';
 import type { InputProblem } from '../model';
@@ -35,10 +34,12 @@ export async function typeStats(paths: string[], options: TypeStatsOptions): Pro
   const session = await openTypeSession({ ...options, near: paths[0] });
   const collected = await collect(paths);
   const progress = createProgress('type', collected.files.length, options.progress);
-  const tasks = batchFiles(collected.files).map((files) => ({
-    kind: 'type-stats' as const, files, hintFiles: options.hintFiles, maxBytes: options.maxFileSize, types: session.handle,
-  }));
-  const results = await runTasks(TYPE_STATS_WORKER, tasks, { jobs: options.jobs, onDone: (task) => advanceBy(progress, task.files) });
+  const { results } = await runPerFile(
+    TYPE_STATS_WORKER,
+    collected.files,
+    (files) => ({ kind: 'type-stats' as const, files, hintFiles: options.hintFiles, maxBytes: options.maxFileSize, types: session.handle }),
+    { jobs: options.jobs, onItemDone: (files) => advanceBy(progress, files) },
+  );
   progress.stop();
   const reasons = new Map<string, { reason: string; count: number; example: string }>();
   for (const r of results) {

@@ -3,10 +3,10 @@
 
 import * as path from 'node:path';
 import { workerScript } from '../workers/pool';
-import type { ParseStatsBatchResult, ParseStatsTask, ScanBatchResult, ScanTask, TypeStatsBatchResult, TypeStatsTask } from './worker';
+import type { ParseStatsFileResult, ParseStatsTask, ScanFileResult, ScanTask, TypeStatsFileResult, TypeStatsTask } from './worker';
 
 const ENGINE_WORKER = path.join(__dirname, 'worker.js');
 
-export const SCAN_WORKER = workerScript<ScanTask, ScanBatchResult>(ENGINE_WORKER);
-export const PARSE_STATS_WORKER = workerScript<ParseStatsTask, ParseStatsBatchResult>(ENGINE_WORKER);
-export const TYPE_STATS_WORKER = workerScript<TypeStatsTask, TypeStatsBatchResult>(ENGINE_WORKER);
+export const SCAN_WORKER = workerScript<ScanTask, ScanFileResult[]>(ENGINE_WORKER);
+export const PARSE_STATS_WORKER = workerScript<ParseStatsTask, ParseStatsFileResult[]>(ENGINE_WORKER);
+export const TYPE_STATS_WORKER = workerScript<TypeStatsTask, TypeStatsFileResult[]>(ENGINE_WORKER);

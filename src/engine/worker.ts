@@ -1,13 +1,14 @@
-// The worker thread of scan, parse-stats and type-stats: analyses a batch of
-// files and sends plain data back. (Index extraction has its own: src/types/facts-worker.ts.)
+// The worker thread of scan, parse-stats and type-stats: analyses the files of
+// a work item and sends back one plain result per file, in the item's order.
+// (Index extraction has its own: src/types/facts-worker.ts.)
 
 import type { SourceFile } from '../input/walk';
-import type { Finding, InputProblem } from '../model';
+import type { InputProblem } from '../model';
 import { readSourceBytes } from '../input/read';
 import { HintTable, loadHints } from '../frontend/hints';
 import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
-import { analyseFile, decodeAndParse } from './analyse-file';
+import { analyseFile, decodeAndParse, FileAnalysis } from './analyse-file';
 import type { ParsedFile } from '../frontend/parse';
 import { TreeMemory } from '../workers/tree-memory';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
@@ -28,13 +29,7 @@ export interface ScanTask {
   knowledgeFiles: string[];
 }
 
-export interface ScanBatchResult {
-  findings: Finding[];
-  problems: InputProblem[];
-  bytes: number;
-  parsed: number;
-  empty: number;
-}
+export type ScanFileResult = FileAnalysis;
 
 export interface ParseStatsTask {
   kind: 'parse-stats';
@@ -50,7 +45,7 @@ export interface BrokenFunctionAt {
   cause: string;
 }
 
-export interface ParseStatsBatchResult {
+export interface ParseStatsFileResult {
   functions: number;
   clean: number;
   broken: BrokenFunctionAt[];
@@ -66,7 +61,7 @@ export interface TypeStatsTask {
   types: TypeIndexHandle;
 }
 
-export interface TypeStatsBatchResult {
+export interface TypeStatsFileResult {
   conversions: ConversionCounts;
   memberAccesses: number;
   resolved: number;
@@ -88,79 +83,72 @@ function hintsFor(files: string[]): HintTable {
   return hints;
 }
 
-export async function runScan(task: ScanTask): Promise<ScanBatchResult> {
+export async function runScan(task: ScanTask): Promise<ScanFileResult[]> {
   const rules = task.ruleIds.map(loadRule);
   const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles) };
-  const out: ScanBatchResult = { findings: [], problems: [], bytes: 0, parsed: 0, empty: 0 };
+  const out: ScanFileResult[] = [];
   for (const file of task.files) {
     const analysis = analyseFile(file, rules, options);
-    out.findings.push(...analysis.findings);
-    out.problems.push(...analysis.problems);
-    out.bytes += analysis.bytes;
-    if (analysis.parsed) {
-      out.parsed++;
-      await treeMemory.parsed(analysis.bytes);
-    }
-    if (analysis.empty) out.empty++;
+    out.push(analysis);
+    if (analysis.parsed) await treeMemory.parsed(analysis.bytes);
   }
   return out;
 }
 
-/** Reads, decodes and parses each file in turn; a file that cannot be read, or is not UTF-8, adds a problem. */
-async function forEachParsed(
+/**
+ * Reads, decodes and parses each file in turn; a file that cannot be read, or
+ * is not UTF-8, adds a problem to its result. `visit` fills in the rest.
+ */
+async function perParsedFile<R extends { problems: InputProblem[] }>(
   files: SourceFile[],
   options: { hints: HintTable; maxBytes: number; raw?: boolean },
-  problems: InputProblem[],
-  visit: (parsed: ParsedFile, file: SourceFile, bytes: number) => void,
-): Promise<void> {
+  empty: () => R,
+  visit: (out: R, parsed: ParsedFile, file: SourceFile, bytes: number) => void,
+): Promise<R[]> {
+  const results: R[] = [];
   for (const file of files) {
+    const out = empty();
+    results.push(out);
     const read = readSourceBytes(file, { maxBytes: options.maxBytes });
     if (!read.ok) {
-      problems.push(read.problem);
+      out.problems.push(read.problem);
       continue;
     }
     const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints, raw: options.raw });
-    if (problem) problems.push(problem);
-    visit(parsed, file, read.bytes.length);
+    if (problem) out.problems.push(problem);
+    visit(out, parsed, file, read.bytes.length);
     await treeMemory.parsed(read.bytes.length);
   }
+  return results;
 }
 
-export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBatchResult> {
-  const out: ParseStatsBatchResult = { functions: 0, clean: 0, broken: [], bytes: 0, problems: [] };
+export function runParseStats(task: ParseStatsTask): Promise<ParseStatsFileResult[]> {
   const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, raw: task.raw };
-  await forEachParsed(task.files, options, out.problems, (parsed, file, bytes) => {
-    out.bytes += bytes;
+  const empty = (): ParseStatsFileResult => ({ functions: 0, clean: 0, broken: [], bytes: 0, problems: [] });
+  return perParsedFile(task.files, options, empty, (out, parsed, file, bytes) => {
+    out.bytes = bytes;
     const health = parseHealth(parsed);
-    out.functions += health.functions;
-    out.clean += health.clean;
+    out.functions = health.functions;
+    out.clean = health.clean;
     for (const b of health.broken) out.broken.push({ path: file.displayPath, line: b.line, cause: b.cause });
   });
-  return out;
 }
 
-export async function runTypeStats(task: TypeStatsTask): Promise<TypeStatsBatchResult> {
+export function runTypeStats(task: TypeStatsTask): Promise<TypeStatsFileResult[]> {
   const index = typeIndexOf(task.types);
-  const counts = emptyCounts();
-  const conversions = emptyConversionCounts();
-  const problems: InputProblem[] = [];
-  await forEachParsed(task.files, { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes }, problems, (parsed, file) => {
+  const empty = (): TypeStatsFileResult => ({ conversions: emptyConversionCounts(), memberAccesses: 0, resolved: 0, unresolved: [], problems: [] });
+  return perParsedFile(task.files, { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes }, empty, (out, parsed, file) => {
     const typer = typerFor(parsed, index, indexPathOf(task.types, file.absolutePath, file.displayPath));
+    const counts = emptyCounts();
     countResolution(parsed, typer, counts);
-    countConversions(parsed, typer, conversions);
+    countConversions(parsed, typer, out.conversions);
+    out.memberAccesses = counts.memberAccesses;
+    out.resolved = counts.resolved;
+    out.unresolved = [...counts.unresolved].map(([reason, e]) => [reason, e.count, e.example]);
   });
-  return {
-    conversions,
-    memberAccesses: counts.memberAccesses,
-    resolved: counts.resolved,
-    unresolved: [...counts.unresolved].map(([reason, e]) => [reason, e.count, e.example]),
-    problems,
-  };
 }
 
-export default function run(
-  task: WorkerTask,
-): Promise<ScanBatchResult | ParseStatsBatchResult | TypeStatsBatchResult> {
+export default function run(task: WorkerTask): Promise<ScanFileResult[] | ParseStatsFileResult[] | TypeStatsFileResult[]> {
   switch (task.kind) {
     case 'scan':
       return runScan(task);

@@ -16,10 +16,10 @@ import type { InputProblem } from '../model';
 import { compareBytewise, SourceFile } from '../input/walk';
 import { decodeSourceBytes, readSourceBytes } from '../input/read';
 import { loadHints } from '../frontend/hints';
-import { runTasks, workerScript } from '../workers/pool';
-import { batchFiles } from '../workers/work-items';
+import { workerScript } from '../workers/pool';
+import { runPerFile } from '../workers/work-items';
 import { advanceBy, createProgress } from '../workers/progress';
-import type { ExtractedFile, FactsResult, FactsTask } from './facts-worker';
+import type { ExtractedFile, FactsTask } from './facts-worker';
 import { DEFAULT_MAX_FILE_SIZE, SOURCE_EXTENSIONS } from '../commands/common';
 import { cacheKey, EMPTY_PACK_INDEX, FactsCache, Manifest, ManifestEntry, PackIndex, sha1 } from './facts-cache';
 import { NameTable } from './name-table';
@@ -237,21 +237,20 @@ function mayHaveBecomeReadable(entry: ManifestEntry, file: TreeFile): boolean {
   }
 }
 
-const FACTS_WORKER = workerScript<FactsTask, FactsResult>(path.join(__dirname, 'facts-worker.js'));
+const FACTS_WORKER = workerScript<FactsTask, ExtractedFile[]>(path.join(__dirname, 'facts-worker.js'));
 
 /** Parses files on worker threads. */
 async function extract(candidates: readonly Candidate[], options: IndexBuildOptions): Promise<ExtractedFile[]> {
   if (candidates.length === 0) return [];
   const progress = createProgress('index', candidates.length, options.progress);
-  const tasks = batchFiles(candidates.map((c) => c.file)).map(
+  const { results } = await runPerFile(
+    FACTS_WORKER,
+    candidates.map((c) => c.file),
     (files): FactsTask => ({ files, hintFiles: options.hintFiles, maxBytes: DEFAULT_MAX_FILE_SIZE, macroMaxBytes: MACRO_MAX_BYTES }),
+    { jobs: options.jobs, onItemDone: (files) => advanceBy(progress, files) },
   );
-  const results = await runTasks(FACTS_WORKER, tasks, {
-    jobs: options.jobs,
-    onDone: (task) => advanceBy(progress, task.files),
-  });
   progress.stop();
-  return results.flatMap((r) => r.files);
+  return results;
 }
 
 /** The files that are not in the base as they are now go into a new delta; the base stays. */

@@ -1,4 +1,4 @@
-// The worker thread of index extraction: reads a batch of files and sends
+// The worker thread of index extraction: reads the files of a work item and sends
 // back each one's declarations, encoded for the facts pack and the table.
 
 import type { SourceFile } from '../input/walk';
@@ -27,10 +27,6 @@ export interface ExtractedFile {
   problem?: InputProblem;
 }
 
-export interface FactsResult {
-  files: ExtractedFile[];
-}
-
 const treeMemory = new TreeMemory();
 let hints: { key: string; table: HintTable } | null = null;
 
@@ -40,13 +36,14 @@ function hintsFor(files: string[]): HintTable {
   return hints.table;
 }
 
-export default async function extractFacts(task: FactsTask): Promise<FactsResult> {
+/** One result per file of the task, in its order. */
+export default async function extractFacts(task: FactsTask): Promise<ExtractedFile[]> {
   const hintTable = hintsFor(task.hintFiles);
-  const out: FactsResult = { files: [] };
+  const out: ExtractedFile[] = [];
   for (const file of task.files) {
     const read = readSourceBytes(file, { maxBytes: task.maxBytes });
     if (!read.ok) {
-      out.files.push({ path: file.displayPath, bytes: 0, problem: read.problem });
+      out.push({ path: file.displayPath, bytes: 0, problem: read.problem });
       continue;
     }
     const bytes = read.bytes.length;
@@ -54,11 +51,11 @@ export default async function extractFacts(task: FactsTask): Promise<FactsResult
     const { text, encoding, problem } = decodeSource(file, read.bytes);
     try {
       const facts = factsOfSource(file.displayPath, text, { hints: hintTable, encoding, macros: bytes <= task.macroMaxBytes });
-      out.files.push({ path: file.displayPath, bytes, hash, facts: encodeFacts(facts), ...(problem ? { problem } : {}) });
+      out.push({ path: file.displayPath, bytes, hash, facts: encodeFacts(facts), ...(problem ? { problem } : {}) });
     } catch (error) {
       const reason = `declarations could not be extracted: ${(error as Error).stack ?? String(error)}`;
       const failure: InputProblem = { path: file.displayPath, kind: 'internal-error', reason, analysed: false };
-      out.files.push({ path: file.displayPath, bytes, problem: failure });
+      out.push({ path: file.displayPath, bytes, problem: failure });
     }
     await treeMemory.parsed(bytes);
   }

@@ -24,8 +24,8 @@ export function defaultJobs(): number {
 
 export interface RunTasksOptions<Task, Result> {
   jobs: number;
-  /** Called as each task finishes, in completion order (for progress). */
-  onDone?: (task: Task, result: Result) => void;
+  /** Called as each task finishes, in completion order (for progress); `index` is the task's place in `tasks`. */
+  onDone?: (task: Task, result: Result, index: number) => void;
 }
 
 /** Runs every task on at most `jobs` threads, in the order given; results come back in that order too. */
@@ -43,9 +43,9 @@ export async function runTasks<Task, Result>(
   });
   try {
     return await Promise.all(
-      tasks.map(async (task) => {
+      tasks.map(async (task, index) => {
         const result = (await pool.run(task)) as Result;
-        options.onDone?.(task, result);
+        options.onDone?.(task, result, index);
         return result;
       }),
     );
