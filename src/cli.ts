@@ -104,11 +104,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--explain', "print each rule's summary with its findings", false);
   addRuleRunOptions(scanCommand, { failOn: 'exit 1 when a finding is at or above this severity', noIndex: 'built-in kernel types only' })
+    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan')
     .action(async (paths: string[], o) => {
       const { exitCode } = await scan(paths, {
         ...ruleRunSettings(o),
         format: o.format as ReportFormat,
         explain: Boolean(o.explain),
+        resultCache: o.resultCache !== false,
       });
       setExitCode(exitCode);
     });

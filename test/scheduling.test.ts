@@ -67,7 +67,7 @@ describe('scan with many work items', () => {
 
   const scan = (jobs: string, itemBytes?: string) => {
     const env = { ...process.env, PATCH_AUDIT_DEBUG_STATS: '1', PATCH_AUDIT_WORK_ITEM_BYTES: itemBytes ?? '' };
-    const args = [CLI, 'scan', '.', '-j', jobs, '-f', 'json', '--min-confidence', 'low', '--cache-dir', path.join(tmp, 'cache'), '--no-progress'];
+    const args = [CLI, 'scan', '.', '-j', jobs, '-f', 'json', '--min-confidence', 'low', '--cache-dir', path.join(tmp, 'cache'), '--no-progress', '--no-result-cache'];
     const r = spawnSync(process.execPath, args, { cwd: tree, encoding: 'utf8', env });
     const items = Number(/"workItems":(\d+)/.exec(r.stderr)?.[1]);
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, items };

@@ -27,6 +27,8 @@ export interface ScanTask {
   types: TypeIndexHandle;
   /** The user's knowledge files (--knowledge), added to data/knowledge/. */
   knowledgeFiles: string[];
+  /** Hash each file and record its index look-ups, for the result cache. */
+  forResultCache: boolean;
 }
 
 export type ScanFileResult = FileAnalysis;
@@ -85,7 +87,9 @@ function hintsFor(files: string[]): HintTable {
 
 export async function runScan(task: ScanTask): Promise<ScanFileResult[]> {
   const rules = task.ruleIds.map(loadRule);
-  const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles) };
+  const options = {
+    hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles), forResultCache: task.forResultCache,
+  };
   const out: ScanFileResult[] = [];
   for (const file of task.files) {
     const analysis = analyseFile(file, rules, options);

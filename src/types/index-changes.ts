@@ -1,0 +1,121 @@
+// What changed in a tree's type index between two of its tables, in the terms
+// the result cache checks a file's recorded look-ups against: the keys whose
+// declarations differ, and the files whose view of the #include graph may
+// differ. Worked out from the files whose content changed (the manifest's
+// hashes) and their facts before and after (the facts pack, by content hash),
+// so no other file's look-ups are done again.
+
+import * as v8 from 'node:v8';
+import { cacheKey, FactsCache } from './facts-cache';
+import { decodeFacts } from './table-file';
+import { indexKey, nameSpaceOf, type FileFacts } from './facts';
+import { lookupKeyHash } from './lookup-keys';
+import type { TypeIndex } from './type-index';
+
+/** A table and the content of each file it was built from. */
+export interface IndexState {
+  tableId: string;
+  /** Indexed files: tree-relative path -> sha1 of the content. */
+  files: Map<string, string>;
+}
+
+export interface IndexChanges {
+  /** Hashes (lookupKeyHash) of the keys whose declarations differ. */
+  keys: Set<number>;
+  /** Files whose #include closure may differ: a file that includes one of them, even indirectly, may see other declarations. */
+  reach: Set<string>;
+}
+
+/** Reads the facts of some contents (by sha1); those it cannot find are left out. */
+export type FactsReader = (hashes: readonly string[]) => Map<string, FileFacts>;
+
+/** The index of the tree at `root` as its manifest describes it, and a reader of its facts pack; null when there is no usable manifest. */
+export function openIndexState(cacheDir: string, hintFiles: readonly string[], root: string): { state: IndexState; facts: FactsReader } | null {
+  const cache = new FactsCache(cacheDir, cacheKey(hintFiles), root);
+  const manifest = cache.readManifest();
+  if (!manifest) return null;
+  const files = new Map<string, string>();
+  for (const [file, entry] of manifest.files) if (entry.hash) files.set(file, entry.hash);
+  let pack: ReturnType<FactsCache['packIndex']> | null = null;
+  const facts: FactsReader = (hashes) => {
+    pack ??= cache.packIndex();
+    const decoded = new Map<string, FileFacts>();
+    for (const [hash, encoded] of cache.readPackRecords(pack, hashes)) decoded.set(hash, decodeFacts(encoded));
+    return decoded;
+  };
+  return { state: { tableId: manifest.tableId, files }, facts };
+}
+
+/**
+ * What differs between two states of one tree's index, or null when it cannot
+ * be told (facts of a changed file are no longer in the pack): then anything may have changed.
+ */
+export function changesBetween(before: IndexState, after: IndexState, facts: FactsReader, index: TypeIndex): IndexChanges | null {
+  const changed: [path: string, before: string | undefined, after: string | undefined][] = [];
+  for (const [file, hash] of after.files) if (before.files.get(file) !== hash) changed.push([file, before.files.get(file), hash]);
+  for (const [file, hash] of before.files) if (!after.files.has(file)) changed.push([file, hash, undefined]);
+  const changes: IndexChanges = { keys: new Set(), reach: new Set() };
+  if (changed.length === 0) return changes;
+
+  const wanted = changed.flatMap(([, a, b]) => [a, b]).filter((h): h is string => h !== undefined);
+  const known = facts(wanted);
+  if (wanted.some((hash) => !known.has(hash))) return null;
+
+  const includesChanged = new Set<string>();
+  const removed: string[] = [];
+  for (const [file, a, b] of changed) {
+    const old = a === undefined ? undefined : known.get(a)!;
+    const now = b === undefined ? undefined : known.get(b)!;
+    for (const key of keysThatDiffer(old, now)) changes.keys.add(lookupKeyHash(key));
+    // A file that appears or goes changes how #include lines resolve, like one whose own lines changed.
+    if (!old || !now || JSON.stringify(old.includes) !== JSON.stringify(now.includes)) includesChanged.add(file);
+    if (!now) removed.push(file);
+  }
+  if (includesChanged.size === 0) return changes;
+  // Files that included a file now gone do not reach it in the new graph: find them by what their #include lines name.
+  const includedRemoved = removed.length ? index.filesNaming(removed) : new Set<string>();
+  const starts = new Set([...includesChanged, ...includedRemoved]);
+  changes.reach = new Set([...starts, ...index.filesReaching(starts)]);
+  return changes;
+}
+
+/** The keys whose declarations (all their fields, lines included) are not the same in both versions of a file. */
+function keysThatDiffer(before: FileFacts | undefined, after: FileFacts | undefined): Set<string> {
+  const a = declsByKey(before);
+  const b = declsByKey(after);
+  const differ = new Set<string>();
+  for (const [key, decls] of a) if (b.get(key) !== decls) differ.add(key);
+  for (const key of b.keys()) if (!a.has(key)) differ.add(key);
+  return differ;
+}
+
+function declsByKey(facts: FileFacts | undefined): Map<string, string> {
+  const byKey = new Map<string, string>();
+  for (const decl of facts?.decls ?? []) {
+    const key = indexKey(nameSpaceOf(decl.kind), decl.name);
+    byKey.set(key, (byKey.get(key) ?? '') + JSON.stringify(decl) + '\n');
+  }
+  return byKey;
+}
+
+const STATE_FORMAT = 1;
+
+export function encodeIndexState(state: IndexState): Buffer {
+  const paths = [...state.files.keys()];
+  const hashes = Buffer.alloc(paths.length * 20);
+  paths.forEach((file, i) => hashes.write(state.files.get(file)!, i * 20, 20, 'hex'));
+  return v8.serialize({ format: STATE_FORMAT, tableId: state.tableId, paths, hashes });
+}
+
+/** The state, or null when the bytes are not one. */
+export function decodeIndexState(bytes: Buffer): IndexState | null {
+  try {
+    const stored = v8.deserialize(bytes) as { format: number; tableId: string; paths: string[]; hashes: Uint8Array };
+    if (stored?.format !== STATE_FORMAT || typeof stored.tableId !== 'string' || !Array.isArray(stored.paths)) return null;
+    if (!(stored.hashes instanceof Uint8Array) || stored.hashes.length !== stored.paths.length * 20) return null;
+    const hashes = Buffer.from(stored.hashes.buffer, stored.hashes.byteOffset, stored.hashes.byteLength);
+    return { tableId: stored.tableId, files: new Map(stored.paths.map((file, i) => [file, hashes.toString('hex', i * 20, (i + 1) * 20)])) };
+  } catch {
+    return null;
+  }
+}
