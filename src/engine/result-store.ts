@@ -60,7 +60,8 @@ export class ResultStore {
 
   /**
    * Writes entries: each shard touched is read again just before, so that
-   * entries another run added meanwhile are kept.
+   * entries another run added meanwhile are kept; entries of files that are
+   * gone are left out.
    */
   put(entries: readonly CachedFile[]): void {
     const byShard = new Map<string, CachedFile[]>();
@@ -72,6 +73,7 @@ export class ResultStore {
     }
     for (const [shard, list] of byShard) {
       const merged = readShardFile(this.shardFile(shard));
+      for (const [key, entry] of merged) if (!fs.existsSync(entry.absolutePath)) merged.delete(key);
       for (const entry of list) merged.set(entryKey(entry.absolutePath, entry.displayPath), entry);
       this.shards.set(shard, merged);
       writeChecked(this.shardFile(shard), v8.serialize([...merged.values()]));

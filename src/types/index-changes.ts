@@ -9,7 +9,7 @@ import * as v8 from 'node:v8';
 import { cacheKey, FactsCache } from './facts-cache';
 import { decodeFacts } from './table-file';
 import { indexKey, nameSpaceOf, type FileFacts } from './facts';
-import { lookupKeyHash } from './lookup-keys';
+import { lookupKeyHash, tallyKey } from './lookup-keys';
 import type { TypeIndex } from './type-index';
 
 /** A table and the content of each file it was built from. */
@@ -79,7 +79,11 @@ export function changesBetween(before: IndexState, after: IndexState, facts: Fac
   return changes;
 }
 
-/** The keys whose declarations (all their fields, lines included) are not the same in both versions of a file. */
+/**
+ * The keys whose declarations (all their fields, lines included) are not the
+ * same in both versions of a file; and for call records, the tally key
+ * (tallyKey) when the counts differ.
+ */
 function keysThatDiffer(before: FileFacts | undefined, after: FileFacts | undefined): Set<string> {
   const a = declsByKey(before);
   const b = declsByKey(after);
@@ -89,11 +93,14 @@ function keysThatDiffer(before: FileFacts | undefined, after: FileFacts | undefi
   return differ;
 }
 
+/** Each key's declarations as text, and each call record's counts under its tally key. */
 function declsByKey(facts: FileFacts | undefined): Map<string, string> {
   const byKey = new Map<string, string>();
+  const append = (key: string, text: string) => byKey.set(key, (byKey.get(key) ?? '') + text + '\n');
   for (const decl of facts?.decls ?? []) {
     const key = indexKey(nameSpaceOf(decl.kind), decl.name);
-    byKey.set(key, (byKey.get(key) ?? '') + JSON.stringify(decl) + '\n');
+    append(key, JSON.stringify(decl));
+    if (decl.kind === 'calls') append(tallyKey(key), `${decl.used} ${decl.discarded} ${decl.voided}`);
   }
   return byKey;
 }

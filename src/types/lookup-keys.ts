@@ -13,6 +13,15 @@ export function lookupKeyHash(key: string): number {
   return hash >>> 0;
 }
 
+/**
+ * The key under which a look-up that reads only the call counts of a callee's
+ * records (FileScope.callUses) is recorded: the counts change far less often
+ * than the records (whose lines move with every edit above them).
+ */
+export function tallyKey(callsKey: string): string {
+  return `${callsKey}\0tally`;
+}
+
 /** Collects the keys a FileScope looks up. */
 export class LookupRecorder {
   private readonly hashes = new Set<number>();

@@ -10,7 +10,7 @@ import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
 import { factsOfSource } from './extract';
 import { DeclKind, FileFacts, FunctionDecl, indexKey, Located, NameSpace } from './facts';
 import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
-import type { LookupRecorder } from './lookup-keys';
+import { LookupRecorder, tallyKey } from './lookup-keys';
 
 export const BUILTIN_TYPES_FILE = path.resolve(__dirname, '../../../data/kernel-types.h');
 const BUILTIN_PATH = '<built-in>/kernel-types.h';
@@ -174,7 +174,7 @@ export class FileScope {
   callUses(name: string): CallTally {
     const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
     const key = indexKey('calls', name);
-    this.recorder?.add(key);
+    this.recorder?.add(tallyKey(key));
     for (const record of this.source.lookup(key)) {
       if (record.kind !== 'calls' || !this.visibility.sameArea(record)) continue;
       tally.used += record.used;
