@@ -7,8 +7,8 @@ import { loadHints } from '../src/frontend/hints';
 import { factsOfSource } from '../src/types/extract';
 import { MemoryDeclSource } from '../src/types/decl-source';
 import type { FileFacts } from '../src/types/facts';
-import { changesBetween, decodeIndexState, encodeIndexState, IndexChanges, IndexState } from '../src/types/index-changes';
-import { lookupKeyHash, tallyKey } from '../src/types/lookup-keys';
+import { changesBetween, decodeIndexState, encodeIndexState, IndexChanges, IndexState, mayHaveChanged } from '../src/types/index-changes';
+import { ANY_TIER, LookupRecorder, lookupKeyHash, tallyKey } from '../src/types/lookup-keys';
 import { TypeIndex } from '../src/types/type-index';
 
 const hints = loadHints([]);
@@ -45,7 +45,7 @@ const TREE: Tree = {
 
 describe('index changes', () => {
   it('nothing, when nothing changed', () => {
-    assert.deepEqual(changes(TREE, { ...TREE }), { keys: new Set(), reach: new Set() });
+    assert.deepEqual(changes(TREE, { ...TREE }), { keys: new Map(), reach: new Set() });
   });
 
   it('the keys of a changed declaration, not the others of the file', () => {
@@ -76,6 +76,37 @@ describe('index changes', () => {
     const c = changes(TREE, after);
     assert.ok(has(c, 'o:ulong'));
     assert.deepEqual([...c!.reach].sort(), ['drivers/b.c', 'include/linux/types.h', 'include/linux/widget.h']);
+  });
+
+  it('a moved definition matters to files that used it, not to those that saw a closer prototype', () => {
+    const tree: Tree = {
+      ...TREE,
+      'mm/counter.c': '#include <linux/counter.h>\nint counter_read(struct counter *c)\n{\n\treturn c->seq;\n}\nstatic int helper(void)\n{\n\treturn 0;\n}\n',
+    };
+    const moved = changes(tree, { ...tree, 'mm/counter.c': '/* one more line */\n' + tree['mm/counter.c'] })!;
+    const seen = (lookups: [key: string, tier: number][]) => {
+      const recorder = new LookupRecorder();
+      for (const [key, tier] of lookups) recorder.add(key, tier);
+      return recorder.recorded();
+    };
+    // drivers/a.c typed counter_read() from the prototype in the header it includes (tier 1).
+    assert.equal(mayHaveChanged(seen([['o:counter_read', 1]]), 'drivers/a.c', moved), false);
+    // It asked for the definition: the best was the one in mm/counter.c (tier 3).
+    assert.equal(mayHaveChanged(seen([['o:counter_read', 3]]), 'drivers/a.c', moved), true);
+    // A file in mm/ that found nothing closer than the directory (tier 2) sees the change too; a static elsewhere, never.
+    assert.equal(mayHaveChanged(seen([['o:counter_read', 2]]), 'mm/other.c', moved), true);
+    assert.equal(mayHaveChanged(seen([['o:helper', ANY_TIER]]), 'drivers/a.c', moved), false);
+    assert.equal(mayHaveChanged(seen([['o:helper', ANY_TIER]]), 'mm/counter.c', moved), true);
+  });
+
+  it('a look-up that found nothing sees any visible declaration that appears', () => {
+    const added = changes(TREE, { ...TREE, 'include/linux/new.h': 'int brand_new(void);\n' })!;
+    const recorder = new LookupRecorder();
+    recorder.add('o:brand_new', ANY_TIER);
+    assert.equal(mayHaveChanged(recorder.recorded(), 'drivers/b.c', added), true);
+    const other = new LookupRecorder();
+    other.add('o:something_else', ANY_TIER);
+    assert.equal(mayHaveChanged(other.recorded(), 'drivers/b.c', added), false);
   });
 
   it('cannot tell when the facts of a changed file are gone', () => {

@@ -12,7 +12,7 @@ import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import type { Typer } from '../types/typer';
-import { LookupRecorder } from '../types/lookup-keys';
+import { LookupRecorder, RecordedLookups } from '../types/lookup-keys';
 import type { Knowledge } from '../knowledge';
 
 export interface AnalyseOptions {
@@ -32,8 +32,8 @@ export interface FileAnalysis {
   empty: boolean;
   /** With forResultCache, once the file was read: the sha1 of the bytes analysed. */
   hash?: string;
-  /** With forResultCache: the index keys the rules looked up (LookupRecorder hashes, sorted). */
-  lookups?: Uint32Array;
+  /** With forResultCache: the index keys the rules looked up, and the tiers found. */
+  lookups?: RecordedLookups;
 }
 
 const matchers = new WeakMap<Rule, IdentifierMatcher>();
@@ -61,7 +61,7 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   if (options.forResultCache) result.hash = createHash('sha1').update(read.bytes).digest('hex');
   const applicable = rules.filter((rule) => matcherFor(rule)(read.bytes));
   if (applicable.length === 0) {
-    if (recorder) result.lookups = recorder.sorted();
+    if (recorder) result.lookups = recorder.recorded();
     return result;
   }
 
@@ -74,7 +74,7 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   });
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
-  if (recorder) result.lookups = recorder.sorted();
+  if (recorder) result.lookups = recorder.recorded();
   return result;
 }
 

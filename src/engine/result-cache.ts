@@ -14,8 +14,7 @@ import type { FileAnalysis } from './analyse-file';
 import { CachedAnalysis, CachedFile, FileStat, ResultStore } from './result-store';
 import { DEFAULT_RESULT_CACHE_BYTES, pruneResultCaches } from './result-prune';
 import { indexPathOf, TypeIndexHandle, typeIndexOf } from '../types/session';
-import { changesBetween, decodeIndexState, encodeIndexState, FactsReader, IndexChanges, IndexState, openIndexState } from '../types/index-changes';
-import { sharesKey } from '../types/lookup-keys';
+import { changesBetween, decodeIndexState, encodeIndexState, FactsReader, IndexChanges, IndexState, mayHaveChanged, openIndexState } from '../types/index-changes';
 
 /** Test-only: a bound other than DEFAULT_RESULT_CACHE_BYTES on the result caches of a cacheDir. */
 const MAX_BYTES_ENV = 'PATCH_AUDIT_RESULT_CACHE_MAX_BYTES';
@@ -110,11 +109,7 @@ export class ResultCache {
     }
     if (entry.tableId !== this.tableId) {
       const changes = this.changesSince(entry.tableId);
-      const stale =
-        !changes ||
-        sharesKey(entry.lookups, changes.keys) ||
-        (changes.reach.size > 0 && changes.reach.has(indexPathOf(this.options.types, file.absolutePath, file.displayPath)));
-      if (stale) {
+      if (!changes || mayHaveChanged(entry.lookups, indexPathOf(this.options.types, file.absolutePath, file.displayPath), changes)) {
         counts.invalidated++;
         return undefined;
       }

@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import type { FileAnalysis } from './analyse-file';
+import type { RecordedLookups } from '../types/lookup-keys';
 
 export interface FileStat {
   size: number;
@@ -33,8 +34,8 @@ export interface CachedFile {
   hash: string;
   /** The index table whose facts the analysis looked up ('' without an index). */
   tableId: string;
-  /** The keys it looked up (lookup-keys.ts hashes, sorted). */
-  lookups: Uint32Array;
+  /** The keys it looked up, and the tiers found (lookup-keys.ts). */
+  lookups: RecordedLookups;
   analysis: CachedAnalysis;
 }
 
@@ -151,7 +152,9 @@ function isCachedFile(value: unknown): value is CachedFile {
     typeof entry.displayPath === 'string' &&
     typeof entry.hash === 'string' &&
     typeof entry.tableId === 'string' &&
-    entry.lookups instanceof Uint32Array &&
+    entry.lookups?.keys instanceof Uint32Array &&
+    entry.lookups.tiers instanceof Uint8Array &&
+    entry.lookups.keys.length === entry.lookups.tiers.length &&
     typeof entry.stat?.size === 'number' &&
     typeof entry.stat.mtimeMs === 'number' &&
     typeof entry.stat.ctimeMs === 'number' &&

@@ -8,8 +8,10 @@
 import * as v8 from 'node:v8';
 import { cacheKey, FactsCache } from './facts-cache';
 import { decodeFacts } from './table-file';
-import { indexKey, nameSpaceOf, type FileFacts } from './facts';
-import { lookupKeyHash, tallyKey } from './lookup-keys';
+import { indexKey, nameSpaceOf, type Decl, type FileFacts, type Located } from './facts';
+import { lookupKeyHash, RecordedLookups, tallyKey } from './lookup-keys';
+import { areaOf, isPrivateToOtherFile } from './visibility';
+import * as path from 'node:path';
 import type { TypeIndex } from './type-index';
 
 /** A table and the content of each file it was built from. */
@@ -19,9 +21,20 @@ export interface IndexState {
   files: Map<string, string>;
 }
 
+/** A file whose declarations of one key changed, and what bounds how close they can be to another file. */
+export interface ChangedSite {
+  file: string;
+  /** The file may be in another file's #include closure: a header, or a .c file something includes. */
+  mayBeIncluded: boolean;
+  /** Every version of these declarations is private to their .c file (statics, types, macros). */
+  private: boolean;
+  /** A call tally, which sums every record whatever its tier: any change counts. */
+  tally: boolean;
+}
+
 export interface IndexChanges {
-  /** Hashes (lookupKeyHash) of the keys whose declarations differ. */
-  keys: Set<number>;
+  /** By key hash (lookupKeyHash): where declarations of that key differ. */
+  keys: Map<number, ChangedSite[]>;
   /** Files whose #include closure may differ: a file that includes one of them, even indirectly, may see other declarations. */
   reach: Set<string>;
 }
@@ -54,7 +67,7 @@ export function changesBetween(before: IndexState, after: IndexState, facts: Fac
   const changed: [path: string, before: string | undefined, after: string | undefined][] = [];
   for (const [file, hash] of after.files) if (before.files.get(file) !== hash) changed.push([file, before.files.get(file), hash]);
   for (const [file, hash] of before.files) if (!after.files.has(file)) changed.push([file, hash, undefined]);
-  const changes: IndexChanges = { keys: new Set(), reach: new Set() };
+  const changes: IndexChanges = { keys: new Map(), reach: new Set() };
   if (changed.length === 0) return changes;
 
   const wanted = changed.flatMap(([, a, b]) => [a, b]).filter((h): h is string => h !== undefined);
@@ -66,7 +79,13 @@ export function changesBetween(before: IndexState, after: IndexState, facts: Fac
   for (const [file, a, b] of changed) {
     const old = a === undefined ? undefined : known.get(a)!;
     const now = b === undefined ? undefined : known.get(b)!;
-    for (const key of keysThatDiffer(old, now)) changes.keys.add(lookupKeyHash(key));
+    const mayBeIncluded = !file.endsWith('.c') || index.filesReaching(new Set([file])).size > 0;
+    for (const [key, differ] of keysThatDiffer(file, old, now)) {
+      const hash = lookupKeyHash(key);
+      let sites = changes.keys.get(hash);
+      if (!sites) changes.keys.set(hash, (sites = []));
+      sites.push({ file, mayBeIncluded, private: differ.private, tally: differ.tally });
+    }
     // A file that appears or goes changes how #include lines resolve, like one whose own lines changed.
     if (!old || !now || JSON.stringify(old.includes) !== JSON.stringify(now.includes)) includesChanged.add(file);
     if (!now) removed.push(file);
@@ -79,30 +98,73 @@ export function changesBetween(before: IndexState, after: IndexState, facts: Fac
   return changes;
 }
 
+interface KeyDecls {
+  text: string;
+  /** Every declaration of the key is private to its .c file. */
+  private: boolean;
+  tally: boolean;
+}
+
 /**
  * The keys whose declarations (all their fields, lines included) are not the
  * same in both versions of a file; and for call records, the tally key
  * (tallyKey) when the counts differ.
  */
-function keysThatDiffer(before: FileFacts | undefined, after: FileFacts | undefined): Set<string> {
-  const a = declsByKey(before);
-  const b = declsByKey(after);
-  const differ = new Set<string>();
-  for (const [key, decls] of a) if (b.get(key) !== decls) differ.add(key);
-  for (const key of b.keys()) if (!a.has(key)) differ.add(key);
+function keysThatDiffer(file: string, before: FileFacts | undefined, after: FileFacts | undefined): Map<string, { private: boolean; tally: boolean }> {
+  const a = declsByKey(file, before);
+  const b = declsByKey(file, after);
+  const differ = new Map<string, { private: boolean; tally: boolean }>();
+  for (const key of new Set([...a.keys(), ...b.keys()])) {
+    const [x, y] = [a.get(key), b.get(key)];
+    if (x?.text === y?.text) continue;
+    differ.set(key, { private: (x?.private ?? true) && (y?.private ?? true), tally: (x ?? y)!.tally });
+  }
   return differ;
 }
 
 /** Each key's declarations as text, and each call record's counts under its tally key. */
-function declsByKey(facts: FileFacts | undefined): Map<string, string> {
-  const byKey = new Map<string, string>();
-  const append = (key: string, text: string) => byKey.set(key, (byKey.get(key) ?? '') + text + '\n');
+function declsByKey(file: string, facts: FileFacts | undefined): Map<string, KeyDecls> {
+  const byKey = new Map<string, KeyDecls>();
+  const add = (key: string, text: string, isPrivate: boolean, tally: boolean) => {
+    const known = byKey.get(key);
+    if (known) {
+      known.text += text + '\n';
+      known.private &&= isPrivate;
+    } else byKey.set(key, { text: text + '\n', private: isPrivate, tally });
+  };
   for (const decl of facts?.decls ?? []) {
     const key = indexKey(nameSpaceOf(decl.kind), decl.name);
-    append(key, JSON.stringify(decl));
-    if (decl.kind === 'calls') append(tallyKey(key), `${decl.used} ${decl.discarded} ${decl.voided}`);
+    add(key, JSON.stringify(decl), isPrivateToOtherFile({ ...decl, file } as Located<Decl>), false);
+    if (decl.kind === 'calls') add(tallyKey(key), `${decl.used} ${decl.discarded} ${decl.voided}`, false, true);
   }
   return byKey;
+}
+
+/**
+ * Whether a file's analysis may see a result of its look-ups change: some
+ * key it looked up has a changed declaration that is, or was, at least as
+ * close to it as the best one it found (a lower bound of the declaration's
+ * tier, as visibility.ts ranks them, without working out include closures),
+ * or its own #include closure may have changed.
+ */
+export function mayHaveChanged(lookups: RecordedLookups, file: string, changes: IndexChanges): boolean {
+  if (changes.reach.has(file)) return true;
+  for (let i = 0; i < lookups.keys.length; i++) {
+    const sites = changes.keys.get(lookups.keys[i]);
+    if (!sites) continue;
+    const best = lookups.tiers[i];
+    for (const site of sites) if (site.tally || closestTier(site, file) <= best) return true;
+  }
+  return false;
+}
+
+/** The closest tier a changed declaration can have for `file` (Infinity: never visible to it). */
+function closestTier(site: ChangedSite, file: string): number {
+  if (site.file === file) return 0;
+  if (site.mayBeIncluded) return 1;
+  if (site.private || areaOf(site.file) !== areaOf(file)) return Infinity;
+  // 3 for the rest of the tree, 4 for another architecture's folder: 3 bounds both.
+  return path.posix.dirname(site.file) === path.posix.dirname(file) ? 2 : 3;
 }
 
 const STATE_FORMAT = 1;

@@ -10,7 +10,7 @@ import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
 import { factsOfSource } from './extract';
 import { DeclKind, FileFacts, FunctionDecl, indexKey, Located, NameSpace } from './facts';
 import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
-import { LookupRecorder, tallyKey } from './lookup-keys';
+import { ANY_TIER, LookupRecorder, tallyKey } from './lookup-keys';
 
 export const BUILTIN_TYPES_FILE = path.resolve(__dirname, '../../../data/kernel-types.h');
 const BUILTIN_PATH = '<built-in>/kernel-types.h';
@@ -154,27 +154,28 @@ export class FileScope {
   /** The best-ranked declarations of `name` in a name space, optionally of some kinds only. */
   lookup(space: NameSpace, name: string, kinds: readonly DeclKind[] = KINDS_BY_SPACE[space]): Ranked | null {
     const key = indexKey(space, name);
-    this.recorder?.add(key);
     const wanted = (d: Located) => kinds.includes(d.kind);
     const fromTree = this.visibility.best(this.source.lookup(key).filter(wanted));
-    if (fromTree) return fromTree;
-    const builtin = builtinSource().lookup(key).filter(wanted);
-    return builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
+    const builtin = fromTree ? [] : builtinSource().lookup(key).filter(wanted);
+    const found = fromTree ?? (builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null);
+    this.recorder?.add(key, found?.tier ?? ANY_TIER);
+    return found;
   }
 
   /** The function's visible definitions (with bodies), best tier first; prototypes left out. */
   definitions(name: string): Located<FunctionDecl>[] {
     const key = indexKey('ordinary', name);
-    this.recorder?.add(key);
     const definitions = this.source.lookup(key).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
-    return (this.visibility.best(definitions)?.decls ?? []) as Located<FunctionDecl>[];
+    const best = this.visibility.best(definitions);
+    this.recorder?.add(key, best?.tier ?? ANY_TIER);
+    return (best?.decls ?? []) as Located<FunctionDecl>[];
   }
 
   /** How the results of calls to `name` are used, summed over every file of this file's program (the kernel, or its userspace area). */
   callUses(name: string): CallTally {
     const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
     const key = indexKey('calls', name);
-    this.recorder?.add(tallyKey(key));
+    this.recorder?.add(tallyKey(key), ANY_TIER);
     for (const record of this.source.lookup(key)) {
       if (record.kind !== 'calls' || !this.visibility.sameArea(record)) continue;
       tally.used += record.used;
