@@ -199,6 +199,26 @@ describe('result cache', () => {
   });
 });
 
+describe('result cache that cannot be written', () => {
+  it('does not fail or hang a scan: below /proc, below a regular file', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-results-ro-'));
+    try {
+      fs.writeFileSync(path.join(tmp, 'file'), '');
+      const fixture = path.join(REPO, 'fixtures/nonrefcounted-page-ref/bad-pfnmap-ignored-get-page-unless-zero.c');
+      for (const cacheDir of ['/proc/pa-no-such-dir/cache', path.join(tmp, 'file', 'cache')]) {
+        const args = [CLI, 'scan', fixture, '--no-index', '-f', 'json', '--cache-dir', cacheDir];
+        // The timeout only stops a hang from stalling the suite; the assertion is on how the scan ended.
+        const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(r.signal, null, `${cacheDir}: the scan was stopped`);
+        assert.equal(r.status, 1, `${cacheDir}: ${r.stderr}`);
+        assert.equal(JSON.parse(r.stdout).findings.length, 1);
+      }
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('result cache key', () => {
   it('changes with any compiled rule or data file', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-result-key-'));

@@ -96,7 +96,7 @@ export class ResultStore {
   /** Marks the directory as used now. */
   touch(): void {
     try {
-      fs.mkdirSync(this.directory, { recursive: true });
+      makeDirectories(this.directory);
       const now = new Date();
       fs.writeFileSync(path.join(this.directory, 'used'), '');
       fs.utimesSync(path.join(this.directory, 'used'), now, now);
@@ -167,6 +167,29 @@ function isCachedFile(value: unknown): value is CachedFile {
   );
 }
 
+/**
+ * mkdir -p, one level at a time: fs.mkdirSync(..., { recursive: true }) spins
+ * forever below /proc (and other places where mkdir fails with ENOENT on an
+ * existing parent). Throws when a level cannot be made.
+ */
+function makeDirectories(directory: string): void {
+  try {
+    fs.mkdirSync(directory);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = path.dirname(directory);
+    if (code !== 'ENOENT' || parent === directory) throw error;
+    makeDirectories(parent);
+  }
+  try {
+    fs.mkdirSync(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 /** The body of a file written by writeChecked, or null if it is missing or damaged. */
 export function readChecked(file: string): Buffer | null {
   let bytes: Buffer;
@@ -186,7 +209,7 @@ export function readChecked(file: string): Buffer | null {
 export function writeChecked(file: string, body: Uint8Array): void {
   const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    makeDirectories(path.dirname(file));
     fs.writeFileSync(temporary, Buffer.concat([MAGIC, createHash('sha1').update(body).digest(), body]));
     fs.renameSync(temporary, file);
   } catch {
