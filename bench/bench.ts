@@ -141,7 +141,8 @@ function ourScanner(tree: string, jobs: number, pair: Pair): Tool {
     name: 'patch-audit',
     async run(targets) {
       // Exit codes: 0 = no findings, 1 = findings, 2 = input problems (some files unreadable).
-      const args = [CLI, 'scan', ...targets, '--format', 'json', '--rules', pair.rule, ...pair.scanArgs, '-j', String(jobs)];
+      // Every run analyses every file: the result cache would time a re-scan.
+      const args = [CLI, 'scan', ...targets, '--format', 'json', '--rules', pair.rule, ...pair.scanArgs, '-j', String(jobs), '--no-result-cache'];
       const result = await timed(process.execPath, args, [0, 1, 2]);
       const doc = JSON.parse(result.stdout) as {
         findings: { message: string; location: { file: string; line: number } }[];

@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
-import { defaultJobs } from './engine/pool';
+import { defaultJobs } from './workers/pool';
 import { scan } from './commands/scan';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
 import { parseStats, renderParseStats } from './commands/parse-stats';
@@ -118,11 +118,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--explain', "print each rule's summary with its findings", false);
   addRuleRunOptions(scanCommand, { failOn: 'exit 1 when a finding is at or above this severity', noIndex: 'built-in kernel types only' })
+    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan')
     .action(async (paths: string[], o) => {
       const { exitCode } = await scan(paths, {
         ...ruleRunSettings(o),
         format: o.format as ReportFormat,
         explain: Boolean(o.explain),
+        resultCache: o.resultCache !== false,
       });
       setExitCode(exitCode);
     });

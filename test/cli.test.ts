@@ -14,8 +14,12 @@ const RULE = 'nonrefcounted-page-ref';
 const BAD_FIXTURE = `fixtures/${RULE}/bad-pfnmap-ignored-get-page-unless-zero.c`;
 const GOOD_FIXTURE = `fixtures/${RULE}/good-checked-conditional-acquire.c`;
 
-function run(args: string[], cwd = REPO): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
+/** The scans' result caches go here, not into the user's cache. */
+const CACHE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-cli-cache-'));
+after(() => fs.rmSync(CACHE_DIR, { recursive: true, force: true }));
+
+function run(args: string[], cwd = REPO, env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: { ...process.env, PATCH_AUDIT_CACHE_DIR: CACHE_DIR, ...env } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -104,9 +108,10 @@ describe('scan on bad input', () => {
     assert.doesNotMatch(r.stdout + r.stderr, /empty\.c/);
   });
 
-  it('gives the same output with one worker as with several', () => {
-    const one = run(['scan', dir, '-j', '1', '--format', 'json'], dir);
-    const two = run(['scan', dir, '-j', '2', '--format', 'json'], dir);
+  it('gives the same output with one worker as with several, one file per work item', () => {
+    const one = run(['scan', dir, '-j', '1', '--format', 'json', '--max-file-size', '1M', '--no-result-cache'], dir);
+    const two = run(['scan', dir, '-j', '2', '--format', 'json', '--max-file-size', '1M', '--no-result-cache'], dir, { PATCH_AUDIT_WORK_ITEM_BYTES: '1', PATCH_AUDIT_DEBUG_STATS: '1' });
+    assert.match(two.stderr, /"workItems":[4-9]/);
     assert.equal(one.stdout, two.stdout);
   });
 });

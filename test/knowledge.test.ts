@@ -72,7 +72,8 @@ describe('knowledge tables', () => {
     fs.writeFileSync(path.join(dir, 'worker.c'), source);
     const table = path.join(dir, 'error-returning.txt');
     fs.writeFileSync(table, 'my_fault_in fault "-EFAULT when the page cannot be faulted in"\n');
-    const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'scan', 'worker.c', '-r', 'ignored-fault-error', '--no-index', ...args], { cwd: dir, encoding: 'utf8' });
+    const env = { ...process.env, PATCH_AUDIT_CACHE_DIR: path.join(dir, 'cache') };
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'scan', 'worker.c', '-r', 'ignored-fault-error', '--no-index', ...args], { cwd: dir, encoding: 'utf8', env });
     assert.equal(run([]).status, 0, 'unknown without the row');
     const withRow = run(['--knowledge', table]);
     assert.equal(withRow.status, 1, withRow.stderr);

@@ -24,6 +24,11 @@ export function collect(paths: string[]): Promise<CollectResult> {
   return collectSourceFiles(paths, { cwd: process.cwd(), extensions: SOURCE_EXTENSIONS });
 }
 
+/** A test and benchmark aid: with PATCH_AUDIT_DEBUG_STATS set, one line of a command's internal counters on stderr. */
+export function reportDebugStats(command: string, stats: Record<string, unknown>): void {
+  if (process.env.PATCH_AUDIT_DEBUG_STATS) process.stderr.write(`patch-audit ${command} stats: ${JSON.stringify(stats)}\n`);
+}
+
 export function parsePositiveInt(value: string, what: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`${what} must be a positive integer, got '${value}'`);

@@ -2,9 +2,9 @@
 // front end parses with no ERROR/MISSING node, and what breaks the rest.
 
 import { loadHints } from '../frontend/hints';
-import { batchFiles, runBatches } from '../engine/pool';
-import { createProgress } from '../engine/progress';
-import type { ParseStatsBatchResult } from '../engine/worker';
+import { runPerFile } from '../workers/work-items';
+import { advanceBy, createProgress } from '../workers/progress';
+import { PARSE_STATS_WORKER } from '../engine/worker-scripts';
 import type { InputProblem } from '../model';
 import { collect } from './common';
 
@@ -40,11 +40,11 @@ export async function parseStats(paths: string[], options: ParseStatsOptions): P
   loadHints(options.macros);
   const collected = await collect(paths);
   const progress = createProgress('parse', collected.files.length, options.progress);
-  const results = await runBatches<ParseStatsBatchResult>(
-    batchFiles(collected.files),
-    (files) => ({ kind: 'parse-stats', files, hintFiles: options.macros, maxBytes: options.maxFileSize, raw: options.raw }),
-    options.jobs,
-    (files, bytes) => progress.advance(files, bytes),
+  const { results } = await runPerFile(
+    PARSE_STATS_WORKER,
+    collected.files,
+    (files) => ({ kind: 'parse-stats' as const, files, hintFiles: options.macros, maxBytes: options.maxFileSize, raw: options.raw }),
+    { jobs: options.jobs, onItemDone: (files) => advanceBy(progress, files) },
   );
   progress.stop();
   const causes = new Map<string, CauseSummary>();

@@ -6,14 +6,20 @@ import { renderReport, ReportFormat } from '../report';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
 import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
-import { batchFiles, runBatches } from '../engine/pool';
-import { createProgress } from '../engine/progress';
+import { runPerFile } from '../workers/work-items';
+import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
-import type { ScanBatchResult } from '../engine/worker';
+import { SCAN_WORKER } from '../engine/worker-scripts';
+import type { FileAnalysis } from '../engine/analyse-file';
+import { ResultCache } from '../engine/result-cache';
+import { resultKey } from '../engine/result-key';
+import type { CachedAnalysis } from '../engine/result-store';
+import type { SourceFile } from '../input/walk';
+import { defaultCacheDir } from '../types/cache-dir';
 import type { Rule } from '../rule';
 import type { AbiName } from '../types/ctype';
 import { openTypeSession, TypeSession } from '../types/session';
-import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, toolVersion, UsageError } from './common';
+import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, reportDebugStats, toolVersion, UsageError } from './common';
 
 export interface ScanOptions {
   format: ReportFormat;
@@ -37,6 +43,8 @@ export interface ScanOptions {
   arch: string;
   /** Use the tree's type index (false: built-in kernel types only). */
   index: boolean;
+  /** Reuse the findings of files unchanged since an earlier scan, and store the others'. */
+  resultCache: boolean;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -54,17 +62,7 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   loadKnowledge(options.knowledge); // likewise for knowledge files
   const collected = await collect(paths);
   const session = await typeSessionFor(paths, rules, options);
-  const batches = batchFiles(collected.files);
-  const progress = createProgress('scan', collected.files.length, options.progress);
-  const results = await runBatches<ScanBatchResult>(
-    batches,
-    (files) => ({
-      kind: 'scan', files, ruleIds, hintFiles: options.macros, maxBytes: options.maxFileSize, types: session.handle, knowledgeFiles: options.knowledge,
-    }),
-    options.jobs,
-    (files, bytes) => progress.advance(files, bytes),
-  );
-  progress.stop();
+  const results = await analyseFiles(collected.files, ruleIds, session, options);
 
   const findings = results
     .flatMap((r) => r.findings)
@@ -73,7 +71,7 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   const problems = [...collected.problems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
-  const parsed = results.reduce((n, r) => n + r.parsed, 0);
+  const parsed = results.reduce((n, r) => n + (r.parsed ? 1 : 0), 0);
   const result: ScanResult = {
     findings,
     problems,
@@ -83,7 +81,7 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
       filesParsed: parsed,
       filesSkippedByPrefilter: collected.files.length - parsed - problems.filter((p) => !p.analysed).length,
       bytesRead: results.reduce((n, r) => n + r.bytes, 0),
-      emptyFiles: results.reduce((n, r) => n + r.empty, 0),
+      emptyFiles: results.reduce((n, r) => n + (r.empty ? 1 : 0), 0),
     },
   };
   const report = renderReport(options.format, result, {
@@ -95,6 +93,50 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   if (options.output) fs.writeFileSync(options.output, report);
   else process.stdout.write(report);
   return { result, exitCode: exitCodeFor(result, options.failOn) };
+}
+
+/** Each file's analysis, in input order: from the result cache, or from the workers. */
+async function analyseFiles(files: SourceFile[], ruleIds: string[], session: TypeSession, options: ScanOptions): Promise<CachedAnalysis[]> {
+  const cache = options.resultCache ? openResultCache(ruleIds, session, options) : null;
+  const check = cache?.check(files);
+  const pending = check ? files.filter((_, i) => !check.reused[i]) : files;
+  const progress = createProgress('scan', files.length, options.progress);
+  if (check) progress.advance(check.counts.reused, 0);
+  const fresh = await runPerFile(
+    SCAN_WORKER,
+    pending,
+    (batch) => ({
+      kind: 'scan' as const,
+      files: batch,
+      ruleIds,
+      hintFiles: options.macros,
+      maxBytes: options.maxFileSize,
+      types: session.handle,
+      knowledgeFiles: options.knowledge,
+      forResultCache: cache !== null,
+    }),
+    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch) },
+  );
+  progress.stop();
+  reportDebugStats('scan', { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) });
+  if (!cache || !check) return fresh.results;
+  const analysed: (FileAnalysis | undefined)[] = [];
+  let next = 0;
+  const results = files.map((_, i) => check.reused[i] ?? (analysed[i] = fresh.results[next++]));
+  cache.record(files, check, analysed);
+  return results;
+}
+
+function openResultCache(ruleIds: string[], session: TypeSession, options: ScanOptions): ResultCache | null {
+  const key = resultKey({
+    ruleIds,
+    hintFiles: options.macros,
+    knowledgeFiles: options.knowledge,
+    maxBytes: options.maxFileSize,
+    treeRoot: session.handle.root,
+    typeOptions: session.handle.options,
+  });
+  return ResultCache.open({ cacheDir: options.cacheDir ?? defaultCacheDir(), key, types: session.handle, hintFiles: options.macros });
 }
 
 /** The type index, when a rule needs types and the input is in a kernel tree (or --tree names one). */

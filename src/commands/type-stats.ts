@@ -2,9 +2,9 @@
 // type the index resolves, and why the rest do not.
 
 import { loadHints } from '../frontend/hints';
-import { batchFiles, runBatches } from '../engine/pool';
-import { createProgress } from '../engine/progress';
-import type { TypeStatsBatchResult } from '../engine/worker';
+import { runPerFile } from '../workers/work-items';
+import { advanceBy, createProgress } from '../workers/progress';
+import { TYPE_STATS_WORKER } from '../engine/worker-scripts';
 import type { InputProblem } from '../model';
 import { openTypeSession, TypeSessionOptions } from '../types/session';
 import { collect } from './common';
@@ -34,11 +34,11 @@ export async function typeStats(paths: string[], options: TypeStatsOptions): Pro
   const session = await openTypeSession({ ...options, near: paths[0] });
   const collected = await collect(paths);
   const progress = createProgress('type', collected.files.length, options.progress);
-  const results = await runBatches<TypeStatsBatchResult>(
-    batchFiles(collected.files),
-    (files) => ({ kind: 'type-stats', files, hintFiles: options.hintFiles, maxBytes: options.maxFileSize, types: session.handle }),
-    options.jobs,
-    (files, bytes) => progress.advance(files, bytes),
+  const { results } = await runPerFile(
+    TYPE_STATS_WORKER,
+    collected.files,
+    (files) => ({ kind: 'type-stats' as const, files, hintFiles: options.hintFiles, maxBytes: options.maxFileSize, types: session.handle }),
+    { jobs: options.jobs, onItemDone: (files) => advanceBy(progress, files) },
   );
   progress.stop();
   const reasons = new Map<string, { reason: string; count: number; example: string }>();

@@ -1,9 +1,10 @@
 // One file through the pipeline: read, pre-filter, normalise and parse, run
 // the rules that apply. Runs inside a worker thread; never throws.
 
+import { createHash } from 'node:crypto';
 import type { Finding, InputProblem } from '../model';
 import type { SourceFile } from '../input/walk';
-import { decodeSourceBytes, readSourceBytes } from '../input/read';
+import { decodeSource, readSourceBytes } from '../input/read';
 import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
 import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile, ParseOptions } from '../frontend/parse';
@@ -11,6 +12,7 @@ import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import type { Typer } from '../types/typer';
+import { LookupRecorder, RecordedLookups } from '../types/lookup-keys';
 import type { Knowledge } from '../knowledge';
 
 export interface AnalyseOptions {
@@ -18,6 +20,8 @@ export interface AnalyseOptions {
   maxBytes: number;
   types: TypeIndexHandle;
   knowledge: Knowledge;
+  /** Hash the content and record the index keys looked up, for the result cache. */
+  forResultCache?: boolean;
 }
 
 export interface FileAnalysis {
@@ -26,6 +30,10 @@ export interface FileAnalysis {
   bytes: number;
   parsed: boolean;
   empty: boolean;
+  /** With forResultCache, once the file was read: the sha1 of the bytes analysed. */
+  hash?: string;
+  /** With forResultCache: the index keys the rules looked up, and the tiers found. */
+  lookups?: RecordedLookups;
 }
 
 const matchers = new WeakMap<Rule, IdentifierMatcher>();
@@ -49,18 +57,24 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   }
   result.bytes = read.bytes.length;
   result.empty = read.bytes.length === 0;
+  const recorder = options.forResultCache ? new LookupRecorder() : undefined;
+  if (options.forResultCache) result.hash = createHash('sha1').update(read.bytes).digest('hex');
   const applicable = rules.filter((rule) => matcherFor(rule)(read.bytes));
-  if (applicable.length === 0) return result;
+  if (applicable.length === 0) {
+    if (recorder) result.lookups = recorder.recorded();
+    return result;
+  }
 
   const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints });
   if (problem) result.problems.push(problem);
   result.parsed = true;
   const checked = runRules(parsed, applicable, {
-    makeTyper: () => typerFor(parsed, typeIndexOf(options.types), indexPathOf(options.types, file.absolutePath, file.displayPath)),
+    makeTyper: () => typerFor(parsed, typeIndexOf(options.types), indexPathOf(options.types, file.absolutePath, file.displayPath), recorder),
     knowledge: options.knowledge,
   });
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
+  if (recorder) result.lookups = recorder.recorded();
   return result;
 }
 
@@ -72,12 +86,6 @@ export function decodeAndParse(
 ): { parsed: ParsedFile; problem?: InputProblem } {
   const { text, encoding, problem } = decodeSource(file, bytes);
   return { parsed: parseFile(file.displayPath, text, { ...options, encoding }), problem };
-}
-
-/** A file's text: UTF-8, or Latin-1 with a not-utf8 problem, and which, so columns count the file's bytes. */
-export function decodeSource(file: SourceFile, bytes: Buffer): { text: string; encoding: 'utf8' | 'latin1'; problem?: InputProblem } {
-  const decoded = decodeSourceBytes(file, bytes);
-  return { ...decoded, encoding: decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8' };
 }
 
 /**

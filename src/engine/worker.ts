@@ -1,20 +1,19 @@
-// The worker thread: analyses a batch of files and sends plain data back.
+// The worker thread of scan, parse-stats and type-stats: analyses the files of
+// a work item and sends back one plain result per file, in the item's order.
+// (Index extraction has its own: src/types/facts-worker.ts.)
 
 import type { SourceFile } from '../input/walk';
-import type { Finding, InputProblem } from '../model';
+import type { InputProblem } from '../model';
 import { readSourceBytes } from '../input/read';
 import { HintTable, loadHints } from '../frontend/hints';
 import { parseHealth } from '../frontend/parse-health';
 import { loadRule } from './registry';
-import { analyseFile, decodeAndParse, decodeSource } from './analyse-file';
+import { analyseFile, decodeAndParse, FileAnalysis } from './analyse-file';
 import type { ParsedFile } from '../frontend/parse';
-import { TreeMemory } from './tree-memory';
+import { TreeMemory } from '../workers/tree-memory';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
 import { countResolution, emptyCounts } from '../types/resolution';
 import { ConversionCounts, countConversions, emptyConversionCounts } from '../analysis/conversion-census';
-import { factsOfSource } from '../types/extract';
-import { EncodedFacts, encodeFacts } from '../types/table-file';
-import { sha1 } from '../types/facts-cache';
 import { knowledgeFor } from '../knowledge';
 
 const treeMemory = new TreeMemory();
@@ -28,15 +27,11 @@ export interface ScanTask {
   types: TypeIndexHandle;
   /** The user's knowledge files (--knowledge), added to data/knowledge/. */
   knowledgeFiles: string[];
+  /** Hash each file and record its index look-ups, for the result cache. */
+  forResultCache: boolean;
 }
 
-export interface ScanBatchResult {
-  findings: Finding[];
-  problems: InputProblem[];
-  bytes: number;
-  parsed: number;
-  empty: number;
-}
+export type ScanFileResult = FileAnalysis;
 
 export interface ParseStatsTask {
   kind: 'parse-stats';
@@ -52,35 +47,12 @@ export interface BrokenFunctionAt {
   cause: string;
 }
 
-export interface ParseStatsBatchResult {
+export interface ParseStatsFileResult {
   functions: number;
   clean: number;
   broken: BrokenFunctionAt[];
   bytes: number;
   problems: InputProblem[];
-}
-
-/** Extracts each file's declarations for the type index (src/types/build-index.ts). */
-export interface FactsTask {
-  kind: 'facts';
-  files: SourceFile[];
-  hintFiles: string[];
-  maxBytes: number;
-  /** Files larger than this get no constant macros indexed (the huge generated register headers). */
-  macroMaxBytes: number;
-}
-
-/** One file: its facts, or the problem that kept it out of the index (or both, e.g. decoded as Latin-1). */
-export interface ExtractedFile {
-  path: string;
-  bytes: number;
-  hash?: string;
-  facts?: EncodedFacts;
-  problem?: InputProblem;
-}
-
-export interface FactsBatchResult {
-  files: ExtractedFile[];
 }
 
 export interface TypeStatsTask {
@@ -91,7 +63,7 @@ export interface TypeStatsTask {
   types: TypeIndexHandle;
 }
 
-export interface TypeStatsBatchResult {
+export interface TypeStatsFileResult {
   conversions: ConversionCounts;
   memberAccesses: number;
   resolved: number;
@@ -99,7 +71,7 @@ export interface TypeStatsBatchResult {
   problems: InputProblem[];
 }
 
-export type WorkerTask = ScanTask | ParseStatsTask | FactsTask | TypeStatsTask;
+export type WorkerTask = ScanTask | ParseStatsTask | TypeStatsTask;
 
 const hintCache = new Map<string, HintTable>();
 
@@ -113,111 +85,79 @@ function hintsFor(files: string[]): HintTable {
   return hints;
 }
 
-export async function runScan(task: ScanTask): Promise<ScanBatchResult> {
+export async function runScan(task: ScanTask): Promise<ScanFileResult[]> {
   const rules = task.ruleIds.map(loadRule);
-  const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles) };
-  const out: ScanBatchResult = { findings: [], problems: [], bytes: 0, parsed: 0, empty: 0 };
+  const options = {
+    hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles), forResultCache: task.forResultCache,
+  };
+  const out: ScanFileResult[] = [];
   for (const file of task.files) {
     const analysis = analyseFile(file, rules, options);
-    out.findings.push(...analysis.findings);
-    out.problems.push(...analysis.problems);
-    out.bytes += analysis.bytes;
-    if (analysis.parsed) {
-      out.parsed++;
-      await treeMemory.parsed(analysis.bytes);
-    }
-    if (analysis.empty) out.empty++;
+    out.push(analysis);
+    if (analysis.parsed) await treeMemory.parsed(analysis.bytes);
   }
   return out;
 }
 
-/** Reads, decodes and parses each file in turn; a file that cannot be read, or is not UTF-8, adds a problem. */
-async function forEachParsed(
+/**
+ * Reads, decodes and parses each file in turn; a file that cannot be read, or
+ * is not UTF-8, adds a problem to its result. `visit` fills in the rest.
+ */
+async function perParsedFile<R extends { problems: InputProblem[] }>(
   files: SourceFile[],
   options: { hints: HintTable; maxBytes: number; raw?: boolean },
-  problems: InputProblem[],
-  visit: (parsed: ParsedFile, file: SourceFile, bytes: number) => void,
-): Promise<void> {
+  empty: () => R,
+  visit: (out: R, parsed: ParsedFile, file: SourceFile, bytes: number) => void,
+): Promise<R[]> {
+  const results: R[] = [];
   for (const file of files) {
+    const out = empty();
+    results.push(out);
     const read = readSourceBytes(file, { maxBytes: options.maxBytes });
     if (!read.ok) {
-      problems.push(read.problem);
+      out.problems.push(read.problem);
       continue;
     }
     const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints, raw: options.raw });
-    if (problem) problems.push(problem);
-    visit(parsed, file, read.bytes.length);
+    if (problem) out.problems.push(problem);
+    visit(out, parsed, file, read.bytes.length);
     await treeMemory.parsed(read.bytes.length);
   }
+  return results;
 }
 
-export async function runParseStats(task: ParseStatsTask): Promise<ParseStatsBatchResult> {
-  const out: ParseStatsBatchResult = { functions: 0, clean: 0, broken: [], bytes: 0, problems: [] };
+export function runParseStats(task: ParseStatsTask): Promise<ParseStatsFileResult[]> {
   const options = { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, raw: task.raw };
-  await forEachParsed(task.files, options, out.problems, (parsed, file, bytes) => {
-    out.bytes += bytes;
+  const empty = (): ParseStatsFileResult => ({ functions: 0, clean: 0, broken: [], bytes: 0, problems: [] });
+  return perParsedFile(task.files, options, empty, (out, parsed, file, bytes) => {
+    out.bytes = bytes;
     const health = parseHealth(parsed);
-    out.functions += health.functions;
-    out.clean += health.clean;
+    out.functions = health.functions;
+    out.clean = health.clean;
     for (const b of health.broken) out.broken.push({ path: file.displayPath, line: b.line, cause: b.cause });
   });
-  return out;
 }
 
-export async function runFacts(task: FactsTask): Promise<FactsBatchResult> {
-  const hints = hintsFor(task.hintFiles);
-  const out: FactsBatchResult = { files: [] };
-  for (const file of task.files) {
-    const read = readSourceBytes(file, { maxBytes: task.maxBytes });
-    if (!read.ok) {
-      out.files.push({ path: file.displayPath, bytes: 0, problem: read.problem });
-      continue;
-    }
-    const bytes = read.bytes.length;
-    const hash = sha1(read.bytes);
-    const { text, encoding, problem } = decodeSource(file, read.bytes);
-    try {
-      const facts = factsOfSource(file.displayPath, text, { hints, encoding, macros: bytes <= task.macroMaxBytes });
-      out.files.push({ path: file.displayPath, bytes, hash, facts: encodeFacts(facts), ...(problem ? { problem } : {}) });
-    } catch (error) {
-      const reason = `declarations could not be extracted: ${(error as Error).stack ?? String(error)}`;
-      const failure: InputProblem = { path: file.displayPath, kind: 'internal-error', reason, analysed: false };
-      out.files.push({ path: file.displayPath, bytes, problem: failure });
-    }
-    await treeMemory.parsed(bytes);
-  }
-  return out;
-}
-
-export async function runTypeStats(task: TypeStatsTask): Promise<TypeStatsBatchResult> {
+export function runTypeStats(task: TypeStatsTask): Promise<TypeStatsFileResult[]> {
   const index = typeIndexOf(task.types);
-  const counts = emptyCounts();
-  const conversions = emptyConversionCounts();
-  const problems: InputProblem[] = [];
-  await forEachParsed(task.files, { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes }, problems, (parsed, file) => {
+  const empty = (): TypeStatsFileResult => ({ conversions: emptyConversionCounts(), memberAccesses: 0, resolved: 0, unresolved: [], problems: [] });
+  return perParsedFile(task.files, { hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes }, empty, (out, parsed, file) => {
     const typer = typerFor(parsed, index, indexPathOf(task.types, file.absolutePath, file.displayPath));
+    const counts = emptyCounts();
     countResolution(parsed, typer, counts);
-    countConversions(parsed, typer, conversions);
+    countConversions(parsed, typer, out.conversions);
+    out.memberAccesses = counts.memberAccesses;
+    out.resolved = counts.resolved;
+    out.unresolved = [...counts.unresolved].map(([reason, e]) => [reason, e.count, e.example]);
   });
-  return {
-    conversions,
-    memberAccesses: counts.memberAccesses,
-    resolved: counts.resolved,
-    unresolved: [...counts.unresolved].map(([reason, e]) => [reason, e.count, e.example]),
-    problems,
-  };
 }
 
-export default function run(
-  task: WorkerTask,
-): Promise<ScanBatchResult | ParseStatsBatchResult | FactsBatchResult | TypeStatsBatchResult> {
+export default function run(task: WorkerTask): Promise<ScanFileResult[] | ParseStatsFileResult[] | TypeStatsFileResult[]> {
   switch (task.kind) {
     case 'scan':
       return runScan(task);
     case 'parse-stats':
       return runParseStats(task);
-    case 'facts':
-      return runFacts(task);
     case 'type-stats':
       return runTypeStats(task);
   }

@@ -62,6 +62,12 @@ export function decodeSourceBytes(file: SourceFile, bytes: Buffer): { text: stri
   return { text: bytes.toString('latin1'), problem: problemFor(file, 'not-utf8', reason, true) };
 }
 
+/** A file's text: UTF-8, or Latin-1 with a not-utf8 problem, and which, so columns count the file's bytes. */
+export function decodeSource(file: SourceFile, bytes: Buffer): { text: string; encoding: 'utf8' | 'latin1'; problem?: InputProblem } {
+  const decoded = decodeSourceBytes(file, bytes);
+  return { ...decoded, encoding: decoded.problem?.kind === 'not-utf8' ? 'latin1' : 'utf8' };
+}
+
 type RawRead = { bytes: Buffer } | { tooLarge: number } | { notRegular: string };
 
 // O_NONBLOCK so that a FIFO in place of the file cannot block the worker in open(); it is rejected after fstat.

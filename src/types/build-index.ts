@@ -23,9 +23,10 @@ import type { InputProblem } from '../model';
 import { compareBytewise, SourceFile } from '../input/walk';
 import { decodeSourceBytes, readSourceBytes } from '../input/read';
 import { loadHints } from '../frontend/hints';
-import { batchFiles, runBatches } from '../engine/pool';
-import { createProgress } from '../engine/progress';
-import type { ExtractedFile, FactsBatchResult } from '../engine/worker';
+import { workerScript } from '../workers/pool';
+import { runPerFile } from '../workers/work-items';
+import { advanceBy, createProgress } from '../workers/progress';
+import type { ExtractedFile, FactsTask } from './facts-worker';
 import { DEFAULT_MAX_FILE_SIZE, SOURCE_EXTENSIONS } from '../commands/common';
 import { CacheError, prepareCacheDir } from './cache-dir';
 import { withCacheLock } from './cache-lock';
@@ -334,18 +335,20 @@ function mayHaveBecomeReadable(entry: ManifestEntry, file: TreeFile): boolean {
   }
 }
 
+const FACTS_WORKER = workerScript<FactsTask, ExtractedFile[]>(path.join(__dirname, 'facts-worker.js'));
+
 /** Parses files on worker threads. */
 async function extract(candidates: readonly Candidate[], options: IndexBuildOptions): Promise<ExtractedFile[]> {
   if (candidates.length === 0) return [];
   const progress = createProgress('index', candidates.length, options.progress);
-  const results = await runBatches<FactsBatchResult>(
-    batchFiles(candidates.map((c) => c.file)),
-    (files) => ({ kind: 'facts', files, hintFiles: options.hintFiles, maxBytes: DEFAULT_MAX_FILE_SIZE, macroMaxBytes: MACRO_MAX_BYTES }),
-    options.jobs,
-    (files, bytes) => progress.advance(files, bytes),
+  const { results } = await runPerFile(
+    FACTS_WORKER,
+    candidates.map((c) => c.file),
+    (files): FactsTask => ({ files, hintFiles: options.hintFiles, maxBytes: DEFAULT_MAX_FILE_SIZE, macroMaxBytes: MACRO_MAX_BYTES }),
+    { jobs: options.jobs, onItemDone: (files) => advanceBy(progress, files) },
   );
   progress.stop();
-  return results.flatMap((r) => r.files);
+  return results;
 }
 
 /** Whether the table would hold the same files with the same content. */

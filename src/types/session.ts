@@ -14,6 +14,7 @@ import { NameTable } from './name-table';
 import { findKernelRoot, treeRelative } from './tree-root';
 import { TypeIndex, TypeIndexOptions } from './type-index';
 import { Typer } from './typer';
+import type { LookupRecorder } from './lookup-keys';
 
 export interface TypeSessionOptions {
   /** The kernel tree; default: the one around `near`. */
@@ -81,7 +82,7 @@ export function indexPathOf(handle: TypeIndexHandle, absolutePath: string, displ
   return treeRelative(handle.root, real) ?? displayPath;
 }
 
-/** A typer for one parsed file: its own declarations come from the parse, the rest from the index. */
-export function typerFor(parsed: ParsedFile, index: TypeIndex, indexPath: string): Typer {
-  return new Typer(parsed, index.scopeFor(indexPath, extractFacts(parsed)));
+/** A typer for one parsed file: its own declarations come from the parse, the rest from the index (keys looked up told to `recorder`). */
+export function typerFor(parsed: ParsedFile, index: TypeIndex, indexPath: string, recorder?: LookupRecorder): Typer {
+  return new Typer(parsed, index.scopeFor(indexPath, extractFacts(parsed), recorder));
 }

@@ -10,6 +10,7 @@ import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
 import { factsOfSource } from './extract';
 import { DeclKind, FileFacts, FunctionDecl, indexKey, Located, NameSpace } from './facts';
 import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
+import { ANY_TIER, LookupRecorder, tallyKey } from './lookup-keys';
 
 export const BUILTIN_TYPES_FILE = path.resolve(__dirname, '../../../data/kernel-types.h');
 const BUILTIN_PATH = '<built-in>/kernel-types.h';
@@ -50,33 +51,51 @@ export class TypeIndex {
   /**
    * The view from one file. `file` is its tree-relative path; `ownFacts`, when
    * given, replace what the index holds for it (a fresh parse, a patch's post-image).
+   * `recorder`, when given, is told every key the scope looks up (the result cache's dependencies).
    */
-  scopeFor(file: string, ownFacts?: FileFacts): FileScope {
+  scopeFor(file: string, ownFacts?: FileFacts, recorder?: LookupRecorder): FileScope {
     const base = this.source ?? new MemoryDeclSource();
     const source = ownFacts ? new OverlayDeclSource(base, new Map([[file, ownFacts]])) : base;
-    return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi);
+    return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder);
   }
 
   /** The .c files whose #include lines reach one of `headers`, directly or through other headers. */
   includersOf(headers: ReadonlySet<string>): string[] {
+    return [...this.filesReaching(headers)].filter((file) => file.endsWith('.c')).sort();
+  }
+
+  /** Every file (headers too) whose #include lines reach one of `files`, directly or through other files; `files` left out. */
+  filesReaching(files: ReadonlySet<string>): Set<string> {
     const reverse = (this.reverseIncludes ??= this.buildReverseIncludes());
-    const seen = new Set<string>(headers);
-    const queue = [...headers];
-    const out: string[] = [];
+    const seen = new Set<string>(files);
+    const queue = [...files];
+    const out = new Set<string>();
     while (queue.length) {
       for (const includer of reverse.get(queue.pop()!) ?? []) {
         if (seen.has(includer)) continue;
         seen.add(includer);
-        if (includer.endsWith('.c')) out.push(includer);
-        else queue.push(includer);
+        out.add(includer);
+        queue.push(includer);
       }
     }
-    return out.sort();
+    return out;
   }
 
   /** The files that call `name`, from the call-use records of the index. */
   filesCalling(name: string): string[] {
     return [...new Set((this.source?.lookup(indexKey('calls', name)) ?? []).map((record) => record.file))].sort();
+  }
+
+  /** The files with an #include line that could have named one of `paths` (its spec ends the path): who included a file that is gone. */
+  filesNaming(paths: readonly string[]): Set<string> {
+    const out = new Set<string>();
+    if (!this.source) return out;
+    for (const file of this.source.files()) {
+      for (const include of this.source.includesOf(file) ?? []) {
+        if (paths.some((p) => p === include.spec || p.endsWith(`/${include.spec}`))) out.add(file);
+      }
+    }
+    return out;
   }
 
   private reverseIncludes: Map<string, string[]> | null = null;
@@ -133,6 +152,7 @@ export class FileScope {
     private readonly source: DeclSource,
     private readonly visibility: Visibility,
     readonly abi: Abi,
+    private readonly recorder?: LookupRecorder,
   ) {}
 
   /** The best-ranked declarations of `name` in a name space, optionally of some kinds only. */
@@ -147,20 +167,26 @@ export class FileScope {
       const builtin = builtinSource().lookup(key).filter(wanted);
       found = builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
     }
+    this.recorder?.add(key, found?.tier ?? ANY_TIER);
     this.best.set(memoKey, found);
     return found;
   }
 
   /** The function's visible definitions (with bodies), best tier first; prototypes left out. */
   definitions(name: string): Located<FunctionDecl>[] {
-    const definitions = this.declarationsOf(indexKey('ordinary', name)).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
-    return (this.visibility.best(definitions)?.decls ?? []) as Located<FunctionDecl>[];
+    const key = indexKey('ordinary', name);
+    const definitions = this.declarationsOf(key).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
+    const best = this.visibility.best(definitions);
+    this.recorder?.add(key, best?.tier ?? ANY_TIER);
+    return (best?.decls ?? []) as Located<FunctionDecl>[];
   }
 
   /** How the results of calls to `name` are used, summed over every file of this file's program (the kernel, or its userspace area). */
   callUses(name: string): CallTally {
     const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
-    for (const record of this.declarationsOf(indexKey('calls', name))) {
+    const key = indexKey('calls', name);
+    this.recorder?.add(tallyKey(key), ANY_TIER);
+    for (const record of this.declarationsOf(key)) {
       if (record.kind !== 'calls' || !this.visibility.sameArea(record)) continue;
       tally.used += record.used;
       tally.discarded += record.discarded;

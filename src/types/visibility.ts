@@ -146,12 +146,12 @@ export class Visibility {
  */
 const USERSPACE_AREAS = new Set(['tools', 'samples', 'scripts', 'usr', 'Documentation']);
 
-function areaOf(file: string): string {
+export function areaOf(file: string): string {
   const top = file.slice(0, file.indexOf('/'));
   return USERSPACE_AREAS.has(top) ? top : 'kernel';
 }
 
-function isPrivateToOtherFile(decl: Located): boolean {
+export function isPrivateToOtherFile(decl: Located): boolean {
   if (!decl.file.endsWith('.c')) return false;
   if (decl.kind === 'function' || decl.kind === 'variable') return decl.static;
   // Types, enumerators and macros defined in a .c file are visible only to that file (or one that #includes it).

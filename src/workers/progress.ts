@@ -29,3 +29,8 @@ export function createProgress(label: string, totalFiles: number, enabled = Bool
     stop: () => bar.stop(),
   };
 }
+
+/** Advances by the files of a finished work item. */
+export function advanceBy(progress: Progress, files: readonly { size: number }[]): void {
+  progress.advance(files.length, files.reduce((sum, f) => sum + f.size, 0));
+}

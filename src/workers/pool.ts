@@ -1,0 +1,55 @@
+// Runs typed tasks on worker threads (piscina) and hands the results back in
+// task order, so what a command prints does not depend on which worker
+// finished first. A leaf: it knows nothing of what the tasks are. A worker
+// script is a module whose default export takes one task and returns (a
+// promise of) its result.
+
+import * as os from 'node:os';
+import Piscina from 'piscina';
+
+/** A worker script and the task and result types it works with. */
+export interface WorkerScript<Task, Result> {
+  readonly filename: string;
+  /** Never set: carries the types, so a task cannot go to the wrong script. */
+  readonly signature?: (task: Task) => Result;
+}
+
+export function workerScript<Task, Result>(filename: string): WorkerScript<Task, Result> {
+  return { filename };
+}
+
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+export interface RunTasksOptions<Task, Result> {
+  jobs: number;
+  /** Called as each task finishes, in completion order (for progress); `index` is the task's place in `tasks`. */
+  onDone?: (task: Task, result: Result, index: number) => void;
+}
+
+/** Runs every task on at most `jobs` threads, in the order given; results come back in that order too. */
+export async function runTasks<Task, Result>(
+  script: WorkerScript<Task, Result>,
+  tasks: readonly Task[],
+  options: RunTasksOptions<Task, Result>,
+): Promise<Result[]> {
+  if (tasks.length === 0) return [];
+  const pool = new Piscina({
+    filename: script.filename,
+    minThreads: Math.min(options.jobs, tasks.length),
+    maxThreads: options.jobs,
+    idleTimeout: 1000,
+  });
+  try {
+    return await Promise.all(
+      tasks.map(async (task, index) => {
+        const result = (await pool.run(task)) as Result;
+        options.onDone?.(task, result, index);
+        return result;
+      }),
+    );
+  } finally {
+    await pool.destroy();
+  }
+}
