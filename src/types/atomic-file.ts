@@ -7,7 +7,7 @@ import * as crypto from 'node:crypto';
 export class AtomicFileWriter {
   private readonly temporary: string;
   private readonly fd: number;
-  /** Buffered so that many small pieces (100,000 buckets) are not as many system calls. */
+  /** Buffered so that many small pieces (millions of name-table records) are not as many system calls. */
   private readonly buffer = Buffer.allocUnsafe(1 << 20);
   private used = 0;
   /** Bytes written so far: the offset the next write lands at. */
