@@ -6,10 +6,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildIndex, IndexBuild, IndexBuildOptions } from '../src/types/build-index';
+import { buildIndex, IndexBuild } from '../src/types/build-index';
 import { CacheLock } from '../src/types/cache-lock';
 import { DEFAULT_PRUNE_LIMITS, pruneCache, surveyCache } from '../src/types/cache-prune';
 import { REPO } from './support/fixtures';
+import { quietIndexOptions } from './support/index-options';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 const FIXTURE_TREE = path.join(REPO, 'fixtures/types/tree');
@@ -25,9 +26,6 @@ after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function options(cacheDir: string, extra: Partial<IndexBuildOptions> = {}): IndexBuildOptions {
-  return { cacheDir, hintFiles: [], jobs: 1, progress: false, notice: () => {}, ...extra };
-}
 
 /** A copy of the fixture tree with `unique` files of its own. */
 function treeWith(name: string, unique: number): string {
@@ -49,8 +47,8 @@ function age(build: IndexBuild, days: number): void {
 describe('pruning', () => {
   it('removes trees unused for longer than the age limit, and the facts only they had', async () => {
     const cacheDir = path.join(tmp, 'by-age');
-    const old = await buildIndex(treeWith('old', 40), options(cacheDir));
-    const recent = await buildIndex(treeWith('recent', 0), options(cacheDir));
+    const old = await buildIndex(treeWith('old', 40), quietIndexOptions(cacheDir));
+    const recent = await buildIndex(treeWith('recent', 0), quietIndexOptions(cacheDir));
     const pack = path.join(path.dirname(path.dirname(treeDirectoryOf(old))), 'facts.pack');
     const packBefore = fs.statSync(pack).size;
     age(old, 31);
@@ -60,7 +58,7 @@ describe('pruning', () => {
     assert.ok(!fs.existsSync(treeDirectoryOf(old)));
     assert.ok(fs.statSync(pack).size < packBefore, 'the pack was rewritten without the old tree\'s facts');
     assert.ok(report.bytesAfter < report.bytesBefore);
-    const warm = await buildIndex(path.join(tmp, 'recent'), options(cacheDir));
+    const warm = await buildIndex(path.join(tmp, 'recent'), quietIndexOptions(cacheDir));
     assert.equal(warm.stats.wrote, 'nothing', 'the other tree is whole');
     assert.equal(warm.stats.extracted, 0);
   });
@@ -69,7 +67,7 @@ describe('pruning', () => {
     const cacheDir = path.join(tmp, 'by-size');
     const builds = [];
     for (const [i, name] of ['s0', 's1', 's2'].entries()) {
-      builds.push(await buildIndex(treeWith(name, 5), options(cacheDir)));
+      builds.push(await buildIndex(treeWith(name, 5), quietIndexOptions(cacheDir)));
       age(builds[i], 3 - i); // s0 the least recently used
     }
     const total = surveyCache(cacheDir).totalBytes;
@@ -84,10 +82,10 @@ describe('pruning', () => {
 
   it('after a build that wrote, keeps the cache within the limit given to it', async () => {
     const cacheDir = path.join(tmp, 'after-build');
-    const first = await buildIndex(treeWith('a1', 0), options(cacheDir));
+    const first = await buildIndex(treeWith('a1', 0), quietIndexOptions(cacheDir));
     age(first, 1);
     const said: string[] = [];
-    const second = await buildIndex(treeWith('a2', 3), options(cacheDir, { limits: { ...DEFAULT_PRUNE_LIMITS, maxBytes: 1 }, notice: (m) => said.push(m) }));
+    const second = await buildIndex(treeWith('a2', 3), quietIndexOptions(cacheDir, { limits: { ...DEFAULT_PRUNE_LIMITS, maxBytes: 1 }, notice: (m) => said.push(m) }));
     assert.ok(!fs.existsSync(treeDirectoryOf(first)));
     assert.ok(fs.existsSync(second.tablePath), 'the tree just built stays');
     assert.match(said.join('\n'), /^cache: pruned 1 unused index\(es\), \d+ MB, to stay within the cache limits$/m);
@@ -95,7 +93,7 @@ describe('pruning', () => {
 
   it('removes a key directory with no tree left, and an older layout\'s directory whole', async () => {
     const cacheDir = path.join(tmp, 'keys');
-    const only = await buildIndex(treeWith('k1', 0), options(cacheDir));
+    const only = await buildIndex(treeWith('k1', 0), quietIndexOptions(cacheDir));
     const keyPath = path.dirname(path.dirname(treeDirectoryOf(only)));
     const olderLayout = path.join(cacheDir, `index-${'a'.repeat(40)}`);
     fs.mkdirSync(path.join(olderLayout, 'b'.repeat(40)), { recursive: true });
@@ -115,7 +113,7 @@ describe('pruning', () => {
 
   it('leaves alone a key whose lock another run holds', async () => {
     const cacheDir = path.join(tmp, 'busy');
-    const build = await buildIndex(treeWith('b1', 0), options(cacheDir));
+    const build = await buildIndex(treeWith('b1', 0), quietIndexOptions(cacheDir));
     age(build, 100);
     const keyPath = path.dirname(path.dirname(treeDirectoryOf(build)));
     const lock = CacheLock.tryAcquire(path.join(keyPath, 'lock'))!;
@@ -134,7 +132,7 @@ describe('patch-audit cache', () => {
   it('lists the indexes, and prunes to a size', async () => {
     const cacheDir = path.join(tmp, 'cli');
     const tree = treeWith('c1', 0);
-    await buildIndex(tree, options(cacheDir));
+    await buildIndex(tree, quietIndexOptions(cacheDir));
     const list = spawnSync(process.execPath, [CLI, 'cache', 'list', '--cache-dir', cacheDir], { encoding: 'utf8' });
     assert.equal(list.status, 0, list.stderr);
     assert.match(list.stdout, new RegExp(`^ {2}${tree}: [\\d.]+ MB of its own, \\d+ files, last used \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d$`, 'm'));

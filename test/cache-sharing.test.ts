@@ -8,10 +8,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildIndex, IndexBuild, IndexBuildOptions } from '../src/types/build-index';
+import { buildIndex, IndexBuild } from '../src/types/build-index';
 import { CacheLock, STALE_AFTER_MS } from '../src/types/cache-lock';
 import { NameTable } from '../src/types/name-table';
 import { REPO } from './support/fixtures';
+import { quietIndexOptions } from './support/index-options';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 const FIXTURE_TREE = path.join(REPO, 'fixtures/types/tree');
@@ -26,9 +27,6 @@ after(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function options(cacheDir: string, extra: Partial<IndexBuildOptions> = {}): IndexBuildOptions {
-  return { cacheDir, hintFiles: [], jobs: 1, progress: false, notice: () => {}, ...extra };
-}
 
 /** A copy of the fixture tree: real files, or hard links of `linkFrom`'s files (cp -al). */
 function copyTree(to: string, linkFrom?: string): string {
@@ -54,7 +52,7 @@ describe('facts shared across the trees of one cache', () => {
   before(async () => {
     cacheDir = path.join(tmp, 'shared-cache');
     first = copyTree(path.join(tmp, 'first'));
-    firstBuild = await buildIndex(first, options(cacheDir));
+    firstBuild = await buildIndex(first, quietIndexOptions(cacheDir));
   });
 
   it('a hard-linked copy with one file replaced: nothing read but that file, the table laid over the first tree\'s base', async () => {
@@ -64,7 +62,7 @@ describe('facts shared across the trees of one cache', () => {
     fs.rmSync(changed); // a new file, not an edit through the link
     fs.writeFileSync(changed, `${text}\nstruct only_in_the_copy { int x; };\n`);
 
-    const build = await buildIndex(copy, options(cacheDir));
+    const build = await buildIndex(copy, quietIndexOptions(cacheDir));
     const s = build.stats;
     assert.equal(s.files, firstBuild.stats.files);
     assert.equal(s.linked, s.files - 1, 'every other file is a hard link of a file the first tree indexed');
@@ -80,15 +78,15 @@ describe('facts shared across the trees of one cache', () => {
     assert.deepEqual(lookupFiles(firstBuild, 't:only_in_the_copy'), [], 'the first tree does not see the copy\'s change');
     assert.deepEqual(lookupFiles(build, 't:kvm_page_fault'), lookupFiles(firstBuild, 't:kvm_page_fault'));
 
-    const warm = await buildIndex(copy, options(cacheDir));
+    const warm = await buildIndex(copy, quietIndexOptions(cacheDir));
     assert.equal(warm.stats.wrote, 'nothing');
-    const firstAgain = await buildIndex(first, options(cacheDir));
+    const firstAgain = await buildIndex(first, quietIndexOptions(cacheDir));
     assert.equal(firstAgain.stats.wrote, 'nothing', 'the first tree\'s cache is untouched');
   });
 
   it('a copy with its own inodes (a worktree, a checkout): read and hashed, nothing parsed', async () => {
     const copy = copyTree(path.join(tmp, 'real-copy'));
-    const build = await buildIndex(copy, options(cacheDir));
+    const build = await buildIndex(copy, quietIndexOptions(cacheDir));
     assert.equal(build.stats.linked, 0);
     assert.equal(build.stats.rehashed, build.stats.files);
     assert.equal(build.stats.extracted, 0);
@@ -98,9 +96,9 @@ describe('facts shared across the trees of one cache', () => {
 
   it('a sibling rebuilding its base leaves the tree laid over the old one whole', async () => {
     const copy = path.join(tmp, 'linked');
-    const before = lookupFiles(await buildIndex(copy, options(cacheDir)), 't:kvm_page_fault');
-    await buildIndex(first, options(cacheDir, { rebuild: true }));
-    const after = await buildIndex(copy, options(cacheDir));
+    const before = lookupFiles(await buildIndex(copy, quietIndexOptions(cacheDir)), 't:kvm_page_fault');
+    await buildIndex(first, quietIndexOptions(cacheDir, { rebuild: true }));
+    const after = await buildIndex(copy, quietIndexOptions(cacheDir));
     assert.equal(after.stats.wrote, 'nothing');
     assert.deepEqual(lookupFiles(after, 't:kvm_page_fault'), before);
   });
@@ -196,7 +194,7 @@ describe('runs at the same time on one cache', () => {
     const runs = await Promise.all(trees.map((tree) => indexInChild(tree, cacheDir)));
     runs.forEach((r) => assert.equal(r.status, 0, r.stderr));
     for (const [i, tree] of trees.entries()) {
-      const again = await buildIndex(tree, options(cacheDir));
+      const again = await buildIndex(tree, quietIndexOptions(cacheDir));
       assert.deepEqual(again.stats.notices, [], tree);
       assert.equal(again.stats.extracted, 0, tree);
       assert.equal(again.stats.wrote, 'nothing', tree);
@@ -205,9 +203,9 @@ describe('runs at the same time on one cache', () => {
     }
     // Every tree's facts are in the pack, readable: a base rebuild of each extracts nothing.
     for (const tree of trees) {
-      const table = (await buildIndex(tree, options(cacheDir))).tablePath;
+      const table = (await buildIndex(tree, quietIndexOptions(cacheDir))).tablePath;
       fs.truncateSync(table, 10);
-      const rebuilt = await buildIndex(tree, options(cacheDir));
+      const rebuilt = await buildIndex(tree, quietIndexOptions(cacheDir));
       assert.equal(rebuilt.stats.extracted, 0, tree);
       assert.equal(rebuilt.stats.notices.filter((n) => !/name table/.test(n)).length, 0, rebuilt.stats.notices.join('\n'));
     }
