@@ -29,6 +29,8 @@ import {
   UsageError,
 } from './commands/common';
 import type { Confidence, Severity } from './model';
+import type { SarifCommandSettings } from './commands/report-output';
+import { parseColorChoice, useColor } from './commands/color';
 
 function asArgument<T>(parse: (value: string) => T): (value: string) => T {
   return (value) => {
@@ -82,7 +84,8 @@ function addRuleRunOptions(command: Command, help: { failOn: string; noIndex: st
     .addOption(macrosOption())
     .option('--knowledge <file>', 'extra rows for a knowledge table, in a file named after it (e.g. error-returning.txt; repeatable)', collectList, [])
     .addOption(maxSizeOption())
-    .option('--color', 'colour the text output', false)
+    .addOption(new Option('--color [when]', 'colour the text report: auto (on a terminal, honouring NO_COLOR and FORCE_COLOR), always or never').default('auto'))
+    .option('--no-color', 'never colour the text report')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .option('-o, --output <file>', 'write the report to a file')
     .option('--no-index', `do not build or use the tree's type index (${help.noIndex})`);
@@ -97,11 +100,42 @@ function ruleRunSettings(o: Record<string, unknown>) {
     macros: o.macros as string[],
     knowledge: o.knowledge as string[],
     maxFileSize: o.maxFileSize as number,
-    color: Boolean(o.color),
+    color: useColor(parseColorChoice(o.color), { env: process.env, toTerminal: !o.output && Boolean(process.stdout.isTTY) }),
     progress: o.progress !== false && Boolean(process.stderr.isTTY),
     output: o.output as string | undefined,
     ...typeIndexSettings(o),
     index: o.index !== false,
+  };
+}
+
+// Report options of scan and diff: SARIF for code scanning, colour.
+
+/** --sarif-category, --sarif-max-results, --sarif-help-uri; diff adds --sarif-include-fixed. */
+function addSarifOptions(command: Command, { diff }: { diff: boolean }): Command {
+  command
+    .option('--sarif-category <name>', 'SARIF runs[].automationDetails: keeps the runs of several uploads apart in code scanning')
+    .addOption(
+      new Option('--sarif-max-results <n>', 'at most this many SARIF results, the most severe and most certain (code scanning takes 25,000 a run)').argParser(
+        asArgument((v) => parsePositiveInt(v, '--sarif-max-results')),
+      ),
+    )
+    .option('--sarif-help-uri <url>', "folder URL of the rule docs for each rule's SARIF helpUri (<url><rule-id>.md; default: the installed rules/ folder)");
+  if (diff) command.option('--sarif-include-fixed', 'keep fixed findings in SARIF, as results of kind "pass" and level "none"', false);
+  return command;
+}
+
+function parseFuzz(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--fuzz must be a whole number of lines, got '${value}'`);
+  return n;
+}
+
+function sarifSettings(o: Record<string, unknown>): SarifCommandSettings {
+  return {
+    category: o.sarifCategory as string | undefined,
+    maxResults: o.sarifMaxResults as number | undefined,
+    helpUri: o.sarifHelpUri as string | undefined,
+    includeFixed: Boolean(o.sarifIncludeFixed),
   };
 }
 
@@ -117,6 +151,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .argument('<paths...>', 'files or folders')
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--explain', "print each rule's summary with its findings", false);
+  addSarifOptions(scanCommand, { diff: false });
   addRuleRunOptions(scanCommand, { failOn: 'exit 1 when a finding is at or above this severity', noIndex: 'built-in kernel types only' })
     .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan')
     .action(async (paths: string[], o) => {
@@ -125,6 +160,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         format: o.format as ReportFormat,
         explain: Boolean(o.explain),
         resultCache: o.resultCache !== false,
+        sarif: sarifSettings(o),
       });
       setExitCode(exitCode);
     });
@@ -140,6 +176,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         .default(DEFAULT_MAX_PATCH_SIZE, '64M')
         .argParser(asArgument((v) => parseSize(v, '--max-patch-size'))),
     );
+  addSarifOptions(diffCommand, { diff: true })
+    .option('--terse', 'with -f checkpatch: one line per finding, FILE:LINE: LEVEL:TYPE: message', false)
+    .option('--no-summary', "with -f checkpatch: leave out the 'total:' lines")
+    .addOption(
+      new Option('--fuzz <n>', 'let a hunk that does not apply exactly ignore up to n context lines at its start and end, as patch -F and quilt do')
+        .default(0)
+        .argParser(asArgument(parseFuzz)),
+    );
   addRuleRunOptions(diffCommand, {
     failOn: 'exit 1 when a patch introduces a finding at or above this severity',
     noIndex: 'the touched files and built-in kernel types only',
@@ -151,9 +195,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         ...ruleRunSettings(o),
         patches,
         git: o.git as string | undefined,
-        format: o.format as DiffReportFormat,
+        // --terse alone means checkpatch's terse form, as it does for checkpatch.pl.
+        format: (o.terse && diffCommand.getOptionValueSource('format') === 'default' ? 'checkpatch' : o.format) as DiffReportFormat,
         showExisting: Boolean(o.showExisting),
         maxPatchSize: o.maxPatchSize as number,
+        sarif: sarifSettings(o),
+        terse: Boolean(o.terse),
+        summary: o.summary !== false,
+        fuzz: o.fuzz as number,
       });
       setExitCode(exitCode);
     });
@@ -294,6 +343,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
   const program = buildProgram((code) => (exitCode = code));
+  if (argv.length <= 2) {
+    // No command: the help, on standard error, and a usage error.
+    program.outputHelp({ error: true });
+    return EXIT_INPUT_ERROR;
+  }
   try {
     await program.parseAsync(argv);
     return exitCode;

@@ -20,6 +20,8 @@ export interface SourceLocation {
 export interface EvidenceStep {
   location: SourceLocation;
   message: string;
+  /** The source line the step is on, without its trailing newline (reporters convert columns with it). */
+  sourceLine?: string;
 }
 
 export interface Finding {

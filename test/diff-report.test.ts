@@ -5,7 +5,7 @@ import type { DiffResult, PatchAudit } from '../src/diff/model';
 import type { Finding, RuleInfo } from '../src/model';
 import { DIFF_REPORT_FORMATS, isDiffReportFormat, renderDiffReport, type DiffReportOptions } from '../src/report/diff';
 import { renderDiffText } from '../src/report/diff-text';
-import { assertValidSarif } from './support/sarif-check';
+import { assertValidSarif, parseValidSarif } from './support/sarif-check';
 
 const seqcountTruncation: RuleInfo = {
   id: 'seqcount-truncation',
@@ -50,6 +50,7 @@ const truncated: Finding = {
     {
       location: { file: 'include/linux/kvm_host.h', line: 780, column: 16, endLine: 780, endColumn: 36 },
       message: "'mmu_invalidate_seq' declared unsigned long here",
+      sourceLine: '\tunsigned long mmu_invalidate_seq;',
     },
   ],
   fix: "Declare 'mmu_seq' as unsigned long.",
@@ -182,7 +183,7 @@ describe('diff text report', () => {
         "WARNING:SEQCOUNT_TRUNCATION: 'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
         '#57: FILE: arch/x86/kvm/mmu/mmu.c:4321:',
         '+\tint mmu_seq = kvm->mmu_invalidate_seq;',
-        "    include/linux/kvm_host.h:780:16: note: 'mmu_invalidate_seq' declared unsigned long here",
+        "include/linux/kvm_host.h:780:16: note: 'mmu_invalidate_seq' declared unsigned long here",
         "    fix: Declare 'mmu_seq' as unsigned long.",
         '',
         "FIXED:USE_AFTER_FREE: 'skb' used after kfree_skb()",
@@ -229,18 +230,16 @@ describe('diff text report', () => {
     assert.equal(lines.at(-2), 'total: 1 introduced, 1 fixed in 2 patches (1 not applied)');
   });
 
-  it('says first and last when the audit is partial, and locates findings off the changed lines by FILE only', () => {
+  it('says in its total line that the audit is partial (the warning goes to standard error), and locates findings off the changed lines by FILE only', () => {
     assert.equal(
       renderDiffReport('text', partial, options),
       [
-        'patch-audit: partial audit: no kernel tree, only the hunks were analysed (use --tree DIR)',
-        '',
         'fix.patch',
         '',
         "WARNING:SEQCOUNT_TRUNCATION: 'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
         'FILE: arch/x86/kvm/mmu/mmu.c:4321:',
         ' \tint mmu_seq = kvm->mmu_invalidate_seq;',
-        "    include/linux/kvm_host.h:780:16: note: 'mmu_invalidate_seq' declared unsigned long here",
+        "include/linux/kvm_host.h:780:16: note: 'mmu_invalidate_seq' declared unsigned long here",
         "    fix: Declare 'mmu_seq' as unsigned long.",
         '',
         '1 introduced, 0 fixed',
@@ -395,23 +394,42 @@ describe('diff json report', () => {
 describe('diff sarif report', () => {
   const log = JSON.parse(renderDiffReport('sarif', series, options)) as Sarif.Log;
   const run = log.runs[0]!;
-  const results = run.results!;
+  const withFixed = parseValidSarif(renderDiffReport('sarif', series, { ...options, sarif: { includeFixed: true } }));
+  const results = withFixed.runs[0]!.results!;
 
-  it('is structurally valid SARIF 2.1.0', () => {
-    assertValidSarif(log, { diff: true });
-    assertValidSarif(JSON.parse(renderDiffReport('sarif', partial, options)) as Sarif.Log, { diff: true });
+  it('is valid against the SARIF 2.1.0 schema', () => {
+    assertValidSarif(log);
+    assertValidSarif(JSON.parse(renderDiffReport('sarif', partial, options)) as Sarif.Log);
   });
 
-  it('gives each result its baselineState and image', () => {
+  it('leaves fixed findings out by default: code scanning would open an alert for each', () => {
     assert.deepEqual(
-      results.map((result) => [result.ruleId, result.baselineState, result.properties!['image'], result.properties!['state']]),
+      run.results!.map((result) => [result.ruleId, result.baselineState]),
       [
-        ['seqcount-truncation', 'new', 'post', 'introduced'],
-        ['use-after-free', 'absent', 'pre', 'fixed'],
-        ['missing-unlock', 'unchanged', 'post', 'existing'],
+        ['seqcount-truncation', 'new'],
+        ['missing-unlock', 'unchanged'],
+      ],
+    );
+  });
+
+  it('keeps fixed findings with --sarif-include-fixed, as passes with no level', () => {
+    assert.deepEqual(
+      results.map((result) => [result.ruleId, result.baselineState, result.kind, result.level, result.properties!['image'], result.properties!['state']]),
+      [
+        ['seqcount-truncation', 'new', undefined, 'warning', 'post', 'introduced'],
+        ['use-after-free', 'absent', 'pass', 'none', 'pre', 'fixed'],
+        ['missing-unlock', 'unchanged', undefined, 'warning', 'post', 'existing'],
       ],
     );
     assert.deepEqual(results.map((result) => result.ruleIndex), [0, 1, 2]);
+  });
+
+  it('fills automationDetails from the category and caps the results', () => {
+    const capped = parseValidSarif(renderDiffReport('sarif', series, { ...options, sarif: { category: 'stable-queue', maxResults: 1 } })).runs[0]!;
+    assert.deepEqual(capped.automationDetails, { id: 'stable-queue/' });
+    assert.deepEqual(capped.results!.map((result) => result.ruleId), ['seqcount-truncation']);
+    const notification = capped.invocations![0]!.toolExecutionNotifications!.at(-1)!;
+    assert.equal(notification.message.text, '1 of 2 results left out by --sarif-max-results 1 (the most severe and most certain were kept)');
   });
 
   it('locates fixed results on the pre-image line, relative to the tree', () => {
@@ -461,12 +479,12 @@ describe('diff sarif report', () => {
       applied: false,
     });
     assert.equal(run.properties!['partial'], false);
-    const applied = JSON.parse(renderDiffReport('sarif', { ...series, patches: [first] }, options)) as Sarif.Log;
+    const applied = parseValidSarif(renderDiffReport('sarif', { ...series, patches: [first] }, options));
     assert.equal(applied.runs[0]!.invocations![0]!.executionSuccessful, true);
   });
 
   it('says when the audit is partial', () => {
-    const partialRun = (JSON.parse(renderDiffReport('sarif', partial, options)) as Sarif.Log).runs[0]!;
+    const partialRun = parseValidSarif(renderDiffReport('sarif', partial, options)).runs[0]!;
     assert.equal(partialRun.properties!['partial'], true);
     assert.equal(partialRun.invocations![0]!.executionSuccessful, true);
     assert.deepEqual(
@@ -479,13 +497,13 @@ describe('diff sarif report', () => {
 
 describe('renderDiffReport', () => {
   it('offers every format, ends each with a newline and is deterministic', () => {
-    assert.deepEqual(DIFF_REPORT_FORMATS, ['text', 'json', 'sarif']);
+    assert.deepEqual(DIFF_REPORT_FORMATS, ['text', 'checkpatch', 'json', 'sarif']);
     for (const format of DIFF_REPORT_FORMATS) {
       assert.ok(isDiffReportFormat(format));
       const output = renderDiffReport(format, series, options);
       assert.ok(output.endsWith('\n') && !output.endsWith('\n\n'));
       assert.equal(output, renderDiffReport(format, series, options));
     }
-    assert.equal(isDiffReportFormat('checkpatch'), false);
+    assert.equal(isDiffReportFormat('html'), false);
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type * as Sarif from 'sarif';
 import type { Finding, RuleInfo, ScanResult } from '../src/model';
 import { REPORT_FORMATS, isReportFormat, renderReport, type ReportOptions } from '../src/report/index';
-import { assertValidSarif } from './support/sarif-check';
+import { assertValidSarif, parseValidSarif, sarifSchemaErrors } from './support/sarif-check';
 
 const useAfterFree: RuleInfo = {
   id: 'use-after-free',
@@ -37,6 +37,7 @@ const freedSkb: Finding = {
     {
       location: { file: 'drivers/net/foo.c', line: 40, column: 2, endLine: 40, endColumn: 17 },
       message: "'skb' freed by kfree_skb() here",
+      sourceLine: '\tkfree_skb(skb);',
     },
   ],
   fix: "Move kfree_skb(skb) after the last use of 'skb'.",
@@ -53,8 +54,10 @@ const heldLock: Finding = {
   sourceLine: '\tpr_debug("délai"); return ret;',
   evidence: [
     {
-      location: { file: 'fs/ext4/super ops.c', line: 3, column: 2, endLine: 3, endColumn: 26 },
+      // "ü" and "€" before the column: byte column 15 is UTF-16 column 12.
+      location: { file: 'fs/ext4/super ops.c', line: 3, column: 15, endLine: 3, endColumn: 38 },
       message: "'sb->s_lock' locked here",
+      sourceLine: '\t/* ü € */ mutex_lock(&sb->s_lock);',
     },
   ],
   fix: 'Call mutex_unlock(&sb->s_lock) before returning.',
@@ -75,6 +78,7 @@ const options: ReportOptions = {
   toolVersion: '0.1.0',
   cwd: '/work/tree with space',
   informationUri: 'https://example.org/patch-audit',
+  sarif: { helpUriBase: 'https://example.org/patch-audit/rules/' },
 };
 
 describe('text report', () => {
@@ -83,12 +87,12 @@ describe('text report', () => {
       "drivers/net/foo.c:42:9: error: 'skb' used after kfree_skb() [use-after-free]",
       '   42 | \tmemcpy(skb->data, buf, len);',
       '      | \t       ^~~',
-      "    drivers/net/foo.c:40:2: note: 'skb' freed by kfree_skb() here",
+      "drivers/net/foo.c:40:2: note: 'skb' freed by kfree_skb() here",
       "    fix: Move kfree_skb(skb) after the last use of 'skb'.",
       "fs/ext4/super ops.c:7:22: warning: 'sb->s_lock' still held on return [missing-unlock]",
       '    7 | \tpr_debug("délai"); return ret;',
       '      | \t                   ^~~~~~',
-      "    fs/ext4/super ops.c:3:2: note: 'sb->s_lock' locked here",
+      "fs/ext4/super ops.c:3:15: note: 'sb->s_lock' locked here",
       '    fix: Call mutex_unlock(&sb->s_lock) before returning.',
       'drivers/gpu/blob.c: error: contains NUL bytes (binary file) [input]',
       'drivers/old/latin1.c: note: not valid UTF-8; decoded as Latin-1 [input]',
@@ -137,13 +141,13 @@ describe('checkpatch report', () => {
         "ERROR:USE_AFTER_FREE: 'skb' used after kfree_skb()",
         '#42: FILE: drivers/net/foo.c:42:',
         '+\tmemcpy(skb->data, buf, len);',
-        "    drivers/net/foo.c:40:2: note: 'skb' freed by kfree_skb() here",
+        "drivers/net/foo.c:40:2: note: 'skb' freed by kfree_skb() here",
         "    fix: Move kfree_skb(skb) after the last use of 'skb'.",
         '',
         "WARNING:MISSING_UNLOCK: 'sb->s_lock' still held on return",
         '#7: FILE: fs/ext4/super ops.c:7:',
         '+\tpr_debug("délai"); return ret;',
-        "    fs/ext4/super ops.c:3:2: note: 'sb->s_lock' locked here",
+        "fs/ext4/super ops.c:3:15: note: 'sb->s_lock' locked here",
         '    fix: Call mutex_unlock(&sb->s_lock) before returning.',
         '',
         'ERROR:INPUT_BINARY: contains NUL bytes (binary file)',
@@ -197,8 +201,39 @@ describe('sarif report', () => {
   const run = log.runs[0]!;
   const results = run.results!;
 
-  it('is structurally valid SARIF 2.1.0', () => {
+  it('is valid against the SARIF 2.1.0 schema', () => {
     assertValidSarif(log);
+  });
+
+  it('is checked by a schema that rejects what code scanning would reject', () => {
+    const broken = structuredClone(log);
+    broken.runs[0]!.results![0]!.level = 'fatal' as Sarif.Result.level;
+    delete (broken.runs[0]!.results![1] as Partial<Sarif.Result>).message;
+    const errors = sarifSchemaErrors(broken);
+    assert.ok(errors.some((error) => error.startsWith('/runs/0/results/0/level:')), errors.join('\n'));
+    assert.ok(errors.some((error) => error.startsWith('/runs/0/results/1:') && error.includes('message')), errors.join('\n'));
+  });
+
+  it('gives every column, evidence included, in UTF-16 code units', () => {
+    const evidence = results[1]!.relatedLocations![0]!.physicalLocation!.region!;
+    assert.deepEqual([evidence.startColumn, evidence.endColumn], [12, 35]);
+    const flowStep = results[1]!.codeFlows![0]!.threadFlows[0]!.locations[0]!.location!.physicalLocation!.region!;
+    assert.deepEqual([flowStep.startColumn, flowStep.endColumn], [12, 35]);
+    assert.equal(evidence.snippet!.text, 'mutex_lock(&sb->s_lock)');
+    // A step whose line text is unknown gives no column rather than a byte column.
+    const unknownLine = { ...scan, findings: [{ ...heldLock, evidence: [{ ...heldLock.evidence[0]!, sourceLine: undefined }] }] };
+    const region = parseValidSarif(renderReport('sarif', unknownLine, options)).runs[0]!.results![0]!.relatedLocations![0]!.physicalLocation!.region!;
+    assert.deepEqual(region, { startLine: 3, endLine: 3 });
+  });
+
+  it('fills automationDetails from --sarif-category and caps the results, keeping the most severe', () => {
+    const capped = parseValidSarif(renderReport('sarif', scan, { ...options, sarif: { category: 'kernel/mm', maxResults: 1 } })).runs[0]!;
+    assert.deepEqual(capped.automationDetails, { id: 'kernel/mm/' });
+    assert.deepEqual(capped.results!.map((result) => result.ruleId), ['use-after-free']);
+    const lowFirst = { ...scan, findings: [heldLock, freedSkb] };
+    const kept = parseValidSarif(renderReport('sarif', lowFirst, { ...options, sarif: { maxResults: 1 } })).runs[0]!;
+    assert.deepEqual(kept.results!.map((result) => result.ruleId), ['use-after-free']);
+    assert.deepEqual(kept.invocations![0]!.toolExecutionNotifications!.at(-1)!.properties, { kind: 'results-capped', omitted: 1 });
   });
 
   it('describes the tool and its rules', () => {
@@ -211,10 +246,22 @@ describe('sarif report', () => {
       name: 'UseAfterFree',
       shortDescription: { text: 'Memory is used after it was freed' },
       fullDescription: { text: 'A pointer is dereferenced after the object it points to was freed.' },
+      helpUri: 'https://example.org/patch-audit/rules/use-after-free.md',
       help: { text: useAfterFree.docs, markdown: useAfterFree.docs },
       defaultConfiguration: { level: 'error' },
-      properties: { category: 'memory-safety', confidence: 'high', tags: ['memory-safety'] },
+      properties: {
+        category: 'memory-safety',
+        confidence: 'high',
+        tags: ['security', 'linux-kernel', 'memory-safety'],
+        precision: 'high',
+        'problem.severity': 'error',
+        'security-severity': '8.0',
+      },
     });
+    assert.deepEqual(
+      [driver.rules![1]!.properties!['precision'], driver.rules![1]!.properties!['problem.severity'], driver.rules![1]!.properties!['security-severity']],
+      ['medium', 'warning', '5.5'],
+    );
     assert.equal(driver.rules![1]!.name, 'MissingUnlock');
     assert.equal(driver.rules![1]!.defaultConfiguration!.level, 'warning');
   });
@@ -270,7 +317,7 @@ describe('sarif report', () => {
         ['note', 'drivers/old/latin1.c: not valid UTF-8; decoded as Latin-1'],
       ],
     );
-    const partial = JSON.parse(renderReport('sarif', { ...scan, problems: [scan.problems[1]!] }, options)) as Sarif.Log;
+    const partial = parseValidSarif(renderReport('sarif', { ...scan, problems: [scan.problems[1]!] }, options));
     assert.equal(partial.runs[0]!.invocations![0]!.executionSuccessful, true);
   });
 });
@@ -285,6 +332,3 @@ describe('renderReport', () => {
     assert.equal(isReportFormat('html'), false);
   });
 });
-
-// No SARIF schema package is installed, so this checks what the official schema
-// requires of the parts we emit: required properties, enums, integer ranges, closed key sets.

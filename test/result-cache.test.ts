@@ -200,7 +200,7 @@ describe('result cache', () => {
 });
 
 describe('result cache that cannot be written', () => {
-  it('does not fail or hang a scan: below /proc, below a regular file', () => {
+  it('stops the scan before any analysis with one line and exit 2, and does not hang: below /proc, below a regular file', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-results-ro-'));
     try {
       fs.writeFileSync(path.join(tmp, 'file'), '');
@@ -210,8 +210,14 @@ describe('result cache that cannot be written', () => {
         // The timeout only stops a hang from stalling the suite; the assertion is on how the scan ended.
         const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
         assert.equal(r.signal, null, `${cacheDir}: the scan was stopped`);
-        assert.equal(r.status, 1, `${cacheDir}: ${r.stderr}`);
-        assert.equal(JSON.parse(r.stdout).findings.length, 1);
+        assert.equal(r.status, 2, `${cacheDir}: ${r.stderr}`);
+        assert.equal(r.stdout, '');
+        assert.ok(r.stderr.startsWith(`patch-audit: cache directory ${cacheDir}: `), r.stderr);
+        assert.equal(r.stderr.split('\n').length, 2, 'one line');
+        // Without the result cache and the index, the folder is not used, so not checked.
+        const unused = spawnSync(process.execPath, [...args, '--no-result-cache'], { encoding: 'utf8', timeout: 60_000 });
+        assert.equal(unused.status, 1, `${cacheDir}: ${unused.stderr}`);
+        assert.equal(JSON.parse(unused.stdout).findings.length, 1);
       }
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });

@@ -20,6 +20,11 @@ import { WorkingTree } from '../diff/working-tree';
 import { DiffReportFormat, renderDiffReport } from '../report/diff';
 import { selectRuleIds } from './scan';
 import { EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, toolVersion, UsageError } from './common';
+import { checkCacheDir, checkOutputFile } from './preflight';
+import { sarifReportSettings, writeNotices, writeReport, type SarifCommandSettings } from './report-output';
+import { PARTIAL_AUDIT_MESSAGE } from '../report/diff-sarif';
+import { sarifVolumeNotices } from '../report/sarif-limits';
+import { printable } from '../report/common';
 
 /** What to audit and how: everything but the report. */
 export interface AuditOptions {
@@ -44,6 +49,8 @@ export interface AuditOptions {
   arch: string;
   /** Use the tree's type index (false: the touched files and built-in kernel types only). */
   index: boolean;
+  /** Context lines a hunk may ignore at each end when it does not apply exactly (patch -F); 0 by default, like git am. */
+  fuzz?: number;
   /** Standard input, for tests. */
   readStdin?: () => Buffer;
 }
@@ -53,14 +60,46 @@ export interface DiffOptions extends AuditOptions {
   failOn: Severity;
   color: boolean;
   output?: string;
+  sarif?: SarifCommandSettings;
+  /** One line per finding (checkpatch's --terse); the checkpatch format. */
+  terse?: boolean;
+  /** False: no checkpatch "total:" lines (checkpatch's --no-summary). */
+  summary?: boolean;
 }
 
 export async function diff(options: DiffOptions): Promise<{ result: DiffResult; exitCode: number }> {
+  if (options.terse && options.format !== 'checkpatch') throw new UsageError(`--terse is a form of -f checkpatch, not of -f ${options.format}`);
+  checkOutputFile(options.output);
+  if (options.index) checkCacheDir(options.cacheDir);
   const result = await auditPatches(options);
-  const report = renderDiffReport(options.format, result, { toolVersion: toolVersion(), cwd: result.tree ?? process.cwd(), color: options.color });
-  if (options.output) fs.writeFileSync(options.output, report);
-  else process.stdout.write(report);
+  const sarif = sarifReportSettings(options.sarif);
+  const report = renderDiffReport(options.format, result, {
+    toolVersion: toolVersion(),
+    cwd: result.tree ?? process.cwd(),
+    color: options.color,
+    sarif,
+    checkpatch: { terse: options.terse, summary: options.summary },
+  });
+  writeReport(report, options.output);
+  writeNotices(diffNotices(result, options.format === 'sarif' ? sarif : undefined));
   return { result, exitCode: diffExitCode(result, options.failOn) };
+}
+
+/** What standard error says beside any report: a partial audit, each patch problem, SARIF volume. */
+export function diffNotices(result: DiffResult, sarif?: { maxResults?: number; includeFixed?: boolean }): string[] {
+  const notices: string[] = [];
+  if (result.partial) notices.push(`warning: ${PARTIAL_AUDIT_MESSAGE} (use --tree DIR)`);
+  const problems = [...result.patches.flatMap((audit) => audit.problems), ...result.problems];
+  for (const problem of problems) {
+    const place = [problem.patch, problem.file, problem.hunk === undefined ? undefined : `hunk #${problem.hunk}`].filter((part) => part !== undefined);
+    const level = isFatal(problem) ? 'error' : 'note';
+    notices.push(`${level}: ${printable([...place, problem.reason].join(': '))}`);
+  }
+  if (sarif) {
+    const findings = result.patches.flatMap((audit) => audit.findings).filter((audited) => sarif.includeFixed || audited.state !== 'fixed');
+    notices.push(...sarifVolumeNotices(findings.length, sarif.maxResults));
+  }
+  return notices;
 }
 
 /** The audit without the report: each patch applied, analysed and its findings classified and filtered. */
@@ -78,8 +117,9 @@ export async function auditPatches(options: AuditOptions): Promise<DiffResult> {
   const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes), options);
   const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize }));
 
-  const shared = root ? new WorkingTree(new DiskTree(root)) : null;
-  const patches = series.entries.map(({ patch, base }) => auditor.audit(patch, base ? new WorkingTree(base) : shared));
+  const fuzz = options.fuzz ?? 0;
+  const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
+  const patches = series.entries.map(({ patch, base }) => auditor.audit(patch, base ? new WorkingTree(base, fuzz) : shared));
   const keep = (f: { confidence: Confidence }) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence];
   return {
     patches: patches.map((audit) => ({ ...audit, findings: visibleFindings(audit.findings, keep, options.showExisting) })),

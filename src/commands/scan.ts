@@ -1,8 +1,9 @@
 // `patch-audit scan <paths...>`: files and folders in, findings out.
 
+import { CONFIDENCE_RANK, Confidence, InputProblem, SEVERITY_RANK, ScanResult, Severity } from '../model';
 import * as fs from 'node:fs';
-import { CONFIDENCE_RANK, Confidence, SEVERITY_RANK, ScanResult, Severity } from '../model';
 import { renderReport, ReportFormat } from '../report';
+import { printable } from '../report/common';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
 import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
@@ -19,6 +20,10 @@ import { defaultCacheDir } from '../types/cache-dir';
 import type { Rule } from '../rule';
 import type { AbiName } from '../types/ctype';
 import { openTypeSession, TypeSession } from '../types/session';
+import { checkCacheDir, checkOutputFile, checkTreeDir } from './preflight';
+import { sarifReportSettings, writeNotices, writeReport, type SarifCommandSettings } from './report-output';
+import { sarifVolumeNotices } from '../report/sarif-limits';
+import { STDIN_ARGUMENT, stdinSourceFile, type StdinFile } from '../input/stdin-file';
 import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, reportDebugStats, toolVersion, UsageError } from './common';
 
 export interface ScanOptions {
@@ -45,6 +50,9 @@ export interface ScanOptions {
   index: boolean;
   /** Reuse the findings of files unchanged since an earlier scan, and store the others'. */
   resultCache: boolean;
+  sarif?: SarifCommandSettings;
+  /** Standard input, for `-` (tests give their own). */
+  readStdin?: () => Buffer;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -60,8 +68,27 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
   const rules = ruleIds.map(loadRule);
   loadHints(options.macros); // fail early, in the main thread, on a bad hints file
   loadKnowledge(options.knowledge); // likewise for knowledge files
+  checkOutputFile(options.output);
+  checkTreeDir(options.tree);
+  // The folder holds the result cache and the index; a scan that uses neither does not need it.
+  if (options.resultCache || options.index) checkCacheDir(options.cacheDir);
+  const givenPaths = paths.filter((given) => given !== STDIN_ARGUMENT);
+  const stdin = givenPaths.length < paths.length ? stdinSourceFile((options.readStdin ?? readStandardInput)()) : null;
+  try {
+    return await scanFiles(givenPaths, stdin, rules, options);
+  } finally {
+    stdin?.remove();
+  }
+}
+
+async function scanFiles(paths: string[], stdin: StdinFile | null, rules: Rule[], options: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+  const ruleIds = rules.map((rule) => rule.meta.id);
   const collected = await collect(paths);
-  const session = await typeSessionFor(paths, rules, options);
+  if (stdin) collected.files.push(stdin.file);
+  if (collected.files.length === 0 && collected.problems.length === 0) {
+    throw new UsageError(`no C files (.c, .h) in ${paths.join(', ')}`);
+  }
+  const session = await typeSessionFor(paths.length > 0 ? paths : [process.cwd()], rules, options);
   const results = await analyseFiles(collected.files, ruleIds, session, options);
 
   const findings = results
@@ -84,14 +111,19 @@ export async function scan(paths: string[], options: ScanOptions): Promise<{ res
       emptyFiles: results.reduce((n, r) => n + (r.empty ? 1 : 0), 0),
     },
   };
+  const sarif = sarifReportSettings(options.sarif);
   const report = renderReport(options.format, result, {
     toolVersion: toolVersion(),
     cwd: process.cwd(),
     explain: options.explain,
     color: options.color,
+    sarif,
   });
-  if (options.output) fs.writeFileSync(options.output, report);
-  else process.stdout.write(report);
+  writeReport(report, options.output);
+  writeNotices([
+    ...result.problems.map(inputProblemNotice),
+    ...(options.format === 'sarif' ? sarifVolumeNotices(result.findings.length, sarif.maxResults) : []),
+  ]);
   return { result, exitCode: exitCodeFor(result, options.failOn) };
 }
 
@@ -159,4 +191,13 @@ export function exitCodeFor(result: ScanResult, failOn: Severity): number {
   if (result.problems.length > 0) return EXIT_INPUT_ERROR;
   if (result.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
   return EXIT_OK;
+}
+
+/** An input problem for standard error, whatever the report format: "error: path: reason" (a note when the file was still analysed). */
+export function inputProblemNotice(problem: InputProblem): string {
+  return `${problem.analysed ? 'note' : 'error'}: ${printable(problem.path)}: ${printable(problem.reason)}`;
+}
+
+function readStandardInput(): Buffer {
+  return fs.readFileSync(0);
 }

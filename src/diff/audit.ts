@@ -52,7 +52,7 @@ function analyseApplied(
 ): AnalysedChange[] | null {
   const overlayBefore = new Map(tree.changedFiles());
   const applied = tree.apply(files);
-  problems.push(...applied.problems.map((problem) => ({ ...problem, patch: patch.label })));
+  problems.push(...[...applied.problems, ...applied.fuzzed].map((problem) => ({ ...problem, patch: patch.label })));
   if (applied.problems.length > 0) return null;
   const overlayAfter = new Map(tree.changedFiles());
   const sourceChanges = applied.changes.filter((change) => isCSource(change.newPath ?? change.oldPath!));

@@ -70,6 +70,7 @@ export type PatchProblemKind =
   | 'file-exists'
   | 'context-mismatch'
   | 'already-applied'
+  | 'fuzz' // a hunk applied only with context lines ignored (diff --fuzz): applied, and said
   | 'not-utf8'
   | 'unreadable'
   | 'internal-error'; // a rule failed on a touched file: its findings there are missing

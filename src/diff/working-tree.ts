@@ -24,7 +24,11 @@ export class WorkingTree {
   /** Files the series changed so far: path -> text (null: deleted). */
   private readonly changed = new Map<string, string | null>();
 
-  constructor(readonly base: TreeSource) {}
+  /** `fuzz`: context lines a hunk may ignore at each end when it does not match exactly (patch -F). */
+  constructor(
+    readonly base: TreeSource,
+    private readonly fuzz = 0,
+  ) {}
 
   /** The files the applied patches changed, with their current text (null: deleted). */
   changedFiles(): ReadonlyMap<string, string | null> {
@@ -46,10 +50,11 @@ export class WorkingTree {
    * Applies every text file of a patch, or none. Binary sections were already
    * reported by the parser and are skipped here.
    */
-  apply(files: readonly FilePatch[]): { changes: FileChange[]; problems: Omit<PatchProblem, 'patch'>[] } {
+  apply(files: readonly FilePatch[]): { changes: FileChange[]; problems: Omit<PatchProblem, 'patch'>[]; fuzzed: Omit<PatchProblem, 'patch'>[] } {
     const staged = new Map<string, string | null>();
     const changes: FileChange[] = [];
     const problems: Omit<PatchProblem, 'patch'>[] = [];
+    const fuzzed: Omit<PatchProblem, 'patch'>[] = [];
     const current = (path: string): Lookup => (staged.has(path) ? { ok: true, text: staged.get(path)! } : this.read(path));
     for (const patch of files) {
       if (patch.binary) continue;
@@ -70,7 +75,7 @@ export class WorkingTree {
           continue;
         }
       }
-      const result = patch.renameOnly ? renamed(before.text, source) : applyFilePatch(before.text, patch);
+      const result = patch.renameOnly ? renamed(before.text, source) : applyFilePatch(before.text, patch, this.fuzz);
       if (!result.ok) {
         const hunk = result.hunk === undefined ? undefined : patch.hunks[result.hunk - 1];
         problems.push({
@@ -83,17 +88,21 @@ export class WorkingTree {
         });
         continue;
       }
+      for (const hunk of result.fuzzed) {
+        const at = patch.hunks[hunk.hunk - 1]?.lines[0]?.patchLine ?? patch.patchLine;
+        fuzzed.push({ kind: 'fuzz', file: source, hunk: hunk.hunk, patchLine: at, reason: hunk.reason, applied: true });
+      }
       if (patch.oldPath !== null && patch.oldPath !== patch.newPath) staged.set(patch.oldPath, null);
       if (patch.newPath !== null) staged.set(patch.newPath, result.text);
       changes.push({ oldPath: patch.oldPath, newPath: patch.newPath, before: before.text, after: result.text, patch, changed: result.changed });
     }
     if (problems.length === 0) for (const [path, text] of staged) this.changed.set(path, text);
-    return { changes: problems.length === 0 ? changes : [], problems };
+    return { changes: problems.length === 0 ? changes : [], problems, fuzzed: problems.length === 0 ? fuzzed : [] };
   }
 }
 
 function renamed(text: string | null, path: string): ApplyResult {
   return text === null
     ? { ok: false, kind: 'missing-file', reason: `'${path}' is not in the tree` }
-    : { ok: true, text, changed: { added: new Map(), removed: new Map() } };
+    : { ok: true, text, changed: { added: new Map(), removed: new Map() }, fuzzed: [] };
 }

@@ -37,7 +37,10 @@ export class FindingCollector {
     const location = locate(file, input.node);
     const definition = enclosingFunction(input.node);
     const functionName = definition ? nameOf(definition) : undefined;
-    const evidence: EvidenceStep[] = (input.evidence ?? []).map((e) => ({ location: locate(file, e.node), message: e.message }));
+    const evidence: EvidenceStep[] = (input.evidence ?? []).map((e) => {
+      const at = locate(file, e.node);
+      return { location: at, message: e.message, sourceLine: file.lines.lineText(at.line) };
+    });
     const base = createHash('sha1')
       .update(`${rule.meta.id}\0${functionName ?? ''}\0${normalisedCode(file, input.node)}`)
       .digest('hex')

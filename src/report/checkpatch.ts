@@ -42,12 +42,12 @@ function findingBlock(finding: Finding): Block {
   return { level, lines };
 }
 
-/** The evidence chain as indented notes, then the fix: the lines after a finding's source line. */
+/** The evidence chain as notes at column 0 (as gcc prints them, so editors find the file), then the indented fix. */
 export function evidenceLines(finding: Finding): string[] {
   const lines: string[] = [];
   for (const step of finding.evidence) {
     const at = step.location;
-    lines.push(`    ${printable(at.file)}:${at.line}:${at.column}: note: ${printable(step.message)}`);
+    lines.push(`${printable(at.file)}:${at.line}:${at.column}: note: ${printable(step.message)}`);
   }
   if (finding.fix !== '') lines.push(`    fix: ${printable(finding.fix)}`);
   return lines;

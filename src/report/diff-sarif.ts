@@ -10,6 +10,8 @@ import {
   SARIF_SCHEMA_URI,
   SARIF_SOURCE_ROOT,
   artifactLocation,
+  automationDetails,
+  cappedNotification,
   directoryUri,
   oneLine,
   ruleIndexMap,
@@ -17,8 +19,15 @@ import {
   sarifTool,
   type SarifReportOptions,
 } from './sarif';
+import { capByImportance } from './sarif-limits';
 
-export type DiffSarifOptions = SarifReportOptions;
+export interface DiffSarifOptions extends SarifReportOptions {
+  /**
+   * Keep fixed findings as results, with kind "pass" and level "none". Left out by
+   * default: code scanning ignores baselineState and would open an alert for each.
+   */
+  includeFixed?: boolean;
+}
 
 const BASELINE_STATE: Record<FindingState, Sarif.Result.baselineState> = {
   introduced: 'new',
@@ -32,16 +41,21 @@ export function buildDiffSarif(result: DiffResult, options: DiffSarifOptions): S
   const ruleIndexes = ruleIndexMap(result.rules);
   // Diff-mode paths are relative to the tree the patches were applied to, when there is one.
   const sourceRoot = result.tree === undefined ? options.cwd : resolve(options.cwd, result.tree);
-  const results = result.patches.flatMap((audit) =>
-    audit.findings.map((audited) => diffResult(audited, audit.patch, ruleIndexes.get(audited.finding.ruleId))),
+  const reported = result.patches.flatMap((audit) =>
+    audit.findings.filter((audited) => options.includeFixed || audited.state !== 'fixed').map((audited) => ({ audited, patch: audit.patch })),
   );
+  const { kept, omitted } = capByImportance(reported, options.maxResults, (entry) => entry.audited.finding);
+  const results = kept.map(({ audited, patch }) => diffResult(audited, patch, ruleIndexes.get(audited.finding.ruleId)));
+  const run = invocation(result);
+  if (omitted > 0) run.toolExecutionNotifications!.push(cappedNotification(kept.length, omitted));
   return {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [
       {
         tool: sarifTool(result.rules, options),
-        invocations: [invocation(result)],
+        ...automationDetails(options),
+        invocations: [run],
         originalUriBaseIds: { [SARIF_SOURCE_ROOT]: { uri: directoryUri(sourceRoot) } },
         columnKind: 'utf16CodeUnits',
         results,
@@ -56,14 +70,17 @@ export function renderDiffSarif(result: DiffResult, options: DiffSarifOptions): 
 }
 
 /**
- * The scan result of the finding plus its baselineState. The finding's own location
+ * The scan result of the finding plus its baselineState (fixed ones only with includeFixed). The finding's own location
  * is already on the right side: post-image for introduced and existing, pre-image for
  * fixed; properties.image says which.
  */
 function diffResult(audited: AuditedFinding, patch: PatchSource, ruleIndex: number | undefined): Sarif.Result {
   const { properties, ...scanResult } = sarifResult(audited.finding, ruleIndex);
+  // A fixed finding is not a problem of the current code: a "pass" result, with no level.
+  const fixed = audited.state === 'fixed' ? { kind: 'pass' as const, level: 'none' as const } : {};
   return {
     ...scanResult,
+    ...fixed,
     baselineState: BASELINE_STATE[audited.state],
     properties: {
       ...properties,

@@ -41,15 +41,12 @@ type Paint = (style: Style, text: string) => string;
 const plain: Paint = (_style, text) => text;
 const ansi: Paint = (style, text) => `\x1b[${SGR[style]}m${text}\x1b[0m`;
 
-export const PARTIAL_AUDIT_LINE =
-  'patch-audit: partial audit: no kernel tree, only the hunks were analysed (use --tree DIR)';
-
 export function renderDiffText(result: DiffResult, options: DiffTextOptions = {}): string {
   const paint = options.color ? ansi : plain;
   const showExisting = result.patches.some((audit) => audit.findings.some((audited) => audited.state === 'existing'));
   // Paragraphs are separated by one blank line, as checkpatch separates its blocks.
+  // A partial audit is said on standard error (diffNotices) and in the total line.
   const paragraphs: string[][] = [];
-  if (result.partial) paragraphs.push([PARTIAL_AUDIT_LINE]);
   for (const audit of result.patches) {
     paragraphs.push(patchHeader(audit.patch, paint));
     for (const audited of audit.findings) paragraphs.push(findingBlock(audited, paint));

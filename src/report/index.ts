@@ -3,7 +3,7 @@
 import type { ScanResult } from '../model';
 import { renderCheckpatch } from './checkpatch';
 import { renderJson } from './json';
-import { renderSarif } from './sarif';
+import { renderSarif, type SarifReportOptions } from './sarif';
 import { renderText } from './text';
 
 export type ReportFormat = 'text' | 'checkpatch' | 'json' | 'sarif';
@@ -20,7 +20,11 @@ export interface ReportOptions {
   color?: boolean;
   /** SARIF tool.driver.informationUri; left out when not given. */
   informationUri?: string;
+  /** SARIF: the folder of the rule docs, for each rule's helpUri; the category; the cap on results. */
+  sarif?: SarifSettings;
 }
+
+export type SarifSettings = Pick<SarifReportOptions, 'helpUriBase' | 'category' | 'maxResults'>;
 
 export function isReportFormat(name: string): name is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(name);
@@ -40,6 +44,7 @@ export function renderReport(format: ReportFormat, result: ScanResult, options: 
         toolVersion: options.toolVersion,
         cwd: options.cwd,
         informationUri: options.informationUri,
+        ...options.sarif,
       });
     default: {
       const unknown: never = format;

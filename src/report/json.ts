@@ -51,7 +51,11 @@ export function findingRecord(finding: Finding): Finding {
     sourceLine: finding.sourceLine,
     // Left out rather than null when absent, so the findings stay model Findings.
     ...(finding.functionName === undefined ? {} : { functionName: finding.functionName }),
-    evidence: finding.evidence.map((step) => ({ location: locationRecord(step.location), message: step.message })),
+    evidence: finding.evidence.map((step) => ({
+      location: locationRecord(step.location),
+      message: step.message,
+      ...(step.sourceLine === undefined ? {} : { sourceLine: step.sourceLine }),
+    })),
     fix: finding.fix,
     fingerprint: finding.fingerprint,
   };

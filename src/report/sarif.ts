@@ -2,8 +2,9 @@
 
 import { resolve } from 'node:path';
 import type * as Sarif from 'sarif';
-import type { Finding, InputProblem, RuleInfo, ScanResult, Severity, SourceLocation } from '../model';
-import { firstDocsParagraph } from './common';
+import type { Finding, InputProblem, RuleInfo, ScanResult, SourceLocation } from '../model';
+import { capByImportance, cappedMessage } from './sarif-limits';
+import { ruleDescriptor, SARIF_LEVEL } from './sarif-rules';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 export const SARIF_SOURCE_ROOT = '%SRCROOT%';
@@ -14,23 +15,31 @@ export interface SarifReportOptions {
   /** Directory the finding paths are relative to. */
   cwd: string;
   informationUri?: string;
+  /** Folder (URI ending in '/') of the rule docs: each rule's helpUri is <base><id>.md. */
+  helpUriBase?: string;
+  /** runs[].automationDetails: code scanning keeps the runs of different categories apart. */
+  category?: string;
+  /** At most this many results; the most severe and most certain are kept. */
+  maxResults?: number;
 }
-
-const LEVEL: Record<Severity, Sarif.Result.level> = { error: 'error', warning: 'warning', info: 'note' };
 
 export function buildSarifLog(result: ScanResult, options: SarifReportOptions): Sarif.Log {
   const ruleIndexes = ruleIndexMap(result.rules);
+  const { kept, omitted } = capByImportance(result.findings, options.maxResults, (finding) => finding);
+  const notifications = result.problems.map(notification);
+  if (omitted > 0) notifications.push(cappedNotification(kept.length, omitted));
   return {
     $schema: SARIF_SCHEMA_URI,
     version: '2.1.0',
     runs: [
       {
         tool: sarifTool(result.rules, options),
-        invocations: [invocation(result.problems)],
+        ...automationDetails(options),
+        invocations: [{ executionSuccessful: result.problems.every((problem) => problem.analysed), toolExecutionNotifications: notifications }],
         originalUriBaseIds: { [SARIF_SOURCE_ROOT]: { uri: directoryUri(options.cwd) } },
-        // The model counts columns in UTF-8 bytes; regions are converted where the line text is known.
+        // The model counts columns in UTF-8 bytes; every region is converted with its line's text.
         columnKind: 'utf16CodeUnits',
-        results: result.findings.map((finding) => sarifResult(finding, ruleIndexes.get(finding.ruleId))),
+        results: kept.map((finding) => sarifResult(finding, ruleIndexes.get(finding.ruleId))),
       },
     ],
   };
@@ -38,6 +47,17 @@ export function buildSarifLog(result: ScanResult, options: SarifReportOptions): 
 
 export function renderSarif(result: ScanResult, options: SarifReportOptions): string {
   return JSON.stringify(buildSarifLog(result, options), null, 2) + '\n';
+}
+
+/** "kernel/scan" -> { id: "kernel/scan/" }: code scanning reads the category as the id up to its last '/'. */
+export function automationDetails(options: { category?: string }): Pick<Sarif.Run, 'automationDetails'> {
+  if (options.category === undefined || options.category === '') return {};
+  const id = options.category.endsWith('/') ? options.category : `${options.category}/`;
+  return { automationDetails: { id } };
+}
+
+export function cappedNotification(kept: number, omitted: number): Sarif.Notification {
+  return { level: 'warning', message: { text: cappedMessage(kept, omitted) }, properties: { kind: 'results-capped', omitted } };
 }
 
 /** Index of each rule id in `rules` (its first occurrence), for results' ruleIndex. */
@@ -56,18 +76,9 @@ export function sarifTool(rules: RuleInfo[], options: SarifReportOptions): Sarif
       name: 'patch-audit',
       version: options.toolVersion,
       ...(options.informationUri === undefined ? {} : { informationUri: options.informationUri }),
-      rules: rules.map(ruleDescriptor),
+      rules: rules.map((rule) => ruleDescriptor(rule, options.helpUriBase)),
     },
   };
-}
-
-/** "use-after-free" -> "UseAfterFree". */
-export function pascalCase(id: string): string {
-  return id
-    .split(/[^A-Za-z0-9]+/)
-    .filter((word) => word !== '')
-    .map((word) => word[0].toUpperCase() + word.slice(1))
-    .join('');
 }
 
 /** RFC 3986 URI reference for a relative path: each segment percent-encoded. */
@@ -85,37 +96,24 @@ function fileUri(absolutePath: string): string {
   return 'file://' + relativePathUri(absolutePath);
 }
 
-export function ruleDescriptor(rule: RuleInfo): Sarif.ReportingDescriptor {
-  const docs = rule.docs.trim() === '' ? rule.description : rule.docs;
-  return {
-    id: rule.id,
-    name: pascalCase(rule.id),
-    shortDescription: { text: rule.description },
-    fullDescription: { text: firstDocsParagraph(rule.docs) || rule.description },
-    help: { text: docs, markdown: docs },
-    defaultConfiguration: { level: LEVEL[rule.severity] },
-    properties: { category: rule.category, confidence: rule.confidence, tags: [rule.category] },
-  };
-}
-
 export function sarifResult(finding: Finding, ruleIndex: number | undefined): Sarif.Result {
-  const at = (location: SourceLocation) => sarifLocation(location, lineTextFor(location, finding));
+  const at = (location: SourceLocation, lineText: string | undefined) => sarifLocation(location, lineText);
   const result: Sarif.Result = {
     ruleId: finding.ruleId,
     ...(ruleIndex === undefined ? {} : { ruleIndex }),
-    level: LEVEL[finding.severity],
+    level: SARIF_LEVEL[finding.severity],
     message: { text: oneLine(finding.message) },
-    locations: [at(finding.location)],
+    locations: [at(finding.location, finding.sourceLine)],
     partialFingerprints: { [SARIF_FINGERPRINT_KEY]: finding.fingerprint },
   };
   if (finding.evidence.length > 0) {
     result.relatedLocations = finding.evidence.map((step, index) => ({
       id: index + 1,
-      ...at(step.location),
+      ...at(step.location, step.sourceLine),
       message: { text: oneLine(step.message) },
     }));
-    const steps = finding.evidence.map((step) => ({ ...at(step.location), message: { text: oneLine(step.message) } }));
-    const sink = { ...at(finding.location), message: { text: oneLine(finding.message) } };
+    const steps = finding.evidence.map((step) => ({ ...at(step.location, step.sourceLine), message: { text: oneLine(step.message) } }));
+    const sink = { ...at(finding.location, finding.sourceLine), message: { text: oneLine(finding.message) } };
     result.codeFlows = [{ threadFlows: [{ locations: [...steps, sink].map((location) => ({ location })) }] }];
   }
   result.properties = {
@@ -126,24 +124,27 @@ export function sarifResult(finding: Finding, ruleIndex: number | undefined): Sa
   return result;
 }
 
-/** The finding carries the text of its own line only; other lines keep their byte columns. */
-function lineTextFor(location: SourceLocation, finding: Finding): string | undefined {
-  const own = finding.location;
-  return location.file === own.file && location.line === own.line ? finding.sourceLine : undefined;
-}
-
 function sarifLocation(location: SourceLocation, lineText: string | undefined): Sarif.Location {
   return { physicalLocation: physicalLocation(location, lineText) };
 }
 
+/**
+ * Columns are UTF-16 code units, converted from the model's byte columns with the text of
+ * their line. A column whose line text is not known is left out rather than given in bytes:
+ * the start column then defaults to the line's start and the end column to the end line's end.
+ */
 function physicalLocation(location: SourceLocation, lineText: string | undefined): Sarif.PhysicalLocation {
   const startLine = Math.max(1, location.line);
   const endLine = Math.max(startLine, location.endLine);
   const singleLine = endLine === startLine;
-  const column = (byteColumn: number) => (lineText === undefined ? Math.max(1, byteColumn) : utf16Column(lineText, byteColumn));
-  const startColumn = column(location.column);
-  const endColumn = singleLine ? Math.max(startColumn, column(location.endColumn)) : Math.max(1, location.endColumn);
-  const region: Sarif.Region = { startLine, startColumn, endLine, endColumn };
+  const region: Sarif.Region = { startLine };
+  if (lineText !== undefined) {
+    region.startColumn = utf16Column(lineText, location.column);
+  }
+  region.endLine = endLine;
+  if (lineText !== undefined && singleLine) {
+    region.endColumn = Math.max(region.startColumn!, utf16Column(lineText, location.endColumn));
+  }
   const physical: Sarif.PhysicalLocation = { artifactLocation: artifactLocation(location.file), region };
   if (lineText !== undefined) {
     const snippet = singleLine ? byteSlice(lineText, location.column, location.endColumn) : '';
@@ -159,7 +160,7 @@ export function artifactLocation(path: string): Sarif.ArtifactLocation {
 }
 
 /** 1-based UTF-16 column of a 1-based UTF-8 byte column; past the end of the line, bytes count as one unit each. */
-function utf16Column(lineText: string, byteColumn: number): number {
+export function utf16Column(lineText: string, byteColumn: number): number {
   const bytes = Buffer.from(lineText, 'utf8');
   const byteOffset = Math.max(0, byteColumn - 1);
   const prefix = bytes.subarray(0, byteOffset).toString('utf8');
@@ -170,13 +171,6 @@ function byteSlice(lineText: string, startByteColumn: number, endByteColumn: num
   return Buffer.from(lineText, 'utf8')
     .subarray(Math.max(0, startByteColumn - 1), Math.max(0, endByteColumn - 1))
     .toString('utf8');
-}
-
-function invocation(problems: InputProblem[]): Sarif.Invocation {
-  return {
-    executionSuccessful: problems.every((problem) => problem.analysed),
-    toolExecutionNotifications: problems.map(notification),
-  };
 }
 
 function notification(problem: InputProblem): Sarif.Notification {

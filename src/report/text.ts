@@ -53,7 +53,8 @@ function findingLines(finding: Finding, paint: Paint): string[] {
     `${printable(finding.message)} [${paint(severity, printable(finding.ruleId))}]`;
   const lines = [header, ...sourceExcerpt(finding, paint)];
   for (const step of finding.evidence) {
-    lines.push(`    ${paint('locus', locus(step.location) + ':')} ${paint('note', 'note:')} ${printable(step.message)}`);
+    // At column 0, as gcc prints them: editors read "file:line:col:" from the start of the line.
+    lines.push(`${paint('locus', locus(step.location) + ':')} ${paint('note', 'note:')} ${printable(step.message)}`);
   }
   if (finding.fix !== '') lines.push(`    fix: ${printable(finding.fix)}`);
   return lines;
