@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from './support/fixtures';
+import { parseValidSarif } from './support/sarif-check';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 const RULE = 'nonrefcounted-page-ref';
@@ -57,7 +58,7 @@ describe('scan', () => {
     assert.equal(json.findings.length, 1);
     assert.equal(json.findings[0].location.line, 37);
     assert.equal(json.findings[0].functionName, 'remapped_pfn_lookup');
-    const sarif = JSON.parse(run(['scan', BAD_FIXTURE, '--format', 'sarif']).stdout);
+    const sarif = parseValidSarif(run(['scan', BAD_FIXTURE, '--format', 'sarif']).stdout) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     assert.equal(sarif.version, '2.1.0');
     const rule = sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === RULE);
     assert.ok(rule, `${RULE} is among the SARIF rules`);

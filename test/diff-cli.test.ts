@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO } from './support/fixtures';
+import { parseValidSarif } from './support/sarif-check';
 import { commitAll, diffBetween, email, initRepository, tempDir, writeFiles } from './support/patches';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
@@ -317,5 +318,53 @@ describe('diff --git', () => {
     } finally {
       fs.rmSync(repository, { recursive: true, force: true });
     }
+  });
+});
+
+describe('diff: checkpatch form and SARIF for code scanning, end to end', () => {
+  const fixturePatch = 'fixtures/ignored-fault-error/bad-page-ready-error-dropped.patch';
+  const fixtureTree = 'fixtures/ignored-fault-error';
+
+  function cli(args: string[], input?: string) {
+    const r = spawnSync(process.execPath, [CLI, 'diff', ...args], { cwd: REPO, encoding: 'utf8', input });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it('reads a patch on standard input with -f checkpatch --terse --no-summary, as b4 runs checkpatch', () => {
+    const r = cli(['-', '--tree', fixtureTree, '-f', 'checkpatch', '--terse', '--no-summary'], fs.readFileSync(path.join(REPO, fixturePatch), 'utf8'));
+    assert.equal(r.status, 1, r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 1, r.stdout);
+    assert.match(lines[0]!, /^good-async-pf-errors-handled\.c:\d+: WARNING:IGNORED_FAULT_ERROR: kvm_mmu_do_page_fault\(\) can fail/);
+  });
+
+  it('--terse alone means the checkpatch form, and ends each patch with checkpatch\'s total line', () => {
+    const r = cli([fixturePatch, '--tree', fixtureTree, '--terse']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^total: 0 errors, 1 warnings, \d+ lines checked$/m);
+    assert.equal(cli([fixturePatch, '--tree', fixtureTree, '--terse', '-f', 'json']).status, 2, '--terse is not a JSON form');
+  });
+
+  it('puts the partial-audit notice on standard error, not in the report', () => {
+    const r = cli([fixturePatch, '-f', 'checkpatch']);
+    assert.doesNotMatch(r.stdout, /partial audit/);
+    assert.match(r.stderr, /^patch-audit: warning: partial audit: no kernel tree, only the hunks were analysed \(use --tree DIR\)$/m);
+  });
+
+  it('keeps a fixed finding out of SARIF results unless --sarif-include-fixed, then as a pass', () => {
+    const args = ['fixtures/zero-page-refcount/good-reserved-pfn-excepts-zero-page.patch', '--tree', 'fixtures/zero-page-refcount', '-f', 'sarif'];
+    const plain = cli(args);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.deepEqual(parseValidSarif(plain.stdout).runs[0]!.results, []);
+    const withFixed = cli([...args, '--sarif-include-fixed', '--sarif-category', 'stable/backports']);
+    const run = parseValidSarif(withFixed.stdout).runs[0]!;
+    assert.deepEqual(
+      run.results!.map((result) => [result.ruleId, result.kind, result.level, result.baselineState]),
+      [['zero-page-refcount', 'pass', 'none', 'absent']],
+    );
+    assert.deepEqual(run.automationDetails, { id: 'stable/backports/' });
+    const rule = run.tool.driver.rules!.find((descriptor) => descriptor.id === 'zero-page-refcount')!;
+    assert.equal(rule.helpUri, `file://${path.join(REPO, 'rules', 'zero-page-refcount.md')}`);
+    assert.equal(rule.properties!['security-severity'], '8.0');
   });
 });

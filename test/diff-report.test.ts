@@ -495,6 +495,61 @@ describe('diff sarif report', () => {
   });
 });
 
+describe('diff checkpatch report', () => {
+  // Three lines of diff for patch 1: checkpatch's "lines checked".
+  const withDiff: DiffResult = { ...series, patches: [{ ...first, patch: { ...first.patch, diff: 'diff --git a/x b/x\n+one\n+two\n' } }, second] };
+
+  it('prints what each patch introduces as checkpatch --show-types does, with its total line', () => {
+    assert.equal(
+      renderDiffReport('checkpatch', withDiff, options),
+      [
+        '-----------------------',
+        'series.mbox (message 2)',
+        '-----------------------',
+        "WARNING:SEQCOUNT_TRUNCATION: 'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
+        '#57: FILE: arch/x86/kvm/mmu/mmu.c:4321:',
+        '+\tint mmu_seq = kvm->mmu_invalidate_seq;',
+        "include/linux/kvm_host.h:780:16: note: 'mmu_invalidate_seq' declared unsigned long here",
+        "    fix: Declare 'mmu_seq' as unsigned long.",
+        '',
+        'CHECK:PATCH_BINARY: GIT binary patch: skipped',
+        '#95: FILE: firmware/foo.bin',
+        '',
+        'total: 0 errors, 1 warnings, 1 checks, 3 lines checked',
+        '',
+        '-----------------------',
+        'series.mbox (message 3)',
+        '-----------------------',
+        'ERROR:PATCH_CONTEXT_MISMATCH: hunk does not match the tree at line 210',
+        '#140: FILE: mm/foo.c',
+        '',
+        'total: 1 errors, 0 warnings, 0 lines checked',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--terse: one FILE:LINE: LEVEL:TYPE: message line each, then the totals; --no-summary drops them', () => {
+    const terse = renderDiffReport('checkpatch', withDiff, { ...options, checkpatch: { terse: true } }).split('\n');
+    assert.deepEqual(terse, [
+      "arch/x86/kvm/mmu/mmu.c:4321: WARNING:SEQCOUNT_TRUNCATION: 'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
+      'firmware/foo.bin:95: CHECK:PATCH_BINARY: GIT binary patch: skipped',
+      'total: 0 errors, 1 warnings, 1 checks, 3 lines checked',
+      'mm/foo.c:140: ERROR:PATCH_CONTEXT_MISMATCH: hunk does not match the tree at line 210',
+      'total: 1 errors, 0 warnings, 0 lines checked',
+      '',
+    ]);
+    const quiet = renderDiffReport('checkpatch', withDiff, { ...options, checkpatch: { terse: true, summary: false } });
+    assert.doesNotMatch(quiet, /^total:/m);
+    for (const line of quiet.trimEnd().split('\n')) assert.match(line, /^[^:]+:\d+: (ERROR|WARNING|CHECK):[A-Z_]+: /);
+  });
+
+  it('leaves fixed and existing findings out: a patch is judged by what it adds', () => {
+    const report = renderDiffReport('checkpatch', series, options);
+    assert.doesNotMatch(report, /USE_AFTER_FREE|MISSING_UNLOCK|FIXED|EXISTING/);
+  });
+});
+
 describe('renderDiffReport', () => {
   it('offers every format, ends each with a newline and is deterministic', () => {
     assert.deepEqual(DIFF_REPORT_FORMATS, ['text', 'checkpatch', 'json', 'sarif']);
@@ -503,6 +558,7 @@ describe('renderDiffReport', () => {
       const output = renderDiffReport(format, series, options);
       assert.ok(output.endsWith('\n') && !output.endsWith('\n\n'));
       assert.equal(output, renderDiffReport(format, series, options));
+      if (format === 'sarif') parseValidSarif(output);
     }
     assert.equal(isDiffReportFormat('html'), false);
   });

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type * as Sarif from 'sarif';
 import type { Finding, RuleInfo, ScanResult } from '../src/model';
 import { REPORT_FORMATS, isReportFormat, renderReport, type ReportOptions } from '../src/report/index';
+import { sarifVolumeNotices } from '../src/report/sarif-limits';
 import { assertValidSarif, parseValidSarif, sarifSchemaErrors } from './support/sarif-check';
 
 const useAfterFree: RuleInfo = {
@@ -322,12 +323,26 @@ describe('sarif report', () => {
   });
 });
 
+describe('SARIF volume', () => {
+  it('warns past code scanning\'s 25,000 results a run, and notes what a cap left out', () => {
+    assert.deepEqual(sarifVolumeNotices(25_000, undefined), []);
+    const [warning] = sarifVolumeNotices(117_000, undefined);
+    assert.match(warning!, /^warning: 117000 SARIF results: GitHub code scanning rejects a run of more than 25000; cap them with --sarif-max-results 25000/);
+    assert.deepEqual(sarifVolumeNotices(117_000, 25_000), [
+      'note: 92000 of 117000 results left out by --sarif-max-results 25000 (the most severe and most certain were kept)',
+    ]);
+    assert.equal(sarifVolumeNotices(30_000, 28_000).length, 2, 'a cap above the limit still warns');
+  });
+});
+
 describe('renderReport', () => {
   it('offers every format and is deterministic', () => {
     assert.deepEqual(REPORT_FORMATS, ['text', 'checkpatch', 'json', 'sarif']);
     for (const format of REPORT_FORMATS) {
       assert.ok(isReportFormat(format));
-      assert.equal(renderReport(format, scan, options), renderReport(format, scan, options));
+      const output = renderReport(format, scan, options);
+      assert.equal(output, renderReport(format, scan, options));
+      if (format === 'sarif') parseValidSarif(output);
     }
     assert.equal(isReportFormat('html'), false);
   });
