@@ -20,7 +20,7 @@ import { WorkingTree } from '../diff/working-tree';
 import { DiffReportFormat, renderDiffReport } from '../report/diff';
 import { selectRuleIds } from './scan';
 import { EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, toolVersion, UsageError } from './common';
-import { checkCacheDir, checkOutputFile } from './preflight';
+import { checkCacheDir, checkOutputFile, checkTreeDir } from './preflight';
 import { sarifReportSettings, writeNotices, writeReport, type SarifCommandSettings } from './report-output';
 import { PARTIAL_AUDIT_MESSAGE } from '../report/diff-sarif';
 import { sarifVolumeNotices } from '../report/sarif-limits';
@@ -70,6 +70,7 @@ export interface DiffOptions extends AuditOptions {
 export async function diff(options: DiffOptions): Promise<{ result: DiffResult; exitCode: number }> {
   if (options.terse && options.format !== 'checkpatch') throw new UsageError(`--terse is a form of -f checkpatch, not of -f ${options.format}`);
   checkOutputFile(options.output);
+  checkTreeDir(options.tree);
   if (options.index) checkCacheDir(options.cacheDir);
   const result = await auditPatches(options);
   const sarif = sarifReportSettings(options.sarif);
