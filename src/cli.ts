@@ -148,7 +148,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   const scanCommand = addTypeIndexOptions(program.command('scan'))
     .description('analyse files and folders (.c, .h) and report findings')
-    .argument('<paths...>', 'files or folders')
+    .argument('<paths...>', 'files or folders (- for one C file on standard input)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(REPORT_FORMATS).default('text'))
     .option('--explain', "print each rule's summary with its findings", false);
   addSarifOptions(scanCommand, { diff: false });

@@ -156,3 +156,27 @@ describe('colour', () => {
     assert.throws(() => parseColorChoice('sometimes'), /--color/);
   });
 });
+
+describe('SARIF columns end to end', () => {
+  it('are UTF-16 code units for the result and its evidence on lines with non-ASCII text', () => {
+    const original = fs.readFileSync(path.join(REPO, 'fixtures/access-after-arch-free/bad-arch-free-before-poison.c'), 'utf8');
+    const text = original
+      .replace('\tarch_free_page(page, order);', '\t/* übergabe € */ arch_free_page(page, order);')
+      .replace('\tkernel_poison_pages(page', '\t/* é */ kernel_poison_pages(page');
+    const args = ['scan', '-', '-r', 'access-after-arch-free', '--no-index', '--no-result-cache'];
+    const sarif = run([...args, '-f', 'sarif'], { input: text });
+    assert.equal(sarif.status, 1, sarif.stderr);
+    const result = parseValidSarif(sarif.stdout).runs[0]!.results![0]!;
+    const lines = text.split('\n');
+    const utf16Start = (line: number, code: string) => lines[line - 1]!.indexOf(code) + 1;
+    const where = result.locations![0]!.physicalLocation!.region!;
+    assert.equal(where.startColumn, utf16Start(where.startLine!, 'kernel_poison_pages'));
+    const freed = result.relatedLocations!.map((location) => location.physicalLocation!.region!).find((region) => region.startLine !== where.startLine)!;
+    assert.equal(freed.startColumn, utf16Start(freed.startLine!, 'arch_free_page'));
+    assert.equal(freed.snippet!.text, 'arch_free_page(page, order)');
+    // The text and JSON reports keep gcc's byte columns: "ü" and "€" take 2 and 3 bytes.
+    const json = JSON.parse(run([...args, '-f', 'json'], { input: text }).stdout);
+    const step = json.findings[0].evidence.find((e: { location: { line: number } }) => e.location.line === freed.startLine);
+    assert.equal(step.location.column, freed.startColumn! + 3);
+  });
+});

@@ -148,7 +148,7 @@ describe('diff --fuzz', () => {
         assert.equal(fuzzNote.hunk, 1);
         assert.equal(fuzzNote.applied, true);
         assert.match(fuzzNote.reason, new RegExp(`applied with fuzz ${drift}: ${drift} context lines? at its start`));
-        assert.match(fuzzed.stderr, new RegExp(`^patch-audit: note: .*mm/pin\\.c: hunk #1: .*applied with fuzz ${drift}`, 'm'));
+        assert.match(fuzzed.stderr, new RegExp(`^patch-audit: note: .*drop-check\\.patch: hunk 1 \\(@@ [^@]+ @@\\) of 'mm/pin\\.c' applied with fuzz ${drift}`, 'm'));
       } finally {
         fs.rmSync(tree, { recursive: true, force: true });
       }

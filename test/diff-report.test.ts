@@ -533,15 +533,16 @@ describe('diff checkpatch report', () => {
     const terse = renderDiffReport('checkpatch', withDiff, { ...options, checkpatch: { terse: true } }).split('\n');
     assert.deepEqual(terse, [
       "arch/x86/kvm/mmu/mmu.c:4321: WARNING:SEQCOUNT_TRUNCATION: 'mmu_seq' (int) truncates 'kvm->mmu_invalidate_seq' (unsigned long)",
-      'firmware/foo.bin:95: CHECK:PATCH_BINARY: GIT binary patch: skipped',
+      'series.mbox (message 2):95: CHECK:PATCH_BINARY: GIT binary patch: skipped',
       'total: 0 errors, 1 warnings, 1 checks, 3 lines checked',
-      'mm/foo.c:140: ERROR:PATCH_CONTEXT_MISMATCH: hunk does not match the tree at line 210',
+      'series.mbox (message 3):140: ERROR:PATCH_CONTEXT_MISMATCH: hunk does not match the tree at line 210',
       'total: 1 errors, 0 warnings, 0 lines checked',
       '',
     ]);
     const quiet = renderDiffReport('checkpatch', withDiff, { ...options, checkpatch: { terse: true, summary: false } });
     assert.doesNotMatch(quiet, /^total:/m);
     for (const line of quiet.trimEnd().split('\n')) assert.match(line, /^[^:]+:\d+: (ERROR|WARNING|CHECK):[A-Z_]+: /);
+    assert.equal(quiet.trimEnd().split('\n').length, 3);
   });
 
   it('leaves fixed and existing findings out: a patch is judged by what it adds', () => {

@@ -92,7 +92,10 @@ export function diffNotices(result: DiffResult, sarif?: { maxResults?: number; i
   if (result.partial) notices.push(`warning: ${PARTIAL_AUDIT_MESSAGE} (use --tree DIR)`);
   const problems = [...result.patches.flatMap((audit) => audit.problems), ...result.problems];
   for (const problem of problems) {
-    const place = [problem.patch, problem.file, problem.hunk === undefined ? undefined : `hunk #${problem.hunk}`].filter((part) => part !== undefined);
+    // The applier's reasons already name the file and the hunk; others get them in front.
+    const file = problem.file !== undefined && !problem.reason.includes(problem.file) ? problem.file : undefined;
+    const hunk = problem.hunk !== undefined && !/\bhunk \d/.test(problem.reason) ? `hunk #${problem.hunk}` : undefined;
+    const place = [problem.patch, file, hunk].filter((part) => part !== undefined);
     const level = isFatal(problem) ? 'error' : 'note';
     notices.push(`${level}: ${printable([...place, problem.reason].join(': '))}`);
   }

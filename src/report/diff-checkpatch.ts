@@ -63,10 +63,10 @@ function findingEntry(audited: AuditedFinding, terse: boolean): Entry {
 function problemEntry(problem: PatchProblem, terse: boolean): Entry {
   const level: CheckpatchLevel = problem.applied ? 'CHECK' : 'ERROR';
   const head = `${level}:PATCH_${checkpatchType(problem.kind)}: ${printable(problem.reason)}`;
-  const place = problem.file ?? problem.patch;
-  if (terse) return { level, lines: [`${printable(place)}:${problem.patchLine ?? 1}: ${head}`] };
+  // The line is in the patch, so the terse form names the patch, as checkpatch without --showfile does.
+  if (terse) return { level, lines: [`${printable(problem.patch)}:${problem.patchLine ?? 1}: ${head}`] };
   const at = problem.patchLine === undefined ? '' : `#${problem.patchLine}: `;
-  return { level, lines: [head, `${at}FILE: ${printable(place)}`] };
+  return { level, lines: [head, `${at}FILE: ${printable(problem.file ?? problem.patch)}`] };
 }
 
 /** checkpatch counts the lines of the patch it read; ours are the diff's lines. */
