@@ -1,6 +1,7 @@
 // Knowledge tables: the built-in rows, a user's extension, and the messages
 // for a file that is not one.
 
+import './support/plain-output';
 import { describe, it, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';

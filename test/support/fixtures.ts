@@ -1,6 +1,7 @@
 // The fixture harness: expected findings are marked in the fixtures
 // themselves with `/* expect: <rule-id> */` comments.
 
+import './plain-output';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadHints } from '../../src/frontend/hints';
