@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { FindingsFormatError, readFindings } from './precision/findings';
 import { matchRows } from './precision/match';
-import { PENDING, RecordFormatError, TIERS, appendRows, latestRows, readRecordDir, type Tier } from './precision/record';
+import { PENDING, RecordFormatError, appendRows, latestRows, readRecordDir, type Tier } from './precision/record';
 import { buildReport, renderReport } from './precision/report';
 import { drawSample, renderForTriage } from './precision/sample';
 
@@ -19,9 +19,9 @@ function integer(text: string): number {
   return Number(text);
 }
 
-function tier(text: string): Tier {
-  if (!(TIERS as readonly string[]).includes(text)) throw new InvalidArgumentError(`one of ${TIERS.join(', ')}`);
-  return text as Tier;
+function shownTier(text: string): Tier {
+  if (text !== 'medium' && text !== 'high') throw new InvalidArgumentError('medium or high: samples are drawn from the shown tiers');
+  return text;
 }
 
 function today(): string {
@@ -39,6 +39,7 @@ interface Options {
   append: boolean;
   date: string;
   json: boolean;
+  showFalse: boolean;
 }
 
 function run(input: string, options: Options): void {
@@ -47,7 +48,7 @@ function run(input: string, options: Options): void {
   const matches = matchRows(rows, findings);
   if (options.sample === undefined) {
     const report = buildReport(matches, findings);
-    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, { listFalseShown: options.showFalse }));
     return;
   }
   const groups = drawSample(findings, matches, { size: options.sample, seed: options.seed, rule: options.rule, tier: options.tier });
@@ -72,12 +73,13 @@ const program = new Command('triage')
   .option('--sample <n>', 'draw n untriaged shown findings per rule and tier, for triage', integer)
   .option('--seed <s>', 'seed of the draw', integer, 13)
   .option('--rule <id>', 'sample only this rule')
-  .option('--tier <tier>', 'sample only this tier (medium or high)', tier)
+  .option('--tier <tier>', 'sample only this tier (medium or high)', shownTier)
   .option('--tree <dir>', 'the kernel tree the findings are in', DEFAULT_TREE)
   .option('--context <n>', 'lines of code shown around a finding', integer, 8)
   .option('--append', 'append the drawn findings to the record as rows to fill in', false)
   .option('--date <yyyy-mm-dd>', 'date of appended rows', today())
   .option('--json', 'the report as JSON', false)
+  .option('--show-false', 'also list the recorded false findings still shown', false)
   .action((input: string, options: Options) => {
     try {
       run(input, options);
@@ -90,4 +92,6 @@ const program = new Command('triage')
     }
   });
 
+// A usage error exits 2, as everywhere in patch-audit; --help and --version exit 0.
+program.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 program.parse();

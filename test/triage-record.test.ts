@@ -190,11 +190,15 @@ describe('precision record: counts', () => {
   });
 
   it('renders the lost and the still shown with their reasons', () => {
-    const text = renderReport(report);
+    const text = renderReport(report, { listFalseShown: true });
     assert.match(text, /\| r \| medium \| 3 \| 2 \| 0 \| 1 \| 1 \| 50% \| 1 \|/);
     assert.match(text, /a\.c:2:1 \(plausible, recorded high\): now medium; demoted to medium/);
     assert.match(text, /a\.c:5:1 \(true, recorded medium\): no longer reported/);
     assert.match(text, /False, still shown \(1\):\n {4}a\.c:4:1/);
+    const short = renderReport(report);
+    assert.ok(!short.includes('a.c:4:1'), 'the false ones are listed only when asked');
+    assert.match(short, /1 recorded false findings are still shown/);
+    assert.match(short, /a\.c:2:1 \(plausible, recorded high\)/, 'the lost true and plausible are always listed');
   });
 
   it('reads a report object or a bare array, and says what is wrong with anything else', () => {
@@ -265,6 +269,13 @@ describe('triage CLI', () => {
     const result = spawnSync(process.execPath, [TRIAGE_CLI, findingsFile, '--record', recordDir], { encoding: 'utf8' });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /r\.tsv:2: verdict 'yes'/);
+    assert.equal(result.stdout, '');
+  });
+
+  it('refuses to sample the low tier, which is not shown', () => {
+    const result = spawnSync(process.execPath, [TRIAGE_CLI, '-', '--sample', '3', '--tier', 'low'], { encoding: 'utf8', input: '[]' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /medium or high/);
   });
 
   it('reports on findings read from standard input, and appends sampled rows to fill in', () => {

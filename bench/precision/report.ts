@@ -120,7 +120,7 @@ function describeChange({ row, now }: Change): string {
   return `    ${where} (${row.verdict}, recorded ${row.tier}): ${state}; ${row.reason}`;
 }
 
-export function renderReport(report: PrecisionReport): string {
+export function renderReport(report: PrecisionReport, options: { listFalseShown?: boolean } = {}): string {
   const out: string[] = [];
   out.push(`${report.rows} recorded rows against ${report.findings} findings.`);
   if (!report.hasLowTier) {
@@ -141,6 +141,7 @@ export function renderReport(report: PrecisionReport): string {
   const lost = report.recorded.flatMap((r) => r.positivesLost);
   if (lost.length > 0) out.push('', `True or plausible, lost or demoted (${lost.length}):`, ...lost.map(describeChange));
   const stillShown = report.recorded.flatMap((r) => r.falsesShown);
-  if (stillShown.length > 0) out.push('', `False, still shown (${stillShown.length}):`, ...stillShown.map(describeChange));
+  if (stillShown.length > 0 && options.listFalseShown) out.push('', `False, still shown (${stillShown.length}):`, ...stillShown.map(describeChange));
+  else if (stillShown.length > 0) out.push('', `${stillShown.length} recorded false findings are still shown (--show-false lists them).`);
   return `${out.join('\n')}\n`;
 }
