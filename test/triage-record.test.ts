@@ -258,6 +258,17 @@ describe('precision record: sampling', () => {
   });
 });
 
+describe('the precision record in bench/triage', () => {
+  it('parses, and names only rules that exist', () => {
+    const dir = path.join(REPO, 'bench', 'triage');
+    const rows = readRecordDir(dir);
+    assert.ok(rows.length > 0);
+    for (const ruleId of new Set(rows.map((r) => r.ruleId))) {
+      assert.ok(fs.existsSync(path.join(REPO, 'rules', `${ruleId}.ts`)), `bench/triage/${ruleId}.tsv names no rule`);
+    }
+  });
+});
+
 describe('triage CLI', () => {
   it('exits 2 naming file:line for a malformed record line', () => {
     const dir = tempDir();
