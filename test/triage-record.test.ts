@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { parseFindings, type ReportedFinding } from '../bench/precision/findings';
 import { matchRows } from '../bench/precision/match';
 import { HEADER, RecordFormatError, appendRows, latestRows, parseRecord, readRecordDir, type TriageRow } from '../bench/precision/record';
@@ -32,8 +32,15 @@ function record(ruleId: string, lines: string[]): TriageRow[] {
   return parseRecord([HEADER, ...lines].join('\n') + '\n', ruleId, `${ruleId}.tsv`);
 }
 
+const made: string[] = [];
+after(() => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'triage-test-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'triage-test-'));
+  made.push(dir);
+  return dir;
 }
 
 const FP = {
