@@ -15,6 +15,8 @@ import type { FileFacts } from '../types/facts';
 import { MACRO_MAX_BYTES } from '../types/build-index';
 import { Typer } from '../types/typer';
 import type { TypeIndex } from '../types/type-index';
+import { ruleIdsOnDisk } from '../engine/registry';
+import { suppressInText } from '../gating/suppressions';
 
 export interface ImageAnalysis {
   findings: Finding[];
@@ -35,6 +37,7 @@ export function isCSource(path: string): boolean {
 
 export class ImageAnalyser {
   private readonly factsCache = new Map<string, FileFacts>();
+  private readonly knownRules = new Set(ruleIdsOnDisk());
 
   constructor(
     private readonly rules: readonly Rule[],
@@ -60,7 +63,8 @@ export class ImageAnalyser {
       makeTyper: () => new Typer(parsed, index.scopeFor(path, this.memoFacts(path, text, () => extractFacts(parsed)))),
       knowledge: this.services.knowledge,
     });
-    return { findings, problems, functions };
+    // A suppression comment in this image accepts its finding here: in the post-image, an introduced one.
+    return { findings: suppressInText(path, text, findings, this.knownRules).findings, problems, functions };
   }
 
   private overlayFacts(analysed: string, overlay: ReadonlyMap<string, string | null>): Map<string, FileFacts> {

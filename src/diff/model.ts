@@ -114,6 +114,8 @@ export interface PatchAudit {
   /** Introduced first, then fixed, then existing (when asked for); each in file and line order. */
   findings: AuditedFinding[];
   problems: PatchProblem[];
+  /** Introduced findings accepted by suppression comments and left out of `findings` (--show-suppressed keeps them). */
+  suppressed?: number;
 }
 
 export interface DiffResult {
