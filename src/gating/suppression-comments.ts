@@ -36,7 +36,8 @@ export function suppressionDirectives(text: string): SuppressionDirective[] {
   const lineOf = (offset: number) => lineAt(lineStarts, offset);
   const out: SuppressionDirective[] = [];
   for (const comment of comments) {
-    const m = DIRECTIVE.exec(comment.body);
+    // The leading '*' of each continuation line of a block comment is layout, not text.
+    const m = DIRECTIVE.exec(comment.body.replace(/\n[ \t]*\*+/g, '\n'));
     if (!m) continue;
     const line = lineOf(comment.start);
     const endLine = lineOf(Math.max(comment.start, comment.end - 1));
