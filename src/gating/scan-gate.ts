@@ -31,7 +31,7 @@ export interface GateVerdict {
   /** At or above the minimum confidence, in the order given, suppressed and baselined ones marked. */
   findings: Finding[];
   gating: GatingSummary;
-  /** Lines for stderr (the baseline written, stale entries). */
+  /** Notes for stderr (the baseline written, stale entries); a note's later lines are indented. */
   notes: string[];
 }
 
@@ -97,7 +97,7 @@ export class ScanGate {
       const states = new Map(active.map((f, i) => [f, match.findings[i]]));
       judged = judged.map((f) => states.get(f) ?? f);
       gating.baseline = { file: baseline.file, unchanged: match.findings.filter((f) => f.baselineState === 'unchanged' && visible(f)).length, stale: match.stale };
-      notes.push(...staleNotes(baseline.file, match.stale));
+      if (match.stale.length > 0) notes.push(staleNote(baseline.file, match.stale));
     }
     const shown = judged.filter(visible);
     gating.suppressed = shown.filter((f) => f.suppression).length;
@@ -105,12 +105,12 @@ export class ScanGate {
   }
 }
 
-function staleNotes(file: string, stale: readonly BaselineEntry[]): string[] {
-  if (stale.length === 0) return [];
+/** The stale entries: a line, then one indented line per entry. */
+function staleNote(file: string, stale: readonly BaselineEntry[]): string {
   const lines = [`baseline ${file}: ${stale.length} stale ${stale.length === 1 ? 'entry matches' : 'entries match'} no finding any more (remove ${stale.length === 1 ? 'it' : 'them'}, or write the baseline again):`];
   for (const entry of stale.slice(0, MAX_STALE_NOTES)) lines.push(`  ${entry.file}: ${entry.rule} ${entry.fingerprint}: ${entry.message}`);
   if (stale.length > MAX_STALE_NOTES) lines.push(`  ... and ${stale.length - MAX_STALE_NOTES} more (all are in the JSON report)`);
-  return lines;
+  return lines.join('\n');
 }
 
 /** A baseline that cannot be written is an error before the analysis, not after it. */
