@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import type { Finding } from '../src/model';
 import { baselineEntries, matchBaseline, readBaseline, renderBaseline } from '../src/gating/baseline';
 import { GatingError } from '../src/gating/errors';
+import { ScanGate } from '../src/gating/scan-gate';
+import { ruleIdsOnDisk } from '../src/engine/registry';
 import { droppedReference, PAGE_PROTOTYPES, RULE, runCli, tempFolder, writeTree } from './support/gating';
 
 function finding(file: string, fingerprint: string, line = 10): Finding {
@@ -75,6 +77,33 @@ describe('baseline entries', () => {
         fs.writeFileSync(path.join(dir, 'b.json'), text);
         assert.throws(() => readBaseline(path.join(dir, 'b.json')), (e: unknown) => e instanceof GatingError && expected.test(e.message) && !e.message.includes('\n'), text);
       }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the scan gate with a baseline', () => {
+  it('a hidden lower-confidence copy of the same code does not take the entry of the finding shown', () => {
+    const dir = tempFolder('baseline-order');
+    try {
+      const file = { absolutePath: path.join(dir, 'a.c'), displayPath: 'a.c', size: 1 };
+      const hidden = { ...finding('a.c', '0123456789abcdef', 5), confidence: 'low' as const };
+      const shown = finding('a.c', '0123456789abcdef:1', 9);
+      const baselineFile = path.join(dir, 'baseline.json');
+      const settings = { failOn: 'warning' as const, minConfidence: 'medium' as const, knowledge: [], macros: [] };
+      const options = { config: false as const, writeBaseline: baselineFile, tree: null };
+      const { gate } = ScanGate.open([dir], settings, options, ruleIdsOnDisk());
+      const context = { knownRules: ruleIdsOnDisk(), rulesRun: [RULE], minConfidence: 'medium' as const };
+      const written = gate.judge([hidden, shown], [{ file }], context);
+      assert.deepEqual(written.findings.map((f) => [f.location.line, f.baselineState]), [[9, 'unchanged']]);
+      assert.equal(JSON.parse(fs.readFileSync(baselineFile, 'utf8')).entries.length, 1);
+
+      const { gate: later } = ScanGate.open([dir], settings, { config: false, baseline: baselineFile, tree: null }, ruleIdsOnDisk());
+      const verdict = later.judge([hidden, shown], [{ file }], context);
+      assert.deepEqual(verdict.findings.map((f) => [f.location.line, f.baselineState]), [[9, 'unchanged']]);
+      assert.equal(verdict.gating.baseline?.unchanged, 1);
+      assert.deepEqual(verdict.gating.baseline?.stale, []);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

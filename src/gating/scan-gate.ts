@@ -92,7 +92,8 @@ export class ScanGate {
     let judged = suppressed.findings;
     const gating: GatingSummary = { suppressed: 0, suppressionProblems: suppressed.problems };
     if (baseline) {
-      const active = judged.filter((f) => !f.suppression);
+      // Findings shown are matched first: a hidden (lower-confidence) copy of the same code must not take a shown one's entry.
+      const active = [...judged.filter((f) => !f.suppression && visible(f)), ...judged.filter((f) => !f.suppression && !visible(f))];
       const match = matchBaseline(active, baseline, absolutePathOf, { rulesRun, filesAnalysed: analysed.map((a) => a.file.absolutePath) });
       const states = new Map(active.map((f, i) => [f, match.findings[i]]));
       judged = judged.map((f) => states.get(f) ?? f);
