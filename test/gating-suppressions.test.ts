@@ -186,4 +186,16 @@ describe('diff with suppression comments', () => {
     assert.equal(report.patches[0].suppressed, 1);
     assert.deepEqual(report.patches[0].findings, []);
   });
+
+  it('a suppression comment the patch adds without a reason is reported on its patch line, and the finding still fails the patch', () => {
+    const r = diffOf(droppedReference('take_lazy', { lead: `/* patch-audit-ignore: ${RULE} */` }));
+    assert.equal(r.status, 1, r.stderr + r.stdout);
+    const [patch] = JSON.parse(r.stdout).patches;
+    assert.equal(patch.summary.introduced, 1);
+    const [problem] = patch.problems;
+    assert.equal(problem.kind, 'suppression');
+    assert.equal(problem.file, 'mm/take.c');
+    assert.equal(typeof problem.patchLine, 'number');
+    assert.match(problem.reason, /^line \d+: suppression of nonrefcounted-page-ref gives no reason/);
+  });
 });

@@ -166,5 +166,7 @@ export function diffExitCode(result: DiffResult, failOn: Severity): number {
   if (problems.some(isFatal) || result.patches.some((p) => p.status === 'not-applied')) return EXIT_INPUT_ERROR;
   const introduced = result.patches.flatMap((p) => p.findings).filter((f) => f.state === 'introduced' && !f.finding.suppression);
   if (introduced.some((f) => SEVERITY_RANK[f.finding.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
+  // A broken suppression comment the patch adds fails it like a finding, as in scan.
+  if (problems.some((p) => p.kind === 'suppression') && SEVERITY_RANK[failOn] <= SEVERITY_RANK.warning) return EXIT_FINDINGS;
   return EXIT_OK;
 }

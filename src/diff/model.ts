@@ -72,7 +72,8 @@ export type PatchProblemKind =
   | 'already-applied'
   | 'not-utf8'
   | 'unreadable'
-  | 'internal-error'; // a rule failed on a touched file: its findings there are missing
+  | 'internal-error' // a rule failed on a touched file: its findings there are missing
+  | 'suppression'; // an added suppression comment names no rule, an unknown rule or no reason
 
 export interface PatchProblem {
   kind: PatchProblemKind;

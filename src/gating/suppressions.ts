@@ -74,7 +74,7 @@ export function applySuppressions(findings: readonly Finding[], files: readonly 
 
 /** One file's findings against the suppression comments of its text (the diff mode's images). */
 export function suppressInText(file: string, text: string, findings: readonly Finding[], knownRules: ReadonlySet<string>): SuppressionOutcome {
-  if (findings.length === 0 || !mayHoldSuppressions(text)) return { findings: [...findings], problems: [] };
+  if (!mayHoldSuppressions(text)) return { findings: [...findings], problems: [] };
   return applySuppressions(findings, [{ file, directives: suppressionDirectives(text) }], { knownRules, rulesRun: new Set(), reportUnused: false });
 }
 
