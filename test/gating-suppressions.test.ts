@@ -141,6 +141,13 @@ describe('scan with suppression comments', () => {
     assert.equal(r.status, 1);
     assert.match(r.stdout, /^lazy\.c:\d+:\d+: warning: suppression of nonrefcounted-page-ref gives no reason; say why/m);
     assert.match(r.stdout, /^lazy\.c:\d+:2: warning: result of get_page_unless_zero\(\) ignored/m);
+    const checkpatch = runCli(['scan', 'lazy.c', '-r', RULE, '-f', 'checkpatch'], folder, cache);
+    assert.match(checkpatch.stdout, /^WARNING:SUPPRESSION_NO_REASON: suppression of nonrefcounted-page-ref gives no reason/m);
+    assert.match(checkpatch.stdout, /^total: 0 errors, 2 warnings, 1 files checked$/m);
+    const json = runCli(['scan', 'lazy.c', '-r', RULE, '-f', 'json'], folder, cache);
+    assert.equal(json.status, 1);
+    assert.equal(JSON.parse(json.stdout).gating.suppressionProblems[0].kind, 'no-reason');
+    assert.match(json.stderr, /^lazy\.c:\d+:\d+: warning: suppression of nonrefcounted-page-ref gives no reason.* \[suppression\]$/m, 'on stderr too');
   });
 
   it('--report-unused-suppressions lists a comment that matches nothing any more, and fails the run', () => {

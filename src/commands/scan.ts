@@ -79,6 +79,10 @@ export async function scan(paths: string[], requested: ScanOptions): Promise<{ r
     { knownRules, rulesRun: ruleIds, minConfidence: options.minConfidence },
   );
   for (const note of verdict.notes) process.stderr.write(`patch-audit: ${note}\n`);
+  if (options.format === 'json' || options.format === 'sarif') {
+    // They fail the run: say so where a person reads, not only inside the document.
+    for (const p of verdict.gating.suppressionProblems) process.stderr.write(`${p.file}:${p.line}:${p.column}: warning: ${p.message} [suppression]\n`);
+  }
   const problems = [...collected.problems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
