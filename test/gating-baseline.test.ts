@@ -185,5 +185,9 @@ describe('scan with a baseline', () => {
     const missing = runCli(['scan', '.', '-r', RULE, '--baseline', 'nope.json'], tree, cache);
     assert.equal(missing.status, 2);
     assert.equal(missing.stderr, 'patch-audit: baseline nope.json: cannot read it: ENOENT\n');
+    const unwritable = runCli(['scan', '.', '-r', RULE, '--write-baseline', 'no-such-dir/b.json'], tree, cache);
+    assert.equal(unwritable.status, 2);
+    assert.equal(unwritable.stdout, '', 'refused before the analysis');
+    assert.equal(unwritable.stderr, `patch-audit: --write-baseline no-such-dir/b.json: no such directory: ${path.join(tree, 'no-such-dir')}\n`);
   });
 });
