@@ -33,6 +33,11 @@ describe('suppression comments', () => {
     assert.equal(directive.reason, 'the error is reported through the callback');
   });
 
+  it('columns count UTF-8 bytes, as gcc does', () => {
+    const [directive] = suppressionDirectives('s = "é"; /* patch-audit-ignore: zero-page-refcount reviewed */\n');
+    assert.equal(directive.column, 11);
+  });
+
   it('a C++ comment works too, and the marker inside a string literal is not a comment', () => {
     const text = 'foo(); // patch-audit-ignore: zero-page-refcount checked above\nputs("/* patch-audit-ignore: zero-page-refcount x */");\n';
     const directives = suppressionDirectives(text);

@@ -5,7 +5,7 @@
 export const SUPPRESSION_MARKER = 'patch-audit-ignore';
 
 export interface SuppressionDirective {
-  /** 1-based line and column (UTF-16 units of the text) of the comment. */
+  /** 1-based line and column (in UTF-8 bytes, as gcc counts) of the comment. */
   line: number;
   column: number;
   /** The line whose findings it suppresses; 0 when no code line follows. */
@@ -44,7 +44,7 @@ export function suppressionDirectives(text: string): SuppressionDirective[] {
     const sharesLineWithCode = hasCodeBefore(text, lineStarts[line - 1], comment.start) || hasCodeAfter(text, comment.end);
     out.push({
       line,
-      column: comment.start - lineStarts[line - 1] + 1,
+      column: Buffer.byteLength(text.slice(lineStarts[line - 1], comment.start), 'utf8') + 1,
       coveredLine: sharesLineWithCode ? line : nextCodeLine(codeLines, endLine, lineStarts.length),
       ruleId: m[1],
       reason: m[2].replace(/\*+\s*$/, '').replace(/\s+/g, ' ').trim(),
