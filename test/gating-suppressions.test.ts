@@ -45,6 +45,13 @@ describe('suppression comments', () => {
     assert.equal(directives[0].coveredLine, 1);
   });
 
+  it('the comment must start with the marker, followed by a colon or a space', () => {
+    const text = 'a(); /* see patch-audit-ignore: zero-page-refcount x */\nb(); /* patch-audit-ignorezero-page-refcount x */\nc(); /* patch-audit-ignore zero-page-refcount x */\n';
+    assert.deepEqual(suppressionDirectives(text).map((d) => [d.line, d.ruleId]), [[3, 'zero-page-refcount']]);
+    const [colon] = suppressionDirectives('a(); /* patch-audit-ignore: zero-page-refcount: checked above */\n');
+    assert.equal(colon.reason, 'checked above');
+  });
+
   it('keeps comments without a rule or a reason, for the checker to report', () => {
     const [noRule, noReason] = suppressionDirectives('/* patch-audit-ignore: */ a();\nb(); /* patch-audit-ignore: zero-page-refcount */\n');
     assert.equal(noRule.ruleId, '');

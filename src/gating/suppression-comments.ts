@@ -22,7 +22,7 @@ interface Comment {
   body: string;
 }
 
-const DIRECTIVE = new RegExp(`^\\s*\\**\\s*${SUPPRESSION_MARKER}\\s*:?\\s*([A-Za-z0-9_-]*)([\\s\\S]*)$`);
+const DIRECTIVE = new RegExp(`^\\s*\\**\\s*${SUPPRESSION_MARKER}(?:\\s*:|\\s|$)\\s*([A-Za-z0-9_-]*)([\\s\\S]*)$`);
 
 /** Cheap test before the scan: most files hold no directive at all. */
 export function mayHoldSuppressions(text: string | Buffer): boolean {
@@ -47,7 +47,8 @@ export function suppressionDirectives(text: string): SuppressionDirective[] {
       column: Buffer.byteLength(text.slice(lineStarts[line - 1], comment.start), 'utf8') + 1,
       coveredLine: sharesLineWithCode ? line : nextCodeLine(codeLines, endLine, lineStarts.length),
       ruleId: m[1],
-      reason: m[2].replace(/\*+\s*$/, '').replace(/\s+/g, ' ').trim(),
+      // "rule: reason" and "rule -- reason" read as "rule reason".
+      reason: m[2].replace(/\*+\s*$/, '').replace(/^\s*(?::|-+)\s*/, '').replace(/\s+/g, ' ').trim(),
     });
   }
   return out;
