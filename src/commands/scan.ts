@@ -1,7 +1,7 @@
 // `patch-audit scan <paths...>`: files and folders in, findings out.
 
 import * as fs from 'node:fs';
-import { CONFIDENCE_RANK, Confidence, SEVERITY_RANK, ScanResult, Severity } from '../model';
+import { Confidence, SEVERITY_RANK, ScanResult, Severity } from '../model';
 import { renderReport, ReportFormat } from '../report';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
@@ -19,6 +19,9 @@ import { defaultCacheDir } from '../types/cache-dir';
 import type { Rule } from '../rule';
 import type { AbiName } from '../types/ctype';
 import { openTypeSession, TypeSession } from '../types/session';
+import { findKernelRoot } from '../types/tree-root';
+import { reportedFindings, ScanGate, ScanGateOptions, ShowOptions } from '../gating/scan-gate';
+import { isActive } from '../gating/suppressions';
 import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, reportDebugStats, toolVersion, UsageError } from './common';
 
 export interface ScanOptions {
@@ -45,6 +48,8 @@ export interface ScanOptions {
   index: boolean;
   /** Reuse the findings of files unchanged since an earlier scan, and store the others'. */
   resultCache: boolean;
+  /** The configuration file, suppressions and the baseline (src/gating/). */
+  gate?: ScanGateOptions & ShowOptions;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -55,31 +60,42 @@ export function selectRuleIds(requested: string[] | undefined): string[] {
   return [...new Set(requested)];
 }
 
-export async function scan(paths: string[], options: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+export async function scan(paths: string[], requested: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+  const knownRules = ruleIdsOnDisk();
+  const gateOptions = requested.gate ?? {};
+  const { gate, settings: options } = ScanGate.open(paths, requested, { ...gateOptions, tree: requested.tree ?? findKernelRoot(paths[0] ?? '.') }, knownRules);
   const ruleIds = selectRuleIds(options.rules);
   const rules = ruleIds.map(loadRule);
   loadHints(options.macros); // fail early, in the main thread, on a bad hints file
   loadKnowledge(options.knowledge); // likewise for knowledge files
   const collected = await collect(paths);
+  const files = gate.includedFiles(collected.files);
   const session = await typeSessionFor(paths, rules, options);
-  const results = await analyseFiles(collected.files, ruleIds, session, options);
+  const results = await analyseFiles(files, ruleIds, session, options);
 
-  const findings = results
-    .flatMap((r) => r.findings)
-    .filter((f) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence])
-    .sort(compareFindings);
+  const verdict = gate.judge(
+    results.flatMap((r) => r.findings).sort(compareFindings),
+    files.map((file, i) => ({ file, suppressions: results[i].suppressions })),
+    { knownRules, rulesRun: ruleIds, minConfidence: options.minConfidence },
+  );
+  for (const note of verdict.notes) process.stderr.write(`patch-audit: ${note}\n`);
+  if (options.format === 'json' || options.format === 'sarif') {
+    // They fail the run: say so where a person reads, not only inside the document.
+    for (const p of verdict.gating.suppressionProblems) process.stderr.write(`${p.file}:${p.line}:${p.column}: warning: ${p.message} [suppression]\n`);
+  }
   const problems = [...collected.problems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
   const parsed = results.reduce((n, r) => n + (r.parsed ? 1 : 0), 0);
   const result: ScanResult = {
-    findings,
+    findings: reportedFindings(verdict.findings, options.format, gateOptions),
     problems,
     rules: rules.map(ruleInfo),
+    gating: verdict.gating,
     stats: {
-      filesConsidered: collected.files.length,
+      filesConsidered: files.length,
       filesParsed: parsed,
-      filesSkippedByPrefilter: collected.files.length - parsed - problems.filter((p) => !p.analysed).length,
+      filesSkippedByPrefilter: files.length - parsed - problems.filter((p) => !p.analysed).length,
       bytesRead: results.reduce((n, r) => n + r.bytes, 0),
       emptyFiles: results.reduce((n, r) => n + (r.empty ? 1 : 0), 0),
     },
@@ -157,6 +173,8 @@ async function typeSessionFor(paths: string[], rules: Rule[], options: ScanOptio
 export function exitCodeFor(result: ScanResult, failOn: Severity): number {
   // Any input problem, even a file that was still analysed as Latin-1, means the run is not what was asked for.
   if (result.problems.length > 0) return EXIT_INPUT_ERROR;
-  if (result.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
+  if (result.findings.some((f) => isActive(f) && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
+  // A wrong or unused suppression comment is a defect of the code under review, like a finding.
+  if ((result.gating?.suppressionProblems.length ?? 0) > 0 && SEVERITY_RANK[failOn] <= SEVERITY_RANK.warning) return EXIT_FINDINGS;
   return EXIT_OK;
 }

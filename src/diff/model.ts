@@ -72,7 +72,8 @@ export type PatchProblemKind =
   | 'already-applied'
   | 'not-utf8'
   | 'unreadable'
-  | 'internal-error'; // a rule failed on a touched file: its findings there are missing
+  | 'internal-error' // a rule failed on a touched file: its findings there are missing
+  | 'suppression'; // an added suppression comment names no rule, an unknown rule or no reason
 
 export interface PatchProblem {
   kind: PatchProblemKind;
@@ -114,6 +115,8 @@ export interface PatchAudit {
   /** Introduced first, then fixed, then existing (when asked for); each in file and line order. */
   findings: AuditedFinding[];
   problems: PatchProblem[];
+  /** Introduced findings accepted by suppression comments and left out of `findings` (--show-suppressed keeps them). */
+  suppressed?: number;
 }
 
 export interface DiffResult {

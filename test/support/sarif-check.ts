@@ -38,10 +38,15 @@ export function assertValidSarif(log: Sarif.Log, { diff = false }: { diff?: bool
   for (const result of run.results!) {
     assertKeys(
       result,
-      ['ruleId', 'ruleIndex', 'level', 'message', 'locations', 'partialFingerprints', 'relatedLocations', 'codeFlows', ...(diff ? ['baselineState'] : []), 'properties'],
+      ['ruleId', 'ruleIndex', 'level', 'message', 'locations', 'partialFingerprints', 'relatedLocations', 'codeFlows', 'suppressions', 'baselineState', 'properties'],
       ['message'],
     );
-    if (diff) assert.ok(['new', 'unchanged', 'updated', 'absent'].includes(result.baselineState!));
+    // A scan against a baseline carries baselineState too; a diff always does.
+    if (diff || result.baselineState !== undefined) assert.ok(['new', 'unchanged', 'updated', 'absent'].includes(result.baselineState!));
+    for (const suppression of result.suppressions ?? []) {
+      assertKeys(suppression, ['kind', 'justification'], ['kind']);
+      assert.ok(['inSource', 'external'].includes(suppression.kind));
+    }
     assert.ok(Number.isInteger(result.ruleIndex) && result.ruleIndex! >= 0);
     assert.equal(driver.rules![result.ruleIndex!]!.id, result.ruleId);
     assert.ok(['none', 'note', 'warning', 'error'].includes(result.level!));
