@@ -110,6 +110,27 @@ describe('flow engine: control flow', () => {
     assert.deepEqual(sorted(result.exit!.must), ['e']);
   });
 
+  it('switch: enterCase sees the value and each label it jumps to, and can rule a case out', () => {
+    const seen: string[] = [];
+    const domain: FlowDomain<Assigned> = {
+      ...assignedDomain(),
+      enterCase(value, label, state) {
+        seen.push(`${value.text}:${label?.text ?? 'default'}`);
+        if (label?.text === '9') return null;
+        state.facts.add(`${value.text}==${label?.text ?? 'default'}`);
+        return state;
+      },
+    };
+    const root = body('void f(int v) { switch ((v)) { case 1: a = 1; case 2: b = 1; break; case 9: c = 1; break; default: d = 1; } }');
+    const result = runFlow(root, domain, { recordBefore: true });
+    assert.deepEqual(seen, ['v:1', 'v:2', 'v:9', 'v:default']);
+    // Case 2 is entered from the switch (v == 2) or by falling through from case 1 (v == 1): neither fact holds on both.
+    assert.deepEqual(sorted(result.stateBefore(find(root, 'expression_statement', 'b = 1;'))!.facts), []);
+    assert.deepEqual(sorted(result.stateBefore(find(root, 'expression_statement', 'a = 1;'))!.facts), ['v==1']);
+    assert.equal(result.stateBefore(find(root, 'expression_statement', 'c = 1;')), undefined);
+    assert.ok(!result.exit!.may.has('c'));
+  });
+
   it('switch with default: every value enters a case', () => {
     const { result } = run('void f(int v) { switch (v) { case 1: x = 1; break; default: x = 2; } }');
     assert.deepEqual(sorted(result.exit!.must), ['x']);

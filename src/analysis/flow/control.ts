@@ -13,13 +13,15 @@ export interface JumpFrame<S> {
   switchEntry: S | null;
   /** Switches only: a `default:` label was met, so no value skips the body. */
   hasDefault: boolean;
+  /** Switches only: the controlling expression. */
+  switchValue: SyntaxNode | null;
 }
 
 export class JumpTargets<S> {
   private readonly frames: JumpFrame<S>[] = [];
 
-  enter(kind: 'loop' | 'switch', switchEntry: S | null = null): JumpFrame<S> {
-    const frame: JumpFrame<S> = { kind, breaks: [], continues: [], switchEntry, hasDefault: false };
+  enter(kind: 'loop' | 'switch', switchEntry: S | null = null, switchValue: SyntaxNode | null = null): JumpFrame<S> {
+    const frame: JumpFrame<S> = { kind, breaks: [], continues: [], switchEntry, hasDefault: false, switchValue };
     this.frames.push(frame);
     return frame;
   }

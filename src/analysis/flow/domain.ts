@@ -59,4 +59,11 @@ export interface FlowDomain<S> {
    * outcome is impossible in `state`.
    */
   assume?(condition: SyntaxNode, outcome: boolean, state: S): S | null | void;
+  /**
+   * A switch jumping to a case label: `value` (the switch's controlling
+   * expression, without its parentheses) equals the label's `label` (null
+   * for `default:`). Not called when a case is entered by falling through
+   * from the one above. Return null when that case cannot be taken.
+   */
+  enterCase?(value: SyntaxNode, label: SyntaxNode | null, state: S): S | null | void;
 }

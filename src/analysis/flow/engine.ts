@@ -176,8 +176,14 @@ class FlowWalk<S> {
       return this.join([state, ...this.gotos.arriving(node).map((s) => this.domain.clone(s))]);
     }
     const frame = this.targets.innermostSwitch();
-    if (frame && !node.childForFieldName('value')) frame.hasDefault = true;
-    return this.join([frame?.switchEntry ? this.domain.clone(frame.switchEntry) : null, state]);
+    const label = node.childForFieldName('value');
+    if (frame && !label) frame.hasDefault = true;
+    let fromSwitch = frame?.switchEntry ? this.domain.clone(frame.switchEntry) : null;
+    if (fromSwitch !== null && frame?.switchValue && this.domain.enterCase) {
+      const refined = this.domain.enterCase(frame.switchValue, label, fromSwitch);
+      if (refined !== undefined) fromSwitch = refined;
+    }
+    return this.join([fromSwitch, state]);
   }
 
   private ifStatement(node: SyntaxNode, state: S | null): S | null {
@@ -203,7 +209,7 @@ class FlowWalk<S> {
   private switchStatement(node: SyntaxNode, state: S | null): S | null {
     const condition = node.childForFieldName('condition');
     const entry = state !== null && condition ? this.evaluate(condition, state) : state;
-    const frame = this.targets.enter('switch', entry);
+    const frame = this.targets.enter('switch', entry, condition ? withoutParentheses(condition) : null);
     const body = node.childForFieldName('body');
     // Code before the first case label is not reached from the switch.
     const fallen = body ? this.statement(body, null) : null;
@@ -420,6 +426,15 @@ class FlowWalk<S> {
     const last = node.table.lastDescendantIndex(node.index);
     return this.labels.some((label) => label >= node.index && label <= last);
   }
+}
+
+function withoutParentheses(node: SyntaxNode): SyntaxNode {
+  while (node.type === 'parenthesized_expression') {
+    const inner = node.namedChildren.filter((c) => c.type !== 'comment');
+    if (inner.length !== 1) break;
+    node = inner[0];
+  }
+  return node;
 }
 
 function operatorOf(node: SyntaxNode): string | undefined {
