@@ -10,6 +10,7 @@ import type { FlowDomain } from './flow/domain';
 import { runFlow } from './flow/engine';
 
 const LOOPS = new Set(['while_statement', 'for_statement', 'do_statement']);
+const CONSTANTS = new Set(['null', 'number_literal', 'true', 'false', 'char_literal', 'string_literal']);
 
 // ---------------------------------------------------------------------------
 // Values: which expressions name the same page
@@ -236,12 +237,16 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   /**
    * What a variable takes from its initial or assigned value: the value's own
    * values, but a new one for each call (`p = alloc_page(gfp)` twice gives
-   * two pages) other than page_address() and its kin, and for `{...}`.
+   * two pages) other than page_address() and its kin, for `{...}`, and for
+   * a constant: `p = NULL` names no page, so two variables set to NULL (or
+   * one set again when a retry goes round) share nothing.
    */
   private assignedValues(value: SyntaxNode, state: FlowState): Set<ValueId> {
     const node = stripCastsAndParens(value);
     const freshEachTime =
-      node.type === 'initializer_list' || (node.type === 'call_expression' && !contentsProducerPage(node, this.ordering));
+      node.type === 'initializer_list' ||
+      CONSTANTS.has(node.type) ||
+      (node.type === 'call_expression' && !contentsProducerPage(node, this.ordering));
     return freshEachTime ? new Set([this.values.fresh()]) : this.valuesOf(value, state);
   }
 
