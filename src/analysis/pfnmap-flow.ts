@@ -591,7 +591,14 @@ class FlowState {
     const held = live.map((s) => s.heldIds());
     const everywhere = (id: number, has: (s: FlowState) => boolean): boolean => live.every((s, i) => has(s) || !held[i].has(id));
     const joined = new FlowState();
-    for (const state of live) for (const [key, value] of state.bindings) if (!joined.bindings.has(key)) joined.bindings.set(key, value);
+    // Paths that bind a name differently: the value from the earliest lookup, the one on the main line
+    // (`pfn = lookup(); if (x) pfn = other_lookup();` keeps the first), whatever order the paths come in.
+    for (const state of live) {
+      for (const [key, value] of state.bindings) {
+        const kept = joined.bindings.get(key);
+        if (!kept || value.lineage[0] < kept.lineage[0]) joined.bindings.set(key, value);
+      }
+    }
     for (const state of live) {
       for (const id of state.strong) if (everywhere(id, (s) => s.strong.has(id))) joined.strong.add(id);
       for (const [id, check] of state.weak) if (!joined.weak.has(id) && everywhere(id, (s) => s.weak.has(id))) joined.weak.set(id, check);

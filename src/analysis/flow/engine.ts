@@ -38,7 +38,7 @@ export interface FlowResult<S> {
 
 /** Runs `domain` over a function body (a compound statement, or a function_definition for its body). */
 export function runFlow<S>(body: SyntaxNode, domain: FlowDomain<S>, options: FlowOptions = {}): FlowResult<S> {
-  return new FlowWalk(body.type === 'function_definition' ? body.childForFieldName('body')! : body, domain, options).run();
+  return new FlowWalk(body.type === 'function_definition' ? body.childForFieldName('body') ?? body : body, domain, options).run();
 }
 
 type Branches<S> = [whenTrue: S | null, whenFalse: S | null];
@@ -187,7 +187,7 @@ class FlowWalk<S> {
   }
 
   private ifStatement(node: SyntaxNode, state: S | null): S | null {
-    const [whenTrue, whenFalse] = this.condition(node.childForFieldName('condition')!, state);
+    const [whenTrue, whenFalse] = this.condition(node.childForFieldName('condition'), state);
     const consequence = node.childForFieldName('consequence');
     const alternative = node.childForFieldName('alternative');
     const afterThen = consequence ? this.statement(consequence, whenTrue) : whenTrue;
@@ -266,8 +266,10 @@ class FlowWalk<S> {
   // -------------------------------------------------------------------------
   // Conditions: the states in which a condition is true and false.
 
-  private condition(node: SyntaxNode, state: S | null): Branches<S> {
+  private condition(node: SyntaxNode | null, state: S | null): Branches<S> {
     if (state === null) return [null, null];
+    // A condition lost to a parse error: either outcome.
+    if (node === null) return [this.domain.clone(state), state];
     this.record(node, state);
     switch (node.type) {
       case 'parenthesized_expression': {
@@ -277,26 +279,26 @@ class FlowWalk<S> {
       }
       case 'unary_expression':
         if (operatorOf(node) === '!') {
-          const [whenTrue, whenFalse] = this.condition(node.childForFieldName('argument')!, state);
+          const [whenTrue, whenFalse] = this.condition(node.childForFieldName('argument'), state);
           return [whenFalse, whenTrue];
         }
         break;
       case 'binary_expression': {
         const operator = operatorOf(node);
         if (operator === '&&') {
-          const [leftTrue, leftFalse] = this.condition(node.childForFieldName('left')!, state);
-          const [rightTrue, rightFalse] = this.condition(node.childForFieldName('right')!, leftTrue);
+          const [leftTrue, leftFalse] = this.condition(node.childForFieldName('left'), state);
+          const [rightTrue, rightFalse] = this.condition(node.childForFieldName('right'), leftTrue);
           return [rightTrue, this.join([leftFalse, rightFalse])];
         }
         if (operator === '||') {
-          const [leftTrue, leftFalse] = this.condition(node.childForFieldName('left')!, state);
-          const [rightTrue, rightFalse] = this.condition(node.childForFieldName('right')!, leftFalse);
+          const [leftTrue, leftFalse] = this.condition(node.childForFieldName('left'), state);
+          const [rightTrue, rightFalse] = this.condition(node.childForFieldName('right'), leftFalse);
           return [this.join([leftTrue, rightTrue]), rightFalse];
         }
         break;
       }
       case 'comma_expression':
-        return this.condition(node.childForFieldName('right')!, this.evaluate(node.childForFieldName('left')!, state));
+        return this.condition(node.childForFieldName('right'), this.evaluate(node.childForFieldName('left'), state));
     }
     const after = this.evaluate(node, state);
     if (after === null) return [null, null];
@@ -324,7 +326,8 @@ class FlowWalk<S> {
     return state;
   }
 
-  private evaluate(node: SyntaxNode, state: S): S | null {
+  private evaluate(node: SyntaxNode | null, state: S): S | null {
+    if (node === null) return state;
     this.record(node, state);
     let after: S | null = state;
     switch (node.type) {
@@ -332,24 +335,24 @@ class FlowWalk<S> {
         // A statement expression, `({ ... })`.
         return this.statement(node, state);
       case 'call_expression': {
-        const callee = node.childForFieldName('function')!;
-        if (callee.type !== 'identifier') after = this.evaluate(callee, after);
+        const callee = node.childForFieldName('function');
+        if (callee?.type !== 'identifier') after = this.evaluate(callee, after);
         after = this.evaluateAll(node.childForFieldName('arguments')?.namedChildren ?? [], after);
         return after === null ? null : this.apply(this.domain.call?.(node, after), after);
       }
       case 'assignment_expression':
-        after = this.evaluate(node.childForFieldName('right')!, after);
-        if (after !== null) after = this.lvalueReads(node.childForFieldName('left')!, after);
+        after = this.evaluate(node.childForFieldName('right'), after);
+        if (after !== null) after = this.lvalueReads(node.childForFieldName('left'), after);
         break;
       case 'pointer_expression':
-        after = operatorOf(node) === '&' ? this.lvalueReads(node.childForFieldName('argument')!, after) : this.evaluate(node.childForFieldName('argument')!, after);
+        after = operatorOf(node) === '&' ? this.lvalueReads(node.childForFieldName('argument'), after) : this.evaluate(node.childForFieldName('argument'), after);
         break;
       case 'conditional_expression': {
-        const [whenTrue, whenFalse] = this.condition(node.childForFieldName('condition')!, after);
+        const [whenTrue, whenFalse] = this.condition(node.childForFieldName('condition'), after);
         const consequence = node.childForFieldName('consequence');
         // `a ?: b`: the condition's value is the result.
         const chosen = consequence && whenTrue !== null ? this.evaluate(consequence, whenTrue) : whenTrue;
-        const alternative = whenFalse === null ? null : this.evaluate(node.childForFieldName('alternative')!, whenFalse);
+        const alternative = whenFalse === null ? null : this.evaluate(node.childForFieldName('alternative'), whenFalse);
         after = this.join([chosen, alternative]);
         break;
       }
@@ -369,10 +372,10 @@ class FlowWalk<S> {
       }
       case 'cast_expression':
       case 'compound_literal_expression':
-        after = this.evaluate(node.childForFieldName('value')!, after);
+        after = this.evaluate(node.childForFieldName('value'), after);
         break;
       case 'field_expression':
-        after = this.evaluate(node.childForFieldName('argument')!, after);
+        after = this.evaluate(node.childForFieldName('argument'), after);
         break;
       default:
         if (!UNEVALUATED_OPERANDS.has(node.type)) after = this.evaluateAll(node.namedChildren, after);
@@ -381,7 +384,8 @@ class FlowWalk<S> {
   }
 
   /** What the target of an assignment reads: the pointer behind `*p`, `p->f`, and the index of `a[i]`; not the object itself. */
-  private lvalueReads(node: SyntaxNode, state: S): S | null {
+  private lvalueReads(node: SyntaxNode | null, state: S): S | null {
+    if (node === null) return state;
     switch (node.type) {
       case 'identifier':
         return state;
@@ -390,15 +394,15 @@ class FlowWalk<S> {
         return inner.length === 1 ? this.lvalueReads(inner[0], state) : this.evaluate(node, state);
       }
       case 'field_expression': {
-        const argument = node.childForFieldName('argument')!;
+        const argument = node.childForFieldName('argument');
         return operatorOf(node) === '->' ? this.evaluate(argument, state) : this.lvalueReads(argument, state);
       }
       case 'subscript_expression': {
-        const after = this.lvalueReads(node.childForFieldName('argument')!, state);
-        return after === null ? null : this.evaluate(node.childForFieldName('index')!, after);
+        const after = this.lvalueReads(node.childForFieldName('argument'), state);
+        return after === null ? null : this.evaluate(node.childForFieldName('index'), after);
       }
       case 'pointer_expression':
-        return this.evaluate(node.childForFieldName('argument')!, state);
+        return this.evaluate(node.childForFieldName('argument'), state);
       default:
         return this.evaluate(node, state);
     }
