@@ -252,6 +252,27 @@ describe('flow engine: control flow', () => {
     assert.deepEqual(sorted(result.exit!.must), []);
   });
 
+  it('#if / #elif / #else: one of the three groups is built', () => {
+    const source = 'void f(void) {\n#if A\n a = 1; x = 1;\n#elif B\n b = 1; x = 2;\n#else\n c = 1; x = 3;\n#endif\n}\n';
+    const { result } = run(source);
+    assert.deepEqual(sorted(result.exit!.may), ['a', 'b', 'c', 'x']);
+    assert.deepEqual(sorted(result.exit!.must), ['x']);
+  });
+
+  it('break in a nested loop leaves only the inner one', () => {
+    const source = 'void f(void) { while (p) { while (q) { if (c) break; i = 1; } o = 1; } }';
+    const { before } = run(source);
+    const atO = before('expression_statement', 'o = 1;');
+    assert.deepEqual(sorted(atO.facts), ['p=true']);
+    assert.ok(atO.may.has('i'));
+  });
+
+  it('a goto out of a loop skips the code after the loop up to its label', () => {
+    const { before } = run('void f(void) { for (;;) { if (c) goto found; n = 1; if (d) break; } a = 1; found: b = 1; }');
+    assert.deepEqual(sorted(before('expression_statement', 'a = 1;').facts), ['c=false', 'd=true']);
+    assert.deepEqual(sorted(before('labeled_statement', 'found: b = 1;').must), []);
+  });
+
   it('a statement expression is walked in place', () => {
     const { result } = run('void f(void) { x = ({ a = 1; a; }); }');
     assert.deepEqual(sorted(result.exit!.must), ['a', 'x']);

@@ -199,6 +199,8 @@ class FlowWalk<S> {
   private preprocessorGroup(node: SyntaxNode, state: S | null): S | null {
     const skipped = new Set(['condition', 'name', 'alternative']);
     const inside = node.namedChildren.filter((_, i) => !skipped.has(node.fieldNameForNamedChild(i) ?? ''));
+    // `#else` is what is built when the groups before it are not: no path skips it.
+    if (node.type === 'preproc_else') return this.sequence(inside, state);
     const alternative = node.childForFieldName('alternative');
     const other = state === null ? null : this.domain.clone(state);
     const taken = this.sequence(inside, state);
