@@ -5,10 +5,9 @@
 // which calls revoke, grant and touch is the knowledge table
 // data/knowledge/access-ordering.txt, which users extend.
 //
-// The walk (src/analysis/access-ordering-flow.ts) is a small forward data flow over each function body: which pages
+// The walk (src/analysis/access-ordering-flow.ts) is a domain on the shared flow engine (src/analysis/flow): which pages
 // are revoked on some path reaching this point, and which expressions name the
-// same page (values flow through plain assignments). Branches that end in
-// return/goto/break/continue do not reach the code after them.
+// same page (values flow through plain assignments).
 
 import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';

@@ -31,6 +31,8 @@ import {
 import type { Confidence, Severity } from './model';
 import type { SarifCommandSettings } from './commands/report-output';
 import { parseColorChoice, useColor } from './commands/color';
+import { GatingError } from './gating/errors';
+import type { ScanGateOptions, ShowOptions } from './gating/scan-gate';
 
 function asArgument<T>(parse: (value: string) => T): (value: string) => T {
   return (value) => {
@@ -139,6 +141,34 @@ function sarifSettings(o: Record<string, unknown>): SarifCommandSettings {
   };
 }
 
+// Gating in CI (src/gating/): the configuration file, suppression comments, the baseline.
+const CONFIG_OVERRIDABLE = ['rules', 'failOn', 'minConfidence'];
+
+function addGatingOptions(command: Command, mode: 'scan' | 'diff'): Command {
+  command
+    .option('--config <file>', 'configuration file (default: the first .patch-audit.json from the tree root upwards)')
+    .option('--no-config', 'do not read any configuration file')
+    .option('--show-suppressed', 'also list the findings suppression comments accept (they still do not fail the run)', false);
+  if (mode === 'diff') return command;
+  return command
+    .option('--report-unused-suppressions', 'report suppression comments that match no finding (they fail the run)', false)
+    .option('--baseline <file>', 'findings recorded in this baseline file are unchanged: not listed in text, and they do not fail the run')
+    .option('--write-baseline <file>', "record this run's findings in a baseline file")
+    .option('--show-baselined', 'also list the findings the baseline has, in text', false);
+}
+
+function gatingSettings(o: Record<string, unknown>, command: Command): ScanGateOptions & ShowOptions {
+  return {
+    config: o.config as string | false | undefined,
+    explicit: new Set(CONFIG_OVERRIDABLE.filter((key) => command.getOptionValueSource(key) === 'cli')),
+    showSuppressed: Boolean(o.showSuppressed),
+    reportUnusedSuppressions: Boolean(o.reportUnusedSuppressions),
+    baseline: o.baseline as string | undefined,
+    writeBaseline: o.writeBaseline as string | undefined,
+    showBaselined: Boolean(o.showBaselined),
+  };
+}
+
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('patch-audit')
     .description('Static analysis of Linux kernel C for known bug classes: whole trees and patch series')
@@ -153,14 +183,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--explain', "print each rule's summary with its findings", false);
   addSarifOptions(scanCommand, { diff: false });
   addRuleRunOptions(scanCommand, { failOn: 'exit 1 when a finding is at or above this severity', noIndex: 'built-in kernel types only' })
-    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan')
-    .action(async (paths: string[], o) => {
+    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan');
+  addGatingOptions(scanCommand, 'scan')
+    .action(async (paths: string[], o, command: Command) => {
       const { exitCode } = await scan(paths, {
         ...ruleRunSettings(o),
         format: o.format as ReportFormat,
         explain: Boolean(o.explain),
         resultCache: o.resultCache !== false,
         sarif: sarifSettings(o),
+        gate: gatingSettings(o, command),
       });
       setExitCode(exitCode);
     });
@@ -187,8 +219,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   addRuleRunOptions(diffCommand, {
     failOn: 'exit 1 when a patch introduces a finding at or above this severity',
     noIndex: 'the touched files and built-in kernel types only',
-  })
-    .action(async (patches: string[], o) => {
+  });
+  addGatingOptions(diffCommand, 'diff')
+    .action(async (patches: string[], o, command: Command) => {
       // Loaded on use: the other commands do not pay for the diff mode's modules.
       const { diff } = await import('./commands/diff');
       const { exitCode } = await diff({
@@ -203,6 +236,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         terse: Boolean(o.terse),
         summary: o.summary !== false,
         fuzz: o.fuzz as number,
+        gate: gatingSettings(o, command),
       });
       setExitCode(exitCode);
     });
@@ -355,7 +389,7 @@ export async function main(argv: string[]): Promise<number> {
     const e = error as { code?: string; exitCode?: number; message?: string };
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT_OK;
     if (e.code?.startsWith('commander.')) return EXIT_INPUT_ERROR; // commander already printed the message
-    if (error instanceof UsageError || error instanceof HintError || error instanceof KnowledgeError || error instanceof CacheError) {
+    if (error instanceof UsageError || error instanceof HintError || error instanceof KnowledgeError || error instanceof CacheError || error instanceof GatingError) {
       process.stderr.write(`patch-audit: ${e.message}\n`);
       return EXIT_INPUT_ERROR;
     }

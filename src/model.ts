@@ -40,6 +40,54 @@ export interface Finding {
   fix: string;
   /** Stable identity that survives line shifts: rule, function and normalised code. */
   fingerprint: string;
+  /** Accepted by an inline `patch-audit-ignore` comment: it does not fail the run. */
+  suppression?: FindingSuppression;
+  /** With a baseline: 'unchanged' (recorded there, does not fail the run) or 'new'. */
+  baselineState?: BaselineState;
+}
+
+export interface FindingSuppression {
+  reason: string;
+  /** Line of the comment. */
+  line: number;
+}
+
+export type BaselineState = 'new' | 'unchanged';
+
+/** A suppression comment that is wrong, or (when asked) one that matched nothing. */
+export interface SuppressionProblem {
+  file: string;
+  line: number;
+  column: number;
+  kind: 'no-rule' | 'unknown-rule' | 'no-reason' | 'unused';
+  message: string;
+}
+
+/** One accepted finding in a baseline file. */
+export interface BaselineEntry {
+  rule: string;
+  /** Relative to the baseline file's directory, '/' separators. */
+  file: string;
+  /** The finding's fingerprint without its occurrence number. */
+  fingerprint: string;
+  /** How many findings of the file share it (when more than one). */
+  count?: number;
+  /** For humans reading the file; not matched. */
+  message: string;
+}
+
+/** What suppressions and the baseline did to a run. */
+export interface GatingSummary {
+  /** Findings accepted by suppression comments (left out of text and JSON unless asked for). */
+  suppressed: number;
+  suppressionProblems: SuppressionProblem[];
+  baseline?: {
+    file: string;
+    /** Findings found in the baseline. */
+    unchanged: number;
+    /** Entries that matched no finding any more. */
+    stale: BaselineEntry[];
+  };
 }
 
 /** Why a file, or a path given on the command line, could not be analysed (fully). */
@@ -88,4 +136,6 @@ export interface ScanResult {
   stats: ScanStats;
   /** Rules that were run. */
   rules: RuleInfo[];
+  /** Present when suppressions or a baseline were in play. */
+  gating?: GatingSummary;
 }

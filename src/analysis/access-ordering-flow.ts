@@ -1,4 +1,4 @@
-// A forward walk over a function body for ordering rules: which pages are
+// The ordering rules' domain on the flow engine (./flow): which pages are
 // revoked on some path reaching each point, and which expressions name the
 // same page (values flow through plain assignments). The calls' roles come
 // from the access-ordering table; each access to a revoked page is reported.
@@ -6,6 +6,11 @@
 import type { SyntaxNode } from '../frontend/parse';
 import { addressTaken, callArguments, declaredName, mentionPattern, normaliseKey, stripCastsAndParens } from '../frontend/syntax';
 import type { OrderingRow, OrderingTable } from './access-ordering-table';
+import type { FlowDomain } from './flow/domain';
+import { runFlow } from './flow/engine';
+
+const LOOPS = new Set(['while_statement', 'for_statement', 'do_statement']);
+const CONSTANTS = new Set(['null', 'number_literal', 'true', 'false', 'char_literal', 'string_literal']);
 
 // ---------------------------------------------------------------------------
 // Values: which expressions name the same page
@@ -103,7 +108,7 @@ class FlowState {
 }
 
 // ---------------------------------------------------------------------------
-// The walk over one function
+// The domain over one function
 
 export interface AccessFinding {
   access: SyntaxNode;
@@ -117,11 +122,15 @@ export interface AccessFinding {
   aliasSteps: { node: SyntaxNode; key: string }[];
 }
 
-export class FunctionWalk {
+/**
+ * The rule's domain on the flow engine: the state is which expressions hold
+ * which page values and which values are revoked; calls revoke, grant and
+ * access, assignments and declarations bind.
+ */
+export class FunctionWalk implements FlowDomain<FlowState> {
   private readonly values = new ValueSpace();
-  private readonly gotoStates = new Map<string, FlowState[]>();
-  /** One list per enclosing loop or switch: the states that leave it by `break`. */
-  private readonly breakStates: FlowState[][] = [];
+  /** Accesses already reported: a loop body is walked more than once. */
+  private readonly reportedAccesses = new Set<number>();
   private readonly reportedCalls = new Set<number>();
 
   constructor(
@@ -130,148 +139,43 @@ export class FunctionWalk {
   ) {}
 
   run(body: SyntaxNode): void {
-    this.statement(body, new FlowState());
+    runFlow(body, this);
   }
 
-  /** Walks a statement from `state` (null: unreachable); returns the state after it, null when it does not fall through. */
-  private statement(node: SyntaxNode, state: FlowState | null): FlowState | null {
-    switch (node.type) {
-      case 'compound_statement':
-      case 'ERROR':
-      case 'translation_unit':
-        return this.sequence(node.namedChildren, state);
-      case 'labeled_statement':
-        return this.labeled(node, state);
-      case 'preproc_if':
-      case 'preproc_ifdef':
-      case 'preproc_elif':
-      case 'preproc_elifdef':
-      case 'preproc_else':
-        return this.conditionalGroup(node, state);
-    }
-    if (!state) return null;
-    switch (node.type) {
-      case 'if_statement':
-        return this.ifStatement(node, state);
-      case 'while_statement':
-      case 'for_statement':
-      case 'do_statement':
-        return this.loop(node, state);
-      case 'switch_statement':
-        return this.switchStatement(node, state);
-      case 'return_statement':
-        for (const child of node.namedChildren) this.expression(child, state);
-        return null;
-      case 'goto_statement':
-        this.recordGoto(node, state);
-        return null;
-      case 'break_statement':
-        this.breakStates.at(-1)?.push(state);
-        return null;
-      case 'continue_statement':
-        return null;
-      case 'comment':
-        return state;
-      default:
-        this.expression(node, state);
-        return state;
-    }
+  initial(): FlowState {
+    return new FlowState();
   }
 
-  private sequence(children: SyntaxNode[], state: FlowState | null): FlowState | null {
-    for (const child of children) state = this.statement(child, state);
-    return state;
+  clone(state: FlowState): FlowState {
+    return state.clone();
   }
 
-  private labeled(node: SyntaxNode, state: FlowState | null): FlowState | null {
-    const label = node.childForFieldName('label')?.text ?? '';
-    const arriving = FlowState.join([state, ...(this.gotoStates.get(label) ?? [])], this.values);
-    return this.sequence(node.namedChildren.filter((c) => c.type !== 'statement_identifier'), arriving);
+  join(states: FlowState[]): FlowState {
+    return FlowState.join(states, this.values)!;
   }
 
-  private recordGoto(node: SyntaxNode, state: FlowState): void {
-    const label = node.childForFieldName('label')?.text ?? '';
-    const states = this.gotoStates.get(label) ?? [];
-    states.push(state);
-    this.gotoStates.set(label, states);
-  }
-
-  /** `#if` inside a body: the group and its alternative are two paths. */
-  private conditionalGroup(node: SyntaxNode, state: FlowState | null): FlowState | null {
-    const skipped = new Set(['condition', 'name', 'alternative']);
-    const body = node.namedChildren.filter((_, i) => !skipped.has(node.fieldNameForNamedChild(i) ?? ''));
-    const alternative = node.childForFieldName('alternative');
-    const taken = this.sequence(body, state?.clone() ?? null);
-    const other = alternative ? this.statement(alternative, state?.clone() ?? null) : state;
-    return FlowState.join([taken, other], this.values);
-  }
-
-  private ifStatement(node: SyntaxNode, state: FlowState): FlowState | null {
-    this.expression(node.childForFieldName('condition')!, state);
-    const consequence = node.childForFieldName('consequence');
-    const alternative = node.childForFieldName('alternative');
-    const afterThen = consequence ? this.statement(consequence, state.clone()) : state.clone();
-    const afterElse = alternative ? this.sequence(alternative.namedChildren, state.clone()) : state;
-    return FlowState.join([afterThen, afterElse], this.values);
-  }
-
-  /** A loop body is walked once; it may run zero times, and `break` leaves it. */
-  private loop(node: SyntaxNode, state: FlowState): FlowState | null {
-    const initializer = node.childForFieldName('initializer');
-    if (initializer) this.statement(initializer, state);
-    const condition = node.childForFieldName('condition');
-    if (condition && node.type !== 'do_statement') this.expression(condition, state);
-    if (condition) this.forgetIteratorArguments(condition, state);
-    this.breakStates.push([]);
-    let afterBody = this.statement(node.childForFieldName('body')!, state.clone());
-    const breaks = this.breakStates.pop()!;
-    for (const update of node.childrenForFieldName('update')) if (afterBody) this.expression(update, afterBody);
-    if (node.type === 'do_statement') {
-      if (afterBody && condition) this.expression(condition, afterBody);
-      return FlowState.join([afterBody, ...breaks], this.values);
-    }
-    return FlowState.join([state, afterBody, ...breaks], this.values);
+  /** Entering a loop: an iterator macro's cursor takes a value of its own. */
+  statement(node: SyntaxNode, state: FlowState): void {
+    if (LOOPS.has(node.type)) this.forgetIteratorArguments(node, state);
   }
 
   /**
-   * An iterator macro (`list_for_each_entry(page, head, lru) {`) reaches here
-   * as `while (page, head, lru)`: its cursor takes new values, so the names
-   * given to it are forgotten.
+   * Round a loop: an iterator macro's cursor takes the next value, and what
+   * lies in memory (`head->next`, `pages[i]`) may have changed behind the
+   * walk's back (a list_del(), a store through another pointer), so only
+   * plain variables keep their values into the next iteration.
    */
-  private forgetIteratorArguments(condition: SyntaxNode, state: FlowState): void {
-    const inner = stripCastsAndParens(condition);
-    if (inner.type !== 'comma_expression') return;
-    for (const operand of inner.descendantsOfType('identifier')) {
-      if (operand.parent === inner || operand.parent?.type === 'comma_expression') {
-        this.rebind(operand.text, new Set([this.values.fresh()]), condition, state);
-      }
+  loopBack(state: FlowState, loop: SyntaxNode): void {
+    for (const key of [...state.bindings.keys()]) {
+      if (/^\w+$/.test(key)) continue;
+      state.bindings.delete(key);
+      state.boundAt.delete(key);
     }
+    this.forgetIteratorArguments(loop, state);
   }
 
-  /** Each case starts from the state before the switch (or falls through from the case above). */
-  private switchStatement(node: SyntaxNode, state: FlowState): FlowState | null {
-    this.expression(node.childForFieldName('condition')!, state);
-    this.breakStates.push([]);
-    let fallingThrough: FlowState | null = null;
-    for (const child of node.childForFieldName('body')?.namedChildren ?? []) {
-      if (child.type !== 'case_statement') {
-        fallingThrough = this.statement(child, fallingThrough);
-        continue;
-      }
-      const statements = child.namedChildren.filter((c) => c !== child.childForFieldName('value') && c.type !== 'comment');
-      fallingThrough = this.sequence(statements, FlowState.join([state.clone(), fallingThrough], this.values));
-    }
-    const breaks = this.breakStates.pop()!;
-    return FlowState.join([state, fallingThrough, ...breaks], this.values);
-  }
-
-  /** Walks an expression in evaluation order (arguments before the call, the value before the assignment). */
-  private expression(node: SyntaxNode, state: FlowState): void {
+  expression(node: SyntaxNode, state: FlowState): void {
     switch (node.type) {
-      case 'call_expression':
-        for (const arg of callArguments(node)) this.expression(arg, state);
-        this.call(node, state);
-        return;
       case 'assignment_expression':
         this.assignment(node, state);
         return;
@@ -281,26 +185,50 @@ export class FunctionWalk {
       case 'update_expression':
         this.rebind(normaliseKey(node.childForFieldName('argument')!.text), new Set([this.values.fresh()]), node, state);
         return;
-      case 'compound_statement':
-        // A statement expression, `({ ... })`.
-        this.statement(node, state);
+      case 'declaration':
+        this.declareUninitialised(node, state);
         return;
     }
-    if (node.type === 'declaration') this.declareUninitialised(node, state);
-    for (const child of node.namedChildren) this.expression(child, state);
+  }
+
+  call(node: SyntaxNode, state: FlowState): void {
+    const known = this.ordering.roleOf(node);
+    if (!known) {
+      this.forgetPassedByAddress(node, state);
+      return;
+    }
+    const { row, role } = known;
+    if (role === 'revoke') this.revoke(node, row, state);
+    else if (role === 'grant') this.grant(node, row, state);
+    else if (role === 'access') this.checkAccess(node, row, state);
+  }
+
+  /**
+   * An iterator macro (`list_for_each_entry(page, head, lru) {`) reaches here
+   * as `while (page, head, lru)`: its cursor takes new values, so the names
+   * given to it are forgotten.
+   */
+  private forgetIteratorArguments(loop: SyntaxNode, state: FlowState): void {
+    const condition = loop.childForFieldName('condition');
+    if (!condition) return;
+    const inner = stripCastsAndParens(condition);
+    if (inner.type !== 'comma_expression') return;
+    for (const operand of inner.descendantsOfType('identifier')) {
+      if (operand.parent === inner || operand.parent?.type === 'comma_expression') {
+        this.rebind(operand.text, new Set([this.values.fresh()]), condition, state);
+      }
+    }
   }
 
   private assignment(node: SyntaxNode, state: FlowState): void {
     const left = node.childForFieldName('left')!;
     const right = node.childForFieldName('right')!;
-    this.expression(right, state);
     const plain = node.childForFieldName('operator')?.text === '=';
     this.rebind(normaliseKey(left.text), plain ? this.assignedValues(right, state) : new Set([this.values.fresh()]), node, state);
   }
 
   private initialisation(node: SyntaxNode, state: FlowState): void {
     const value = node.childForFieldName('value')!;
-    this.expression(value, state);
     const name = declaredName(node.childForFieldName('declarator'));
     if (!name) return;
     this.rebind(name, this.assignedValues(value, state), node, state);
@@ -309,12 +237,16 @@ export class FunctionWalk {
   /**
    * What a variable takes from its initial or assigned value: the value's own
    * values, but a new one for each call (`p = alloc_page(gfp)` twice gives
-   * two pages) other than page_address() and its kin, and for `{...}`.
+   * two pages) other than page_address() and its kin, for `{...}`, and for
+   * a constant: `p = NULL` names no page, so two variables set to NULL (or
+   * one set again when a retry goes round) share nothing.
    */
   private assignedValues(value: SyntaxNode, state: FlowState): Set<ValueId> {
     const node = stripCastsAndParens(value);
     const freshEachTime =
-      node.type === 'initializer_list' || (node.type === 'call_expression' && !contentsProducerPage(node, this.ordering));
+      node.type === 'initializer_list' ||
+      CONSTANTS.has(node.type) ||
+      (node.type === 'call_expression' && !contentsProducerPage(node, this.ordering));
     return freshEachTime ? new Set([this.values.fresh()]) : this.valuesOf(value, state);
   }
 
@@ -338,18 +270,6 @@ export class FunctionWalk {
     }
     state.bindings.set(key, values);
     state.boundAt.set(key, at);
-  }
-
-  private call(node: SyntaxNode, state: FlowState): void {
-    const known = this.ordering.roleOf(node);
-    if (!known) {
-      this.forgetPassedByAddress(node, state);
-      return;
-    }
-    const { row, role } = known;
-    if (role === 'revoke') this.revoke(node, row, state);
-    else if (role === 'grant') this.grant(node, row, state);
-    else if (role === 'access') this.checkAccess(node, row, state);
   }
 
   /** An unknown call given `&p` may change p. */
@@ -387,6 +307,8 @@ export class FunctionWalk {
       const revocation = viaAddress ? this.revokedAddress(arg, state) : this.revokedPage(arg, state);
       if (!revocation) continue;
       this.reportedCalls.add(node.startIndex);
+      if (this.reportedAccesses.has(node.id)) return;
+      this.reportedAccesses.add(node.id);
       const pageNode = subjectOf(arg, this.ordering);
       const exact = normaliseKey(pageNode.text) === revocation.subject;
       this.onFinding({ access: node, accessRow: row, pageNode, revocation, exact, aliasSteps: exact ? [] : this.aliasSteps(pageNode, revocation, state) });

@@ -16,14 +16,17 @@
 // them), so the get and the later put free it out from under its owner. A
 // conditional acquire on the value (get_page_unless_zero(), kvm_try_get_pfn())
 // is the check that makes it safe; pfn_valid()/PageReserved()-style tests are
-// only weak checks, since such a tail page is valid and not reserved. Values
-// may be tainted on some path (branches join by union); a check counts only
-// when every path holding the value made it.
+// only weak checks, since such a tail page is valid and not reserved. This
+// part is a domain on the shared flow engine (./flow). Values may be tainted
+// on some path (branches join by union); a check counts only when every path
+// holding the value made it.
 
 import type { SyntaxNode } from '../frontend/parse';
 import { addressTaken, callArguments, calleeName, declaredName, mentionPattern, normaliseKey, stripCastsAndParens } from '../frontend/syntax';
 import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
 import type { Confidence } from '../model';
+import type { FlowDomain } from './flow/domain';
+import { runFlow } from './flow/engine';
 
 // ---------------------------------------------------------------------------
 // The conditional-refs table
@@ -588,7 +591,14 @@ class FlowState {
     const held = live.map((s) => s.heldIds());
     const everywhere = (id: number, has: (s: FlowState) => boolean): boolean => live.every((s, i) => has(s) || !held[i].has(id));
     const joined = new FlowState();
-    for (const state of live) for (const [key, value] of state.bindings) if (!joined.bindings.has(key)) joined.bindings.set(key, value);
+    // Paths that bind a name differently: the value from the earliest lookup, the one on the main line
+    // (`pfn = lookup(); if (x) pfn = other_lookup();` keeps the first), whatever order the paths come in.
+    for (const state of live) {
+      for (const [key, value] of state.bindings) {
+        const kept = joined.bindings.get(key);
+        if (!kept || value.lineage[0] < kept.lineage[0]) joined.bindings.set(key, value);
+      }
+    }
     for (const state of live) {
       for (const id of state.strong) if (everywhere(id, (s) => s.strong.has(id))) joined.strong.add(id);
       for (const [id, check] of state.weak) if (!joined.weak.has(id) && everywhere(id, (s) => s.weak.has(id))) joined.weak.set(id, check);
@@ -614,13 +624,15 @@ export interface PfnmapFinding {
   weak?: WeakCheck;
 }
 
-export class PfnmapWalk {
+/**
+ * The rule's domain on the flow engine: the state is which expressions hold
+ * a value followed from a lookup, and which of those values were checked;
+ * lookups, conversions and checks are calls, gets and puts are sinks.
+ */
+export class PfnmapWalk implements FlowDomain<FlowState> {
   private next = 0;
-  private readonly gotoStates = new Map<string, FlowState[]>();
-  private readonly exitStates: FlowState[][] = [];
-  private readonly passedLabels = new Set<string>();
-  /** One finding per lookup value (the first get or put reached). */
-  private readonly reportedRoots = new Set<number>();
+  /** One finding per lookup (the first get or put reached): a loop body is walked more than once. */
+  private readonly reportedLookups = new Set<number>();
 
   constructor(
     private readonly table: PfnmapTable,
@@ -628,145 +640,43 @@ export class PfnmapWalk {
   ) {}
 
   run(body: SyntaxNode): void {
-    this.statement(body, new FlowState());
+    runFlow(body, this);
   }
 
-  private statement(node: SyntaxNode, state: FlowState | null): FlowState | null {
+  initial(): FlowState {
+    return new FlowState();
+  }
+
+  clone(state: FlowState): FlowState {
+    return state.clone();
+  }
+
+  join(states: FlowState[]): FlowState {
+    return FlowState.join(states)!;
+  }
+
+  expression(node: SyntaxNode, state: FlowState): void {
     switch (node.type) {
-      case 'compound_statement':
-      case 'ERROR':
-        return this.sequence(node.namedChildren, state);
-      case 'labeled_statement': {
-        const label = node.childForFieldName('label')?.text ?? '';
-        this.passedLabels.add(label);
-        const arriving = FlowState.join([state, ...(this.gotoStates.get(label) ?? [])]);
-        return this.sequence(node.namedChildren.filter((c) => c.type !== 'statement_identifier'), arriving);
-      }
-      case 'preproc_if':
-      case 'preproc_ifdef':
-      case 'preproc_elif':
-      case 'preproc_elifdef':
-      case 'preproc_else': {
-        const skipped = new Set(['condition', 'name', 'alternative']);
-        const inside = node.namedChildren.filter((_, i) => !skipped.has(node.fieldNameForNamedChild(i) ?? ''));
-        const alternative = node.childForFieldName('alternative');
-        const taken = this.sequence(inside, state?.clone() ?? null);
-        const other = alternative ? this.statement(alternative, state?.clone() ?? null) : state;
-        return FlowState.join([taken, other]);
-      }
-    }
-    if (!state) return null;
-    switch (node.type) {
-      case 'if_statement': {
-        this.expression(node.childForFieldName('condition')!, state);
-        const consequence = node.childForFieldName('consequence');
-        const alternative = node.childForFieldName('alternative');
-        const afterThen = consequence ? this.statement(consequence, state.clone()) : state.clone();
-        const afterElse = alternative ? this.sequence(alternative.namedChildren, state.clone()) : state;
-        // The path that skips the branch first: its bindings name the lookup on the main line.
-        return FlowState.join([afterElse, afterThen]);
-      }
-      case 'while_statement':
-      case 'for_statement':
-      case 'do_statement':
-        return this.loop(node, state);
-      case 'switch_statement':
-        return this.switchStatement(node, state);
-      case 'return_statement':
-        for (const child of node.namedChildren) this.expression(child, state);
-        return null;
-      case 'goto_statement': {
-        const label = node.childForFieldName('label')?.text ?? '';
-        // A backward goto (retry:) starts over with what is known there; only forward ones carry state.
-        if (!this.passedLabels.has(label)) this.gotoStates.set(label, [...(this.gotoStates.get(label) ?? []), state]);
-        return null;
-      }
-      case 'break_statement':
-      case 'continue_statement':
-        this.exitStates.at(-1)?.push(state);
-        return null;
-      case 'comment':
-        return state;
-      default:
-        this.expression(node, state);
-        return state;
-    }
-  }
-
-  private sequence(children: SyntaxNode[], state: FlowState | null): FlowState | null {
-    for (const child of children) state = this.statement(child, state);
-    return state;
-  }
-
-  /** A loop body is walked once; it may run zero times, and break/continue leave it. */
-  private loop(node: SyntaxNode, state: FlowState): FlowState | null {
-    const initializer = node.childForFieldName('initializer');
-    if (initializer) this.statement(initializer, state);
-    const condition = node.childForFieldName('condition');
-    if (condition && node.type !== 'do_statement') this.expression(condition, state);
-    this.exitStates.push([]);
-    const afterBody = this.statement(node.childForFieldName('body')!, state.clone());
-    const exits = this.exitStates.pop()!;
-    for (const update of node.childrenForFieldName('update')) if (afterBody) this.expression(update, afterBody);
-    if (node.type === 'do_statement') {
-      if (afterBody && condition) this.expression(condition, afterBody);
-      return FlowState.join([afterBody, ...exits]);
-    }
-    return FlowState.join([state, afterBody, ...exits]);
-  }
-
-  private switchStatement(node: SyntaxNode, state: FlowState): FlowState | null {
-    this.expression(node.childForFieldName('condition')!, state);
-    this.exitStates.push([]);
-    let fallingThrough: FlowState | null = null;
-    for (const child of node.childForFieldName('body')?.namedChildren ?? []) {
-      if (child.type !== 'case_statement') {
-        fallingThrough = this.statement(child, fallingThrough);
-        continue;
-      }
-      const statements = child.namedChildren.filter((c) => c !== child.childForFieldName('value') && c.type !== 'comment');
-      fallingThrough = this.sequence(statements, FlowState.join([state.clone(), fallingThrough]));
-    }
-    const exits = this.exitStates.pop()!;
-    return FlowState.join([state, fallingThrough, ...exits]);
-  }
-
-  /** Walks an expression in evaluation order (arguments before the call, the value before the assignment). */
-  private expression(node: SyntaxNode, state: FlowState): void {
-    switch (node.type) {
-      case 'call_expression':
-        for (const arg of callArguments(node)) this.expression(arg, state);
-        this.call(node, state);
-        return;
       case 'assignment_expression': {
         const right = node.childForFieldName('right')!;
-        this.expression(right, state);
         const plain = node.childForFieldName('operator')?.text === '=';
         this.bind(normaliseKey(node.childForFieldName('left')!.text), plain ? this.valueOf(right, state) : null, node, state);
         return;
       }
       case 'init_declarator': {
         const value = node.childForFieldName('value');
-        if (value) this.expression(value, state);
         const name = declaredName(node.childForFieldName('declarator'));
         if (name) this.bind(name, value ? this.valueOf(value, state) : null, node, state);
         return;
       }
       case 'declaration':
         for (const declarator of node.childrenForFieldName('declarator')) {
-          if (declarator.type === 'init_declarator') this.expression(declarator, state);
-          else {
-            const name = declaredName(declarator);
-            if (name) this.bind(name, null, node, state);
-          }
+          if (declarator.type === 'init_declarator') continue;
+          const name = declaredName(declarator);
+          if (name) this.bind(name, null, node, state);
         }
         return;
-      case 'compound_statement':
-        // A statement expression, `({ ... })`.
-        this.statement(node, state);
-        return;
     }
-    for (const child of node.namedChildren) this.expression(child, state);
   }
 
   /** `key` now holds `value` (null: nothing we follow); expressions built on the old key are forgotten. */
@@ -781,7 +691,7 @@ export class PfnmapWalk {
     state.bindings.set(key, { ...value, steps: [...value.steps, { node: at, message: described }] });
   }
 
-  private call(node: SyntaxNode, state: FlowState): void {
+  call(node: SyntaxNode, state: FlowState): void {
     const row = this.table.roleOf(node);
     const args = callArguments(node);
     if (!row) {
@@ -847,9 +757,8 @@ export class PfnmapWalk {
     const wanted: Kind = row.role.endsWith('-page') ? 'page' : 'pfn';
     if (!value || value.kind !== wanted) return;
     if (value.lineage.some((id) => state.strong.has(id))) return;
-    const root = value.lineage[0];
-    if (this.reportedRoots.has(root)) return;
-    this.reportedRoots.add(root);
+    if (this.reportedLookups.has(value.lookup.call.id)) return;
+    this.reportedLookups.add(value.lookup.call.id);
     const weak = value.weak ?? value.lineage.map((id) => state.weak.get(id)).find((c) => c !== undefined);
     this.onFinding({ sink: node, sinkRow: row, argument: arg, kind: wanted, lookup: value.lookup, steps: value.steps, ...(weak ? { weak } : {}) });
   }

@@ -3,10 +3,10 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIDENCE_RANK, Confidence, SEVERITY_RANK, Severity } from '../model';
+import { CONFIDENCE_RANK, Confidence, Finding, SEVERITY_RANK, Severity } from '../model';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
-import { loadRule, ruleInfo } from '../engine/registry';
+import { loadRule, ruleIdsOnDisk, ruleInfo } from '../engine/registry';
 import type { AbiName } from '../types/ctype';
 import { openTypeSession, typeIndexOf } from '../types/session';
 import { findKernelRoot } from '../types/tree-root';
@@ -25,6 +25,9 @@ import { sarifReportSettings, writeNotices, writeReport, type SarifCommandSettin
 import { PARTIAL_AUDIT_MESSAGE } from '../report/diff-sarif';
 import { sarifVolumeNotices } from '../report/sarif-limits';
 import { printable } from '../report/common';
+import type { GatingConfig } from '../gating/config';
+import { configFor, configStart, ConfigRequest, withConfig } from '../gating/settings';
+import type { ShowOptions } from '../gating/scan-gate';
 
 /** What to audit and how: everything but the report. */
 export interface AuditOptions {
@@ -53,6 +56,8 @@ export interface AuditOptions {
   fuzz?: number;
   /** Standard input, for tests. */
   readStdin?: () => Buffer;
+  /** The configuration file and suppressions (src/gating/). */
+  gate?: ConfigRequest & ShowOptions;
 }
 
 export interface DiffOptions extends AuditOptions {
@@ -67,12 +72,15 @@ export interface DiffOptions extends AuditOptions {
   summary?: boolean;
 }
 
-export async function diff(options: DiffOptions): Promise<{ result: DiffResult; exitCode: number }> {
-  if (options.terse && options.format !== 'checkpatch') throw new UsageError(`--terse is a form of -f checkpatch, not of -f ${options.format}`);
-  checkOutputFile(options.output);
-  checkTreeDir(options.tree);
-  if (options.index) checkCacheDir(options.cacheDir);
-  const result = await auditPatches(options);
+export async function diff(requested: DiffOptions): Promise<{ result: DiffResult; exitCode: number }> {
+  if (requested.terse && requested.format !== 'checkpatch') throw new UsageError(`--terse is a form of -f checkpatch, not of -f ${requested.format}`);
+  checkOutputFile(requested.output);
+  checkTreeDir(requested.tree);
+  if (requested.index) checkCacheDir(requested.cacheDir);
+  const { settings, config } = withDiffConfig(requested);
+  // SARIF carries suppressed findings, marked, for code scanning to read.
+  const options = settings.format === 'sarif' ? { ...settings, gate: { ...settings.gate, showSuppressed: true } } : settings;
+  const result = await auditPatches(options, config);
   const sarif = sarifReportSettings(options.sarif);
   const report = renderDiffReport(options.format, result, {
     toolVersion: toolVersion(),
@@ -86,6 +94,14 @@ export async function diff(options: DiffOptions): Promise<{ result: DiffResult; 
   return { result, exitCode: diffExitCode(result, options.failOn) };
 }
 
+/** The options merged with the configuration file found from the tree (or the current directory) upwards. */
+function withDiffConfig<T extends DiffOptions>(options: T): { settings: T; config: GatingConfig | null } {
+  const request = options.gate ?? {};
+  if (request.config === false) return { settings: options, config: null };
+  const known = ruleIdsOnDisk();
+  const config = configFor(request, configStart(treeRoot(options), undefined), new Set(known));
+  return { settings: withConfig(options, config, request.explicit ?? new Set(), known), config };
+}
 /** What standard error says beside any report: a partial audit, each patch problem, SARIF volume. */
 export function diffNotices(result: DiffResult, sarif?: { maxResults?: number; includeFixed?: boolean }): string[] {
   const notices: string[] = [];
@@ -107,7 +123,7 @@ export function diffNotices(result: DiffResult, sarif?: { maxResults?: number; i
 }
 
 /** The audit without the report: each patch applied, analysed and its findings classified and filtered. */
-export async function auditPatches(options: AuditOptions): Promise<DiffResult> {
+export async function auditPatches(options: AuditOptions, config: GatingConfig | null = null): Promise<DiffResult> {
   if (options.git && options.patches.length) throw new UsageError('give either patch files or --git <range>, not both');
   if (!options.git && options.patches.length === 0) throw new UsageError('no patch given: name patch or mbox files, - for standard input, or --git <range>');
   const rules = selectRuleIds(options.rules).map(loadRule);
@@ -125,8 +141,21 @@ export async function auditPatches(options: AuditOptions): Promise<DiffResult> {
   const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
   const patches = series.entries.map(({ patch, base }) => auditor.audit(patch, base ? new WorkingTree(base, fuzz) : shared));
   const keep = (f: { confidence: Confidence }) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence];
+  const notIgnored = (f: Finding) => {
+    const absolute = path.resolve(root ?? process.cwd(), f.location.file);
+    return !config || !(config.excluded(absolute) || config.ignoredFor(f.ruleId, absolute));
+  };
+  const showSuppressed = Boolean(options.gate?.showSuppressed);
   return {
-    patches: patches.map((audit) => ({ ...audit, findings: visibleFindings(audit.findings, keep, options.showExisting) })),
+    patches: patches.map((audit) => {
+      const visible = visibleFindings(audit.findings, (f) => keep(f) && notIgnored(f), options.showExisting);
+      const suppressed = visible.filter((f) => f.state === 'introduced' && f.finding.suppression).length;
+      return {
+        ...audit,
+        findings: showSuppressed ? visible : visible.filter((f) => !f.finding.suppression),
+        ...(suppressed > 0 ? { suppressed } : {}),
+      };
+    }),
     problems: series.problems,
     partial: root === null,
     ...(root ? { tree: root } : {}),
@@ -177,7 +206,9 @@ export function isFatal(problem: PatchProblem): boolean {
 export function diffExitCode(result: DiffResult, failOn: Severity): number {
   const problems = [...result.problems, ...result.patches.flatMap((p: PatchAudit) => p.problems)];
   if (problems.some(isFatal) || result.patches.some((p) => p.status === 'not-applied')) return EXIT_INPUT_ERROR;
-  const introduced = result.patches.flatMap((p) => p.findings).filter((f) => f.state === 'introduced');
+  const introduced = result.patches.flatMap((p) => p.findings).filter((f) => f.state === 'introduced' && !f.finding.suppression);
   if (introduced.some((f) => SEVERITY_RANK[f.finding.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
+  // A broken suppression comment the patch adds fails it like a finding, as in scan.
+  if (problems.some((p) => p.kind === 'suppression') && SEVERITY_RANK[failOn] <= SEVERITY_RANK.warning) return EXIT_FINDINGS;
   return EXIT_OK;
 }

@@ -1,6 +1,6 @@
 // `patch-audit scan <paths...>`: files and folders in, findings out.
 
-import { CONFIDENCE_RANK, Confidence, InputProblem, SEVERITY_RANK, ScanResult, Severity } from '../model';
+import { Confidence, InputProblem, SEVERITY_RANK, ScanResult, Severity } from '../model';
 import * as fs from 'node:fs';
 import { renderReport, ReportFormat } from '../report';
 import { printable } from '../report/common';
@@ -24,6 +24,9 @@ import { checkCacheDir, checkOutputFile, checkTreeDir } from './preflight';
 import { sarifReportSettings, writeNotices, writeReport, type SarifCommandSettings } from './report-output';
 import { sarifVolumeNotices } from '../report/sarif-limits';
 import { STDIN_ARGUMENT, stdinSourceFile, type StdinFile } from '../input/stdin-file';
+import { findKernelRoot } from '../types/tree-root';
+import { reportedFindings, ScanGate, ScanGateOptions, ShowOptions } from '../gating/scan-gate';
+import { isActive } from '../gating/suppressions';
 import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, reportDebugStats, toolVersion, UsageError } from './common';
 
 export interface ScanOptions {
@@ -53,6 +56,8 @@ export interface ScanOptions {
   sarif?: SarifCommandSettings;
   /** Standard input, for `-` (tests give their own). */
   readStdin?: () => Buffer;
+  /** The configuration file, suppressions and the baseline (src/gating/). */
+  gate?: ScanGateOptions & ShowOptions;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -63,50 +68,71 @@ export function selectRuleIds(requested: string[] | undefined): string[] {
   return [...new Set(requested)];
 }
 
-export async function scan(paths: string[], options: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+export async function scan(paths: string[], requested: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+  checkOutputFile(requested.output);
+  checkTreeDir(requested.tree);
+  // The folder holds the result cache and the index; a scan that uses neither does not need it.
+  if (requested.resultCache || requested.index) checkCacheDir(requested.cacheDir);
+  const knownRules = ruleIdsOnDisk();
+  const gateOptions = requested.gate ?? {};
+  const givenPaths = paths.filter((given) => given !== STDIN_ARGUMENT);
+  const near = givenPaths[0] ?? '.';
+  const { gate, settings: options } = ScanGate.open(givenPaths, requested, { ...gateOptions, tree: requested.tree ?? findKernelRoot(near) }, knownRules);
   const ruleIds = selectRuleIds(options.rules);
   const rules = ruleIds.map(loadRule);
   loadHints(options.macros); // fail early, in the main thread, on a bad hints file
   loadKnowledge(options.knowledge); // likewise for knowledge files
-  checkOutputFile(options.output);
-  checkTreeDir(options.tree);
-  // The folder holds the result cache and the index; a scan that uses neither does not need it.
-  if (options.resultCache || options.index) checkCacheDir(options.cacheDir);
-  const givenPaths = paths.filter((given) => given !== STDIN_ARGUMENT);
   const stdin = givenPaths.length < paths.length ? stdinSourceFile((options.readStdin ?? readStandardInput)()) : null;
   try {
-    return await scanFiles(givenPaths, stdin, rules, options);
+    return await scanFiles(givenPaths, stdin, { gate, gateOptions, knownRules, rules }, options);
   } finally {
     stdin?.remove();
   }
 }
 
-async function scanFiles(paths: string[], stdin: StdinFile | null, rules: Rule[], options: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+interface ScanPlan {
+  gate: ScanGate;
+  gateOptions: ScanGateOptions & ShowOptions;
+  knownRules: string[];
+  rules: Rule[];
+}
+
+async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPlan, options: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+  const { gate, gateOptions, knownRules, rules } = plan;
   const ruleIds = rules.map((rule) => rule.meta.id);
   const collected = await collect(paths);
-  if (stdin) collected.files.push(stdin.file);
-  if (collected.files.length === 0 && collected.problems.length === 0) {
+  const files = gate.includedFiles(collected.files);
+  // Standard input is not under the configuration's paths: it is analysed whenever it is given.
+  if (stdin) files.push(stdin.file);
+  if (files.length === 0 && collected.problems.length === 0) {
     throw new UsageError(`no C files (.c, .h) in ${paths.join(', ')}`);
   }
   const session = await typeSessionFor(paths.length > 0 ? paths : [process.cwd()], rules, options);
-  const results = await analyseFiles(collected.files, ruleIds, session, options);
+  const results = await analyseFiles(files, ruleIds, session, options);
 
-  const findings = results
-    .flatMap((r) => r.findings)
-    .filter((f) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence])
-    .sort(compareFindings);
+  const verdict = gate.judge(
+    results.flatMap((r) => r.findings).sort(compareFindings),
+    files.map((file, i) => ({ file, suppressions: results[i].suppressions })),
+    { knownRules, rulesRun: ruleIds, minConfidence: options.minConfidence },
+  );
+  for (const note of verdict.notes) process.stderr.write(`patch-audit: ${note}\n`);
+  if (options.format === 'json' || options.format === 'sarif') {
+    // They fail the run: say so where a person reads, not only inside the document.
+    for (const p of verdict.gating.suppressionProblems) process.stderr.write(`${p.file}:${p.line}:${p.column}: warning: ${p.message} [suppression]\n`);
+  }
   const problems = [...collected.problems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
   const parsed = results.reduce((n, r) => n + (r.parsed ? 1 : 0), 0);
   const result: ScanResult = {
-    findings,
+    findings: reportedFindings(verdict.findings, options.format, gateOptions),
     problems,
     rules: rules.map(ruleInfo),
+    gating: verdict.gating,
     stats: {
-      filesConsidered: collected.files.length,
+      filesConsidered: files.length,
       filesParsed: parsed,
-      filesSkippedByPrefilter: collected.files.length - parsed - problems.filter((p) => !p.analysed).length,
+      filesSkippedByPrefilter: files.length - parsed - problems.filter((p) => !p.analysed).length,
       bytesRead: results.reduce((n, r) => n + r.bytes, 0),
       emptyFiles: results.reduce((n, r) => n + (r.empty ? 1 : 0), 0),
     },
@@ -189,7 +215,9 @@ async function typeSessionFor(paths: string[], rules: Rule[], options: ScanOptio
 export function exitCodeFor(result: ScanResult, failOn: Severity): number {
   // Any input problem, even a file that was still analysed as Latin-1, means the run is not what was asked for.
   if (result.problems.length > 0) return EXIT_INPUT_ERROR;
-  if (result.findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
+  if (result.findings.some((f) => isActive(f) && SEVERITY_RANK[f.severity] >= SEVERITY_RANK[failOn])) return EXIT_FINDINGS;
+  // A wrong or unused suppression comment is a defect of the code under review, like a finding.
+  if ((result.gating?.suppressionProblems.length ?? 0) > 0 && SEVERITY_RANK[failOn] <= SEVERITY_RANK.warning) return EXIT_FINDINGS;
   return EXIT_OK;
 }
 

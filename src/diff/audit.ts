@@ -37,6 +37,7 @@ function auditPatch(patch: PatchSource, tree: WorkingTree | null, analyser: Imag
 
   const analysed = tree ? analyseApplied(patch, files, tree, analyser, problems) : analyseHunks(patch, files, analyser, problems);
   if (!analysed) return { ...base, status: 'not-applied', problems };
+  problems.push(...addedSuppressionProblems(patch, analysed));
   const findings = classifyFindings(analysed).sort(
     (a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || compareFindings(a.finding, b.finding),
   );
@@ -110,6 +111,17 @@ function analyseHunks(patch: PatchSource, files: FilePatch[], analyser: ImageAna
       };
       return { before: analyse(file.oldPath, images.before), after: analyse(file.newPath, images.after), changed: images.changed };
     });
+}
+
+/** Broken suppression comments on the lines the patch adds (those already in the tree are scan's to report). */
+function addedSuppressionProblems(patch: PatchSource, changes: readonly AnalysedChange[]): PatchProblem[] {
+  return changes.flatMap((change) =>
+    (change.after?.suppressionProblems ?? []).flatMap((problem): PatchProblem[] => {
+      const patchLine = change.changed.added.get(problem.line);
+      if (patchLine === undefined) return [];
+      return [{ kind: 'suppression', patch: patch.label, file: problem.file, patchLine, reason: `line ${problem.line}: ${problem.message}`, applied: true }];
+    }),
+  );
 }
 
 function fromInputProblem(problem: InputProblem, patch: PatchSource): PatchProblem {

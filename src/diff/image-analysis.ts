@@ -3,7 +3,7 @@
 // patches changed so far are overlaid on the index, never re-indexed.
 
 import { createHash } from 'node:crypto';
-import type { Finding, InputProblem } from '../model';
+import type { Finding, InputProblem, SuppressionProblem } from '../model';
 import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile } from '../frontend/parse';
 import { functionDefinitions, functionName } from '../frontend/syntax';
@@ -15,12 +15,16 @@ import type { FileFacts } from '../types/facts';
 import { MACRO_MAX_BYTES } from '../types/build-index';
 import { Typer } from '../types/typer';
 import type { TypeIndex } from '../types/type-index';
+import { ruleIdsOnDisk } from '../engine/registry';
+import { suppressInText } from '../gating/suppressions';
 
 export interface ImageAnalysis {
   findings: Finding[];
   problems: InputProblem[];
   /** Line ranges of the image's function definitions, by name. */
   functions: FunctionSpan[];
+  /** Suppression comments of the image that name no rule, an unknown rule or no reason. */
+  suppressionProblems?: SuppressionProblem[];
 }
 
 export interface FunctionSpan {
@@ -35,6 +39,7 @@ export function isCSource(path: string): boolean {
 
 export class ImageAnalyser {
   private readonly factsCache = new Map<string, FileFacts>();
+  private readonly knownRules = new Set(ruleIdsOnDisk());
 
   constructor(
     private readonly rules: readonly Rule[],
@@ -54,13 +59,19 @@ export class ImageAnalyser {
     const parsed = parseFile(path, text, { hints: this.services.hints });
     const functions = spansOf(parsed);
     const applicable = this.rules.filter((rule) => matcherFor(rule)(text));
-    if (applicable.length === 0) return { findings: [], problems: [], functions };
+    if (applicable.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
     const index = this.services.index.withOverlay(this.overlayFacts(path, overlay));
     const { findings, problems } = runRules(parsed, applicable, {
       makeTyper: () => new Typer(parsed, index.scopeFor(path, this.memoFacts(path, text, () => extractFacts(parsed)))),
       knowledge: this.services.knowledge,
     });
-    return { findings, problems, functions };
+    return { problems, functions, ...this.suppressed(path, text, findings) };
+  }
+
+  /** A suppression comment in this image accepts its finding here: in the post-image, an introduced one. */
+  private suppressed(path: string, text: string, findings: Finding[]): Pick<ImageAnalysis, 'findings' | 'suppressionProblems'> {
+    const outcome = suppressInText(path, text, findings, this.knownRules);
+    return { findings: outcome.findings, ...(outcome.problems.length > 0 ? { suppressionProblems: outcome.problems } : {}) };
   }
 
   private overlayFacts(analysed: string, overlay: ReadonlyMap<string, string | null>): Map<string, FileFacts> {

@@ -73,7 +73,8 @@ export type PatchProblemKind =
   | 'fuzz' // a hunk applied only with context lines ignored (diff --fuzz): applied, and said
   | 'not-utf8'
   | 'unreadable'
-  | 'internal-error'; // a rule failed on a touched file: its findings there are missing
+  | 'internal-error' // a rule failed on a touched file: its findings there are missing
+  | 'suppression'; // an added suppression comment names no rule, an unknown rule or no reason
 
 export interface PatchProblem {
   kind: PatchProblemKind;
@@ -115,6 +116,8 @@ export interface PatchAudit {
   /** Introduced first, then fixed, then existing (when asked for); each in file and line order. */
   findings: AuditedFinding[];
   problems: PatchProblem[];
+  /** Introduced findings accepted by suppression comments and left out of `findings` (--show-suppressed keeps them). */
+  suppressed?: number;
 }
 
 export interface DiffResult {

@@ -14,6 +14,7 @@ import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/se
 import type { Typer } from '../types/typer';
 import { LookupRecorder, RecordedLookups } from '../types/lookup-keys';
 import type { Knowledge } from '../knowledge';
+import { mayHoldSuppressions, suppressionDirectives, SuppressionDirective } from '../gating/suppression-comments';
 
 export interface AnalyseOptions {
   hints: HintTable;
@@ -30,6 +31,8 @@ export interface FileAnalysis {
   bytes: number;
   parsed: boolean;
   empty: boolean;
+  /** The file's `patch-audit-ignore` comments, when it has any. */
+  suppressions?: SuppressionDirective[];
   /** With forResultCache, once the file was read: the sha1 of the bytes analysed. */
   hash?: string;
   /** With forResultCache: the index keys the rules looked up, and the tiers found. */
@@ -59,6 +62,7 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   result.empty = read.bytes.length === 0;
   const recorder = options.forResultCache ? new LookupRecorder() : undefined;
   if (options.forResultCache) result.hash = createHash('sha1').update(read.bytes).digest('hex');
+  if (mayHoldSuppressions(read.bytes)) result.suppressions = suppressionDirectives(decodeSource(file, read.bytes).text);
   const applicable = rules.filter((rule) => matcherFor(rule)(read.bytes));
   if (applicable.length === 0) {
     if (recorder) result.lookups = recorder.recorded();

@@ -1,7 +1,7 @@
 // The layout of scripts/checkpatch.pl --show-types, so kernel reviewers and their
 // editor integrations can read the output as they read checkpatch's.
 
-import type { Finding, InputProblem, ScanResult, Severity } from '../model';
+import type { Finding, InputProblem, ScanResult, Severity, SuppressionProblem } from '../model';
 import { printable } from './common';
 
 export type CheckpatchLevel = 'ERROR' | 'WARNING' | 'CHECK';
@@ -15,7 +15,11 @@ interface Block {
 }
 
 export function renderCheckpatch(result: ScanResult): string {
-  const blocks = [...result.findings.map(findingBlock), ...result.problems.map(problemBlock)];
+  const blocks = [
+    ...result.findings.map(findingBlock),
+    ...(result.gating?.suppressionProblems ?? []).map(suppressionProblemBlock),
+    ...result.problems.map(problemBlock),
+  ];
   const paragraphs = blocks.map((block) => block.lines.join('\n'));
   paragraphs.push(totalLine(blocks, result.stats.filesConsidered));
   return paragraphs.join('\n\n') + '\n';
@@ -51,6 +55,14 @@ export function evidenceLines(finding: Finding): string[] {
   }
   if (finding.fix !== '') lines.push(`    fix: ${printable(finding.fix)}`);
   return lines;
+}
+
+/** A wrong or unused suppression comment fails the run like a warning. */
+function suppressionProblemBlock(problem: SuppressionProblem): Block {
+  return {
+    level: 'WARNING',
+    lines: [`WARNING:SUPPRESSION_${checkpatchType(problem.kind)}: ${printable(problem.message)}`, `#${problem.line}: FILE: ${printable(problem.file)}:${problem.line}:`],
+  };
 }
 
 /** A file that was not analysed is an ERROR; one analysed with caveats is a CHECK. */

@@ -50,6 +50,8 @@ export interface DiffJsonPatch {
   status: PatchStatus;
   files: string[];
   summary: DiffStateCounts;
+  /** Introduced findings accepted by suppression comments, when there are any. */
+  suppressed?: number;
   findings: DiffJsonFinding[];
   problems: DiffJsonProblem[];
 }
@@ -93,7 +95,8 @@ export function renderDiffJson(result: DiffResult, options: DiffJsonOptions): st
 
 /** How many findings are in each state; shared by the diff reporters so their counts agree. */
 export function countStates(findings: readonly AuditedFinding[]): DiffStateCounts {
-  const count = (state: FindingState) => findings.filter((audited) => audited.state === state).length;
+  // An introduced finding a suppression comment accepts is not counted (it is shown only with --show-suppressed).
+  const count = (state: FindingState) => findings.filter((audited) => audited.state === state && !(state === 'introduced' && audited.finding.suppression)).length;
   return { introduced: count('introduced'), fixed: count('fixed'), existing: count('existing') };
 }
 
@@ -109,6 +112,7 @@ function patchRecord(audit: PatchAudit): DiffJsonPatch {
     status: audit.status,
     files: [...audit.files],
     summary: countStates(audit.findings),
+    ...(audit.suppressed ? { suppressed: audit.suppressed } : {}),
     findings: audit.findings.map(auditedFindingRecord),
     problems: audit.problems.map(patchProblemRecord),
   };

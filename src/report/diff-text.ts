@@ -91,6 +91,7 @@ function findingBlock(audited: AuditedFinding, paint: Paint): string[] {
   if (finding.sourceLine !== '') lines.push(`${linePrefix(audited)}${printable(finding.sourceLine)}`);
   if (state === 'fixed') lines.push(`    fixed by this patch (was ${level}); lines are of the pre-image, before the patch`);
   if (state === 'existing') lines.push(`    existing before this patch (${level}); not introduced by it`);
+  if (finding.suppression) lines.push(`    suppressed at line ${finding.suppression.line}: ${printable(finding.suppression.reason)}`);
   lines.push(...evidenceLines(finding));
   return lines;
 }
@@ -126,6 +127,7 @@ function patchSummary(audit: PatchAudit, showExisting: boolean): string {
   const counts = countStates(audit.findings);
   let summary = `${counts.introduced} introduced, ${counts.fixed} fixed`;
   if (showExisting) summary += `, ${counts.existing} existing`;
+  if (audit.suppressed) summary += `, ${audit.suppressed} suppressed`;
   if (audit.status === 'not-applied') summary += ', not applied';
   if (audit.status === 'no-diff') summary += ', nothing to apply';
   return summary;

@@ -1,7 +1,7 @@
 // A stable machine-readable document. Objects are rebuilt field by field so the key
 // order never depends on how the stages happened to construct them.
 
-import type { Confidence, Finding, InputProblem, RuleInfo, ScanResult, ScanStats, Severity, SourceLocation } from '../model';
+import type { Confidence, Finding, GatingSummary, InputProblem, RuleInfo, ScanResult, ScanStats, Severity, SourceLocation } from '../model';
 
 /** Bump when a field is renamed or removed; adding fields keeps the version. */
 export const JSON_REPORT_VERSION = 1;
@@ -20,6 +20,8 @@ export interface JsonReport {
   problems: InputProblem[];
   stats: ScanStats;
   rules: JsonReportRule[];
+  /** Suppressions and the baseline, when either was in play. */
+  gating?: GatingSummary;
 }
 
 export interface JsonReportOptions {
@@ -34,6 +36,23 @@ export function buildJsonReport(result: ScanResult, options: JsonReportOptions):
     problems: result.problems.map(problemRecord),
     stats: statsRecord(result.stats),
     rules: result.rules.map(ruleRecord),
+    ...(result.gating ? { gating: gatingRecord(result.gating) } : {}),
+  };
+}
+
+function gatingRecord(gating: GatingSummary): GatingSummary {
+  return {
+    suppressed: gating.suppressed,
+    suppressionProblems: gating.suppressionProblems.map((p) => ({ file: p.file, line: p.line, column: p.column, kind: p.kind, message: p.message })),
+    ...(gating.baseline
+      ? {
+          baseline: {
+            file: gating.baseline.file,
+            unchanged: gating.baseline.unchanged,
+            stale: gating.baseline.stale.map((e) => ({ rule: e.rule, file: e.file, fingerprint: e.fingerprint, ...(e.count ? { count: e.count } : {}), message: e.message })),
+          },
+        }
+      : {}),
   };
 }
 
@@ -58,6 +77,8 @@ export function findingRecord(finding: Finding): Finding {
     })),
     fix: finding.fix,
     fingerprint: finding.fingerprint,
+    ...(finding.suppression ? { suppression: { reason: finding.suppression.reason, line: finding.suppression.line } } : {}),
+    ...(finding.baselineState ? { baselineState: finding.baselineState } : {}),
   };
 }
 

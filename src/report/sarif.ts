@@ -105,6 +105,7 @@ export function sarifResult(finding: Finding, ruleIndex: number | undefined): Sa
     message: { text: oneLine(finding.message) },
     locations: [at(finding.location, finding.sourceLine)],
     partialFingerprints: { [SARIF_FINGERPRINT_KEY]: finding.fingerprint },
+    ...gatingFields(finding),
   };
   if (finding.evidence.length > 0) {
     result.relatedLocations = finding.evidence.map((step, index) => ({
@@ -122,6 +123,14 @@ export function sarifResult(finding: Finding, ruleIndex: number | undefined): Sa
     ...(finding.functionName === undefined ? {} : { function: finding.functionName }),
   };
   return result;
+}
+
+/** An inline suppression comment, and the state against a baseline (src/gating/). */
+export function gatingFields(finding: Finding): Pick<Sarif.Result, 'suppressions' | 'baselineState'> {
+  return {
+    ...(finding.suppression ? { suppressions: [{ kind: 'inSource', justification: finding.suppression.reason }] } : {}),
+    ...(finding.baselineState ? { baselineState: finding.baselineState } : {}),
+  };
 }
 
 function sarifLocation(location: SourceLocation, lineText: string | undefined): Sarif.Location {

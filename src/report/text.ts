@@ -1,7 +1,7 @@
 // gcc-style diagnostics: one header line per finding, the source line with a caret
 // under the column, the evidence chain as notes, then the fix.
 
-import type { Finding, InputProblem, RuleInfo, ScanResult, Severity, SourceLocation } from '../model';
+import type { Finding, InputProblem, RuleInfo, ScanResult, Severity, SourceLocation, SuppressionProblem } from '../model';
 import { firstDocsParagraph, printable } from './common';
 
 export interface TextReportOptions {
@@ -41,6 +41,7 @@ export function renderText(result: ScanResult, options: TextReportOptions = {}):
       lines.push(...explanationLines(rule));
     }
   }
+  for (const problem of result.gating?.suppressionProblems ?? []) lines.push(suppressionProblemLine(problem, paint));
   for (const problem of result.problems) lines.push(problemLine(problem, paint));
   lines.push(summaryLine(result));
   return lines.join('\n') + '\n';
@@ -50,7 +51,7 @@ function findingLines(finding: Finding, paint: Paint): string[] {
   const severity = finding.severity;
   const header =
     `${paint('locus', locus(finding.location) + ':')} ${paint(severity, severity + ':')} ` +
-    `${printable(finding.message)} [${paint(severity, printable(finding.ruleId))}]`;
+    `${printable(finding.message)} [${paint(severity, printable(finding.ruleId))}]${acceptedMark(finding)}`;
   const lines = [header, ...sourceExcerpt(finding, paint)];
   for (const step of finding.evidence) {
     // At column 0, as gcc prints them: editors read "file:line:col:" from the start of the line.
@@ -58,6 +59,16 @@ function findingLines(finding: Finding, paint: Paint): string[] {
   }
   if (finding.fix !== '') lines.push(`    fix: ${printable(finding.fix)}`);
   return lines;
+}
+
+/** Shown only with --show-suppressed or --show-baselined: why the finding does not count. */
+function acceptedMark(finding: Finding): string {
+  if (finding.suppression) return ` [suppressed at line ${finding.suppression.line}: ${printable(finding.suppression.reason)}]`;
+  return finding.baselineState === 'unchanged' ? ' [in baseline]' : '';
+}
+
+function suppressionProblemLine(problem: SuppressionProblem, paint: Paint): string {
+  return `${paint('locus', `${printable(problem.file)}:${problem.line}:${problem.column}:`)} ${paint('warning', 'warning:')} ${printable(problem.message)} [suppression]`;
 }
 
 function locus(location: SourceLocation): string {
@@ -127,19 +138,34 @@ function problemLine(problem: InputProblem, paint: Paint): string {
 }
 
 function summaryLine(result: ScanResult): string {
-  const count = (severity: Severity) => result.findings.filter((f) => f.severity === severity).length;
+  const counted = result.findings.filter((f) => !f.suppression && f.baselineState !== 'unchanged');
+  const count = (severity: Severity) => counted.filter((f) => f.severity === severity).length;
   const bySeverity = [
     plural(count('error'), 'error'),
     plural(count('warning'), 'warning'),
     `${count('info')} info`,
   ].filter((part) => !part.startsWith('0 '));
   const breakdown = bySeverity.length > 0 ? ` (${bySeverity.join(', ')})` : '';
-  let summary = `${plural(result.findings.length, 'finding')}${breakdown} in ${plural(result.stats.filesConsidered, 'file')}`;
+  let summary = `${plural(counted.length, 'finding')}${breakdown} in ${plural(result.stats.filesConsidered, 'file')}`;
+  summary += gatingSummary(result);
   const notAnalysed = result.problems.filter((problem) => !problem.analysed).length;
   if (notAnalysed > 0) summary += `; ${plural(notAnalysed, 'file')} could not be analysed`;
   return summary;
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** "; 2 suppressed; 40 in baseline (3 stale entries); 1 suppression problem". */
+function gatingSummary(result: ScanResult): string {
+  const gating = result.gating;
+  if (!gating) return '';
+  let text = gating.suppressed > 0 ? `; ${gating.suppressed} suppressed` : '';
+  if (gating.baseline) {
+    text += `; ${gating.baseline.unchanged} in baseline`;
+    if (gating.baseline.stale.length > 0) text += ` (${plural(gating.baseline.stale.length, 'stale entry', 'stale entries')})`;
+  }
+  if (gating.suppressionProblems.length > 0) text += `; ${plural(gating.suppressionProblems.length, 'suppression problem')}`;
+  return text;
+}
+
+function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
 }
