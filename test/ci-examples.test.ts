@@ -186,6 +186,35 @@ describe('the GitHub Actions workflow', () => {
     return { root, github };
   }
 
+  it('scan job: passes while the baseline holds every finding, fails and uploads when a new one appears', () => {
+    const { root, github } = pullRequest('scan', []);
+    writeFiles(root, { 'mm/old.c': pinner(false).replace('demo_pin', 'old_pin') });
+    const written = spawnSync('patch-audit', ['scan', '.', '--write-baseline', '.patch-audit-baseline.json'], { cwd: root, encoding: 'utf8', env: environment() });
+    assert.equal(written.status, 0, written.stderr);
+    commitAll(root, 'the known finding, recorded in the baseline');
+
+    const green = runJob(workflow.jobs['scan']!, root, github);
+    assert.equal(green.failed, undefined, green.log);
+    assert.match(green.log, /nothing new since the baseline/);
+    const known = parseValidSarif(fs.readFileSync(path.join(root, 'patch-audit-scan.sarif'), 'utf8')).runs[0]!;
+    assert.deepEqual(known.results!.map((result) => result.baselineState), ['unchanged']);
+
+    writeFiles(root, { 'mm/pin.c': pinner(false) });
+    commitAll(root, 'a new finding');
+    const red = runJob(workflow.jobs['scan']!, root, { ...github, 'github.sha': git(root, ['rev-parse', 'HEAD']).trim() });
+    assert.equal(red.failed, 'Fail on findings the baseline does not hold', red.log);
+    assert.deepEqual(red.uploads, [{ file: 'patch-audit-scan.sarif', category: 'patch-audit/scan' }]);
+    const run = parseValidSarif(fs.readFileSync(path.join(root, 'patch-audit-scan.sarif'), 'utf8')).runs[0]!;
+    assert.deepEqual(run.automationDetails, { id: 'patch-audit/scan/' });
+    assert.deepEqual(
+      run.results!.map((result) => [result.locations![0]!.physicalLocation!.artifactLocation!.uri, result.baselineState]),
+      [
+        ['mm/old.c', 'unchanged'],
+        ['mm/pin.c', 'new'],
+      ],
+    );
+  });
+
   it('runs the diff job on pull requests only', () => {
     assert.equal(workflow.jobs['diff']!.if, "github.event_name == 'pull_request'");
   });
