@@ -545,9 +545,16 @@ describe('diff checkpatch report', () => {
     assert.equal(quiet.trimEnd().split('\n').length, 3);
   });
 
-  it('leaves fixed and existing findings out: a patch is judged by what it adds', () => {
+  it('leaves fixed, existing and suppressed findings out: a patch is judged by what it adds and does not accept', () => {
     const report = renderDiffReport('checkpatch', series, options);
     assert.doesNotMatch(report, /USE_AFTER_FREE|MISSING_UNLOCK|FIXED|EXISTING/);
+    const accepted = { ...truncated, suppression: { reason: 'the count is reset on each retry', line: 4320 } };
+    const suppressed: DiffResult = { ...withDiff, patches: [{ ...withDiff.patches[0]!, findings: [{ state: 'introduced', finding: accepted, patchLine: 57, onChangedLine: true }] }] };
+    const lines = renderDiffReport('checkpatch', suppressed, { ...options, checkpatch: { terse: true } }).split('\n');
+    assert.deepEqual(lines.slice(0, 2), [
+      'series.mbox (message 2):95: CHECK:PATCH_BINARY: GIT binary patch: skipped',
+      'total: 0 errors, 0 warnings, 1 checks, 3 lines checked',
+    ]);
   });
 });
 

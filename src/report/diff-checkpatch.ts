@@ -42,7 +42,8 @@ export function renderDiffCheckpatch(result: DiffResult, options: DiffCheckpatch
 }
 
 function patchEntries(audit: PatchAudit, terse: boolean): Entry[] {
-  const introduced = audit.findings.filter((audited) => audited.state === 'introduced');
+  // A finding a suppression comment accepts does not fail the patch: it is not one of checkpatch's counted lines.
+  const introduced = audit.findings.filter((audited) => audited.state === 'introduced' && !audited.finding.suppression);
   return [...introduced.map((audited) => findingEntry(audited, terse)), ...audit.problems.map((problem) => problemEntry(problem, terse))];
 }
 
