@@ -58,13 +58,14 @@ describe('scan', () => {
     assert.equal(json.findings.length, 1);
     assert.equal(json.findings[0].location.line, 37);
     assert.equal(json.findings[0].functionName, 'remapped_pfn_lookup');
-    const sarif = parseValidSarif(run(['scan', BAD_FIXTURE, '--format', 'sarif']).stdout) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const sarif = parseValidSarif(run(['scan', BAD_FIXTURE, '--format', 'sarif']).stdout);
     assert.equal(sarif.version, '2.1.0');
-    const rule = sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === RULE);
+    const sarifRun = sarif.runs[0]!;
+    const rule = sarifRun.tool.driver.rules!.find((r) => r.id === RULE);
     assert.ok(rule, `${RULE} is among the SARIF rules`);
-    assert.equal(sarif.runs[0].results[0].ruleId, RULE);
-    assert.match(rule.help.markdown, /## Why this is a bug/);
-    assert.equal(sarif.runs[0].results[0].locations[0].physicalLocation.region.startLine, 37);
+    assert.equal(sarifRun.results![0]!.ruleId, RULE);
+    assert.match(rule.help!.markdown!, /## Why this is a bug/);
+    assert.equal(sarifRun.results![0]!.locations![0]!.physicalLocation!.region!.startLine, 37);
   });
 
   it('refuses an unknown rule with exit 2', () => {
