@@ -366,5 +366,8 @@ describe('diff: checkpatch form and SARIF for code scanning, end to end', () => 
     const rule = run.tool.driver.rules!.find((descriptor) => descriptor.id === 'zero-page-refcount')!;
     assert.equal(rule.helpUri, `file://${path.join(REPO, 'rules', 'zero-page-refcount.md')}`);
     assert.equal(rule.properties!['security-severity'], '8.0');
+    const published = parseValidSarif(cli([...args, '--sarif-help-uri', 'https://example.org/patch-audit/rules']).stdout).runs[0]!;
+    const helpUris = published.tool.driver.rules!.map((descriptor) => descriptor.helpUri);
+    assert.ok(helpUris.includes('https://example.org/patch-audit/rules/zero-page-refcount.md'), helpUris.join(' '));
   });
 });
