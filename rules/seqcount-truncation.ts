@@ -94,7 +94,8 @@ export default defineRule({
         } else if (ranking.tripAt && ranking.confidence !== 'low') {
           shownTrips.set(ranking.tripAt.id, conversion.source);
         }
-        const data: { messageId: 'roundTrip' | 'narrowing'; data: Record<string, string> } = back
+        const backTo = back?.to ?? ranking.backTo;
+        const data: { messageId: 'roundTrip' | 'narrowing'; data: Record<string, string> } = backTo
           ? {
               messageId: 'roundTrip' as const,
               data: {
@@ -102,7 +103,7 @@ export default defineRule({
                 source: quote(conversion.source),
                 to: conversion.to.name,
                 receiver: conversion.receiverText,
-                back: back.to.name,
+                back: backTo.name,
                 bit: String(conversion.to.bits - (conversion.to.signed ? 1 : 0)),
               },
             }
@@ -128,6 +129,8 @@ interface Ranking {
   steps: EvidenceInput[];
   /** Where the round trip closes, when there is one. */
   tripAt?: SyntaxNode;
+  /** The wide type the value comes back as there. */
+  backTo?: IntegerType;
 }
 
 /**
@@ -152,7 +155,7 @@ function rank(conversion: Conversion, back: Widening | null, typer: Typer, root:
   ];
   if (isSequenceLike(conversion.source)) {
     steps.push({ node: conversion.source, message: `ranked high: ${quote(conversion.source)} is a sequence count by its name, which passes bit ${conversion.to.bits - (conversion.to.signed ? 1 : 0)} in a long-lived system` });
-    return { confidence: 'high', steps, tripAt: trip.at };
+    return { confidence: 'high', steps, tripAt: trip.at, backTo: trip.to };
   }
   const names = [identityOf(conversion.source) ?? '', ...search.quantities.map((q) => q.name)];
   const growing = names.find(isGrowingName);
@@ -161,10 +164,10 @@ function rank(conversion: Conversion, back: Widening | null, typer: Typer, root:
       node: conversion.source,
       message: `ranked low: ${quote(conversion.source)} is named as neither a count, position, index, identifier or size (which can grow past ${conversion.to.name}) nor a sequence count: a flag, register, rate or setting keeps the width it was designed with`,
     });
-    return { confidence: 'low', steps, tripAt: trip.at };
+    return { confidence: 'low', steps, tripAt: trip.at, backTo: trip.to };
   }
   steps.push({ node: conversion.source, message: `ranked medium: '${growing}' names a count, position, index, identifier or size, which can grow past ${conversion.to.name}` });
-  return { confidence: 'medium', steps, tripAt: trip.at };
+  return { confidence: 'medium', steps, tripAt: trip.at, backTo: trip.to };
 }
 
 /** Words naming quantities that grow with use or with the size of what they measure. */

@@ -188,6 +188,35 @@ void f(void) { probe(magic); }`);
   });
 });
 
+describe('ranges from the control flow (guards and loop bounds)', () => {
+  it('a dominating check, a loop condition, and an assignment that forgets', () => {
+    const got = ranges(`${PRELUDE}
+int f(unsigned long x, unsigned long y, long n)
+{
+	unsigned long i;
+
+	if (x > 0xff)
+		return -EINVAL;
+	probe(x);
+	for (i = 0; i < 16; i++)
+		probe(i);
+	if (y >= 4096)
+		y = n;
+	probe(y);
+	if (n < 0 || n >= 100)
+		return -ERANGE;
+	probe(n);
+	return 0;
+}`);
+    assert.deepEqual(got, [
+      "0..255: checked by '!(x > 0xff)' (line 11)",
+      "0..15: checked by 'i < 16' (line 14)",
+      "0..0xffffffffffffffff: 'y' is unsigned long (line 18)",
+      "0..99: checked by '!(n >= 100)' (line 19)",
+    ]);
+  });
+});
+
 describe('wide only by promotion', () => {
   const promoted = (code: string) => {
     const { probes, typer } = setUp(code);

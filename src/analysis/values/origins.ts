@@ -9,6 +9,8 @@ import { callArguments, functionName } from '../../frontend/syntax';
 import type { Typer } from '../../types/typer';
 import * as I from './interval';
 import type { Bound, LeafFacts, RangeEvaluator } from './ranges';
+import type { LocalDecl } from '../../types/locals';
+import { Guards } from './guards';
 
 interface NarrowSource {
   bits: number;
@@ -46,10 +48,14 @@ export class Origins implements LeafFacts {
   private readonly memo = new Map<string, Bound | null>();
   private evaluator!: RangeEvaluator;
 
+  private readonly guards: Guards;
+
   constructor(
     private readonly typer: Typer,
     private readonly root: SyntaxNode,
-  ) {}
+  ) {
+    this.guards = new Guards(typer);
+  }
 
   attach(evaluator: RangeEvaluator): void {
     this.evaluator = evaluator;
@@ -100,6 +106,17 @@ export class Origins implements LeafFacts {
   private local(node: SyntaxNode, depth: number): Bound | null {
     const declaration = this.typer.localDeclaration(node);
     if (!declaration) return this.constantGlobal(node, depth);
+    const assigned = this.assigned(node, declaration, depth);
+    const guarded = this.guards.factAt(node);
+    if (!guarded) return assigned;
+    const guard: Bound = { range: guarded.range, why: guarded.why, at: guarded.at };
+    if (!assigned) return guard;
+    const range = { lo: assigned.range.lo > guard.range.lo ? assigned.range.lo : guard.range.lo, hi: assigned.range.hi < guard.range.hi ? assigned.range.hi : guard.range.hi };
+    const tighter = guard.range.hi - guard.range.lo <= assigned.range.hi - assigned.range.lo ? guard : assigned;
+    return { ...tighter, range };
+  }
+
+  private assigned(node: SyntaxNode, declaration: LocalDecl, depth: number): Bound | null {
     const fn = enclosingDefinition(node);
     const body = fn?.childForFieldName('body');
     if (!body) return null;

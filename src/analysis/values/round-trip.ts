@@ -52,7 +52,8 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
 
   const examine = (use: SyntaxNode, depth: number): RoundTrip | null => {
     let node = use;
-    while (node.parent?.type === 'parenthesized_expression') node = node.parent;
+    // `snapshot + 1` still carries the narrowed value.
+    while (node.parent?.type === 'parenthesized_expression' || isOffsetByConstant(node.parent, node)) node = node.parent!;
     const parent = node.parent;
     if (!parent) return null;
     const note = (how: string) => search.otherUses.push({ at: node, how });
@@ -182,6 +183,15 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
     if (trip) return { ...search, trip };
   }
   return search;
+}
+
+function isOffsetByConstant(parent: SyntaxNode | null, operand: SyntaxNode): boolean {
+  if (parent?.type !== 'binary_expression') return false;
+  const op = parent.childForFieldName('operator')?.type;
+  if (op !== '+' && op !== '-') return false;
+  const left = parent.childForFieldName('left');
+  const other = left?.id === operand.id ? parent.childForFieldName('right') : left;
+  return !!other && bare(other).type === 'number_literal' && (op === '+' || left?.id === operand.id);
 }
 
 const OVERFLOW_ERRORS = /\bE(OVERFLOW|RANGE|2BIG|FBIG|INVAL)\b/;
