@@ -153,6 +153,13 @@ function rank(conversion: Conversion, back: Widening | null, typer: Typer, root:
   const steps: EvidenceInput[] = [
     { node: trip.at, message: `round trip: the narrowed value is ${trip.how} here, and ${trip.same}` },
   ];
+  if (trip.kind === 'stored back' && trip.throughMember) {
+    steps.push({
+      node: conversion.source,
+      message: `ranked low: the narrow copy is kept in a field of another structure (an interface, on-disk or saved format) and only copied back, never compared with the live value: the width is that format's`,
+    });
+    return { confidence: 'low', steps, tripAt: trip.at, backTo: trip.to };
+  }
   if (isSequenceLike(conversion.source)) {
     steps.push({ node: conversion.source, message: `ranked high: ${quote(conversion.source)} is a sequence count by its name, which passes bit ${conversion.to.bits - (conversion.to.signed ? 1 : 0)} in a long-lived system` });
     return { confidence: 'high', steps, tripAt: trip.at, backTo: trip.to };
@@ -173,7 +180,7 @@ function rank(conversion: Conversion, back: Widening | null, typer: Typer, root:
 /** Words naming quantities that grow with use or with the size of what they measure. */
 const GROWING_WORDS = new Set([
   'count', 'cnt', 'nr', 'num', 'total', 'pos', 'ppos', 'offset', 'index', 'idx', 'ino', 'inode', 'id', 'bytes', 'blocks', 'blocknr',
-  'block', 'sector', 'sectors', 'pages', 'len', 'length', 'size', 'version', 'cookie',
+  'block', 'sector', 'sectors', 'pages', 'len', 'length', 'size', 'version',
 ]);
 
 function isGrowingName(name: string): boolean {

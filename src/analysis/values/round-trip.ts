@@ -30,6 +30,10 @@ export interface RoundTrip {
   /** Why that is the same quantity. */
   same: string;
   to: IntegerType;
+  /** Compared with the quantity (a staleness or identity check), or stored back into it (a restore). */
+  kind: 'compared' | 'stored back';
+  /** The narrowed value was kept in a member (of another structure) on the way. */
+  throughMember?: boolean;
 }
 
 export interface RoundTripSearch {
@@ -69,7 +73,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
           note(`compared with '${clipped(other.text)}' at once, ${check}`);
           return null;
         }
-        return { at: node, how: `compared with '${other.text}' (${otherType.name})`, same, to: otherType };
+        return { at: node, how: `compared with '${other.text}' (${otherType.name})`, same, to: otherType, kind: 'compared' };
       }
       note(`compared with '${clipped(other.text)}'${same ? ' in the narrow type' : ', a different quantity'}`);
       return null;
@@ -80,7 +84,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
       const leftType = typer.integerOf(left);
       const same = sameQuantityIn(quantities, quantitiesOf(left, typer, false));
       if (same && leftType && leftType.bits > narrow.bits && parent.childForFieldName('operator')?.type === '=') {
-        return { at: node, how: `stored back into '${left.text}' (${leftType.name})`, same, to: leftType };
+        return { at: node, how: `stored back into '${left.text}' (${leftType.name})`, same, to: leftType, kind: 'stored back' };
       }
       const declaration = left.type === 'identifier' ? typer.localDeclaration(left)?.nameNode : undefined;
       const fn = enclosingDefinition(left);
@@ -91,7 +95,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
       const member = typer.typeOf(left).origin;
       if (left.type === 'field_expression' && member?.kind === 'member' && parent.childForFieldName('operator')?.type === '=') {
         const trip = followMember(member.name, depth);
-        if (trip) return { ...trip, how: `stored into '${left.text}', read back as ${trip.how}` };
+        if (trip) return { ...trip, how: `stored into '${left.text}', read back as ${trip.how}`, throughMember: true };
       }
       return null;
     }
@@ -129,7 +133,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
     if (to && to.bits > narrow.bits && isSequenceName(param?.name ?? '') && quantities.some((q) => isSequenceName(q.name))) {
       const owner = ownerPassedAlong(args, index);
       if (owner) {
-        return { at: argument, how: `passed to ${callee.text}() as ${to.name}`, same: `together with ${owner}, so ${callee.text}() can compare it with the original`, to };
+        return { at: argument, how: `passed to ${callee.text}() as ${to.name}`, same: `together with ${owner}, so ${callee.text}() can compare it with the original`, to, kind: 'compared' };
       }
     }
     note(`passed to ${callee.text}()`);
@@ -174,7 +178,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
   if (conversion.member) {
     for (const read of memberReads(root, conversion.member.name, typer)) {
       const trip = examine(read, 0);
-      if (trip) return { ...search, trip: { ...trip, how: `read back as '${read.text}' and ${trip.how}` } };
+      if (trip) return { ...search, trip: { ...trip, how: `read back as '${read.text}' and ${trip.how}`, throughMember: true } };
     }
   }
   if (conversion.receiver) {
