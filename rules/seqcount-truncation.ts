@@ -169,18 +169,22 @@ function rank(conversion: Conversion, back: Widening | null, typer: Typer, root:
   if (!growing) {
     steps.push({
       node: conversion.source,
-      message: `ranked low: ${quote(conversion.source)} is named as neither a count, position, index, identifier or size (which can grow past ${conversion.to.name}) nor a sequence count: a flag, register, rate or setting keeps the width it was designed with`,
+      message: `ranked low: ${quote(conversion.source)} is named as neither a count, position, index or identifier (which can grow past ${conversion.to.name} with use) nor a sequence count: a flag, register, rate or setting keeps the width it was designed with`,
     });
     return { confidence: 'low', steps, tripAt: trip.at, backTo: trip.to };
   }
-  steps.push({ node: conversion.source, message: `ranked medium: '${growing}' names a count, position, index, identifier or size, which can grow past ${conversion.to.name}` });
+  steps.push({ node: conversion.source, message: `ranked medium: '${growing}' names a count, position, index or identifier, which can grow past ${conversion.to.name} with use` });
   return { confidence: 'medium', steps, tripAt: trip.at, backTo: trip.to };
 }
 
-/** Words naming quantities that grow with use or with the size of what they measure. */
+/**
+ * Words naming quantities that grow with use: counts, positions, indexes,
+ * identifiers, block and page numbers. Sizes and lengths are not among them:
+ * they are bounded by the object they measure.
+ */
 const GROWING_WORDS = new Set([
-  'count', 'cnt', 'nr', 'num', 'total', 'pos', 'ppos', 'offset', 'index', 'idx', 'ino', 'inode', 'id', 'bytes', 'blocks', 'blocknr',
-  'block', 'sector', 'sectors', 'pages', 'len', 'length', 'size', 'version',
+  'count', 'cnt', 'nr', 'num', 'total', 'pos', 'ppos', 'offset', 'index', 'idx', 'ino', 'inode', 'id', 'blocks', 'blocknr',
+  'block', 'sector', 'sectors', 'pages', 'version',
 ]);
 
 function isGrowingName(name: string): boolean {

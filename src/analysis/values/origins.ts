@@ -69,9 +69,30 @@ export class Origins implements LeafFacts {
         return this.local(node, depth);
       case 'field_expression':
         return this.member(node, depth);
+      case 'pointer_expression':
+        return this.seqFilePosition(node);
       default:
         return null;
     }
+  }
+
+  /**
+   * `*pos` in a seq_file iterator (`start(struct seq_file *m, loff_t *pos)`,
+   * `next(...)`): the position counts records. seq_read and seq_lseek move it
+   * one record at a time from 0 (an lseek replays the records up to the
+   * offset), so it never exceeds the number of records the iterator yields.
+   */
+  private seqFilePosition(node: SyntaxNode): Bound | null {
+    const pointer = node.childForFieldName('argument');
+    if (node.child(0)?.type !== '*' || pointer?.type !== 'identifier') return null;
+    const declaration = this.typer.localDeclaration(pointer);
+    const fn = enclosingDefinition(node);
+    if (!declaration?.parameter || !fn) return null;
+    const params = parameterDeclarations(fn);
+    const first = params[0]?.text ?? '';
+    const own = params.find((p) => declaration.nameNode && p.contains(declaration.nameNode));
+    if (!/\bstruct\s+seq_file\s*\*/.test(first) || !own || !/\bloff_t\s*\*/.test(own.text)) return null;
+    return { range: I.interval(0n, (1n << 31n) - 1n), why: `'${node.text}' is a seq_file record position, which only counts the records ${functionName(fn)}() yields`, at: node };
   }
 
   private call(node: SyntaxNode, depth: number): Bound | null {
@@ -257,11 +278,14 @@ function writtenValue(use: SyntaxNode): SyntaxNode | 'changed' | null {
   return null;
 }
 
-function parameterIndex(fn: SyntaxNode, parameter: SyntaxNode): number {
+function parameterDeclarations(fn: SyntaxNode): SyntaxNode[] {
   let declarator = fn.childForFieldName('declarator');
   while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
-  const params = declarator?.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
-  return params.findIndex((p) => p.contains(parameter));
+  return declarator?.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];
+}
+
+function parameterIndex(fn: SyntaxNode, parameter: SyntaxNode): number {
+  return parameterDeclarations(fn).findIndex((p) => p.contains(parameter));
 }
 
 function declaredNameOf(fn: SyntaxNode): SyntaxNode | null {
