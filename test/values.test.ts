@@ -215,6 +215,24 @@ int f(unsigned long x, unsigned long y, long n)
       "0..99: checked by '!(n >= 100)' (line 19)",
     ]);
   });
+
+  it('a bound of a narrower type, and what a pointer points to until a call may change it', () => {
+    const got = ranges(`${PRELUDE}
+void refresh(void);
+int f(long long *index, unsigned int limit)
+{
+	if (*index >= limit)
+		return 0;
+	probe(*index);
+	refresh();
+	probe(*index);
+	return 1;
+}`);
+    assert.deepEqual(got, [
+      "-0x8000000000000000..0xfffffffe: checked by '!(*index >= limit)' (line 10)",
+      "-0x8000000000000000..0x7fffffffffffffff: '*index' is long long (line 14)",
+    ]);
+  });
 });
 
 describe('wide only by promotion', () => {

@@ -31,27 +31,34 @@ export class Guards {
     this.constants = new RangeEvaluator(typer, null);
   }
 
-  /** What the paths reaching `identifier` (a use of a local or parameter) know of its value. */
-  factAt(identifier: SyntaxNode): GuardFact | null {
-    const key = this.keyOf(identifier);
-    const fn = enclosingDefinition(identifier);
+  /** What the paths reaching a use of a local or parameter (or of `*pointer`) know of its value. */
+  factAt(use: SyntaxNode): GuardFact | null {
+    const key = this.keyOf(use);
+    const fn = enclosingDefinition(use);
     if (!key || !fn) return null;
     let run = this.runs.get(fn.id);
     if (!run) {
-      run = runFlow(fn, this.domain(), { recordBefore: (node) => node.type === 'identifier' });
+      run = runFlow(fn, this.domain(), { recordBefore: (node) => node.type === 'identifier' || node.type === 'pointer_expression' });
       this.runs.set(fn.id, run);
     }
-    return run.stateBefore(identifier)?.get(key) ?? null;
+    return run.stateBefore(use)?.get(key) ?? null;
   }
 
-  private keyOf(identifier: SyntaxNode): string | null {
-    if (identifier.type !== 'identifier') return null;
-    const declaration = this.typer.localDeclaration(identifier);
+  /** A local or parameter, or what a local pointer points to (`*index`). */
+  private keyOf(node: SyntaxNode): string | null {
+    const n = bare(node);
+    if (n.type === 'pointer_expression' && n.child(0)?.type === '*') {
+      const pointer = n.childForFieldName('argument');
+      const key = pointer && bare(pointer).type === 'identifier' ? this.keyOf(pointer) : null;
+      return key ? `*${key}` : null;
+    }
+    if (n.type !== 'identifier') return null;
+    const declaration = this.typer.localDeclaration(n);
     return declaration ? `${declaration.declaredAt}:${declaration.name}` : null;
   }
 
-  private limitOf(identifier: SyntaxNode): Interval | null {
-    const type = this.typer.integerOf(identifier);
+  private limitOf(variable: SyntaxNode): Interval | null {
+    const type = this.typer.integerOf(variable);
     return type ? I.rangeOfType(type) : null;
   }
 
@@ -89,6 +96,10 @@ export class Guards {
         return out;
       },
       expression: (node, state) => this.written(node, state),
+      // A call may write through any pointer it can reach.
+      call: (_node, state) => {
+        for (const key of [...state.keys()]) if (key.startsWith('*')) state.delete(key);
+      },
       assume: (condition, outcome, state) => this.assume(condition, outcome, state),
     };
   }
@@ -114,6 +125,7 @@ export class Guards {
     }
     const key = target ? this.keyOf(target) : null;
     if (!key) return;
+    state.delete(`*${key}`);
     const bound = value ? this.constants.rangeOf(value) : null;
     if (bound && !bound.fromType && bound.range.lo === bound.range.hi) state.set(key, { range: bound.range, why: `set to ${value!.text}`, at: value! });
     else state.delete(key);
@@ -131,8 +143,9 @@ export class Guards {
       op = MIRRORED[op];
     }
     const key = this.keyOf(variable);
+    // The other side bounds the variable by its value or, failing that, by its type (`*index < nvram_size`, an unsigned int).
     const constant = key ? this.constants.rangeOf(other) : null;
-    if (!key || !constant || constant.fromType) return;
+    if (!key || !constant) return;
     const implied = implication(outcome ? op : negate(op), constant.range);
     if (!implied) return;
     const limit = this.limitOf(variable) ?? { lo: -TOP, hi: TOP };

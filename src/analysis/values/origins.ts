@@ -69,8 +69,10 @@ export class Origins implements LeafFacts {
         return this.local(node, depth);
       case 'field_expression':
         return this.member(node, depth);
-      case 'pointer_expression':
-        return this.seqFilePosition(node);
+      case 'pointer_expression': {
+        const guarded = this.guards.factAt(node);
+        return this.seqFilePosition(node) ?? (guarded ? { range: guarded.range, why: guarded.why, at: guarded.at } : null);
+      }
       default:
         return null;
     }
