@@ -4,7 +4,7 @@
 // compared or passed on: the round trip changes the value, so a check
 // against the original fails forever (or a counter is corrupted).
 
-import { clip, defineRule } from '../src/rule';
+import { clip, defineRule, EvidenceInput } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, functionDefinitions } from '../src/frontend/syntax';
 import {
@@ -21,6 +21,10 @@ import {
   withoutSign,
 } from '../src/analysis/conversions';
 import type { Typer } from '../src/types/typer';
+import { ValueFacts } from '../src/analysis/values/facts';
+import { wideOnlyByPromotion } from '../src/analysis/values/promotion';
+import { findRoundTrip, RoundTripSearch } from '../src/analysis/values/round-trip';
+import { isSequenceName, READERS } from '../src/analysis/values/quantities';
 import { typeToString } from '../src/types/ctype';
 import type { Confidence } from '../src/model';
 
@@ -30,20 +34,6 @@ const WIDE_TYPE_WORDS = [
   'time64_t', 'ktime_t', 'jiffies', 'atomic_long_t', 'atomic64_t',
 ];
 
-/**
- * Words naming values that only grow and pass bit 31 in a long-lived system:
- * sequence counts, generations, cookies, epochs. Matched against the words of
- * the source value's own name (`mmu_invalidate_seq`), not against what it is
- * stored into or computed with: `config->seq_event = val` stores a register
- * setting, and `msecs_to_jiffies(100)` is a short duration.
- */
-const SEQUENCE_WORDS = new Set(['seq', 'seqno', 'seqnum', 'sequence', 'gen', 'generation', 'epoch', 'serial']);
-/** The jiffies counter itself (a timestamp), not a duration in jiffies. */
-const JIFFIES_COUNTER = new Set(['jiffies', 'jiffies_64', 'get_jiffies_64']);
-/** Counters, versions and cookies: less certain to grow past 32 bits (ethtool's `ring_cookie` is a queue index). */
-const COUNTER_LIKE = /count|cnt|(^|_)nr($|_)|total|version|cookie/i;
-/** Accessors whose value is that of the object they read: `atomic64_read(&kvm->seq)` is `seq`. */
-const READERS = new Set(['READ_ONCE', 'atomic_read', 'atomic64_read', 'atomic_long_read', 'smp_load_acquire', 'local64_read', 'raw_read_seqcount', 'read_seqcount_begin']);
 
 export default defineRule({
   meta: {
@@ -70,15 +60,17 @@ export default defineRule({
   check(context) {
     const typer = context.types;
     const longBits = typer.abi.longBits;
-    for (const fn of functionDefinitions(context.file.tree.rootNode)) {
+    const root = context.file.tree.rootNode;
+    let values: ValueFacts | null = null;
+    const shownTrips = new Map<number, SyntaxNode>();
+    for (const fn of functionDefinitions(root)) {
       for (const conversion of conversionsIn(fn, typer)) {
         if (conversion.from.bits < longBits || !isNarrowing(conversion.from, conversion.to)) continue;
         if (isConstantThatFits(conversion, typer) || isExplicitCast(conversion.source)) continue;
-        const back = widenedBack(conversion, typer, context.file.tree.rootNode);
+        const back = widenedBack(conversion, typer, root);
         // A same-width sign change keeps every bit; it only matters when the value is widened again.
         if (!back && conversion.to.bits === conversion.from.bits) continue;
-        const names = [conversion.source.text, conversion.receiver?.name ?? '', conversion.member?.name ?? '', back?.how ?? ''];
-        const evidence = [
+        const evidence: EvidenceInput[] = [
           { node: conversion.source, message: `${quote(conversion.source)} is ${describe(conversion.from)}${originOf(conversion.source, typer)}` },
           {
             node: conversion.source,
@@ -89,48 +81,127 @@ export default defineRule({
         ];
         if (back) {
           evidence.push({ node: back.at, message: `and ${back.how} here: ${extensionOf(conversion.to)} to ${back.to.bits} bits, so the value differs from the original` });
-          const equalityWithSource = !!back.comparedWith && sameValue(back.comparedWith, conversion.source);
-          const confidence: Confidence =
-            isSequenceLike(conversion.source) || isNegativeConstant(conversion.source)
-              ? 'high'
-              : equalityWithSource || names.some((t) => COUNTER_LIKE.test(t))
-                ? 'medium'
-                : 'low';
-          context.report({
-            node: conversion.source,
-            messageId: 'roundTrip',
-            data: {
-              from: conversion.from.name,
-              source: quote(conversion.source),
-              to: conversion.to.name,
-              receiver: conversion.receiverText,
-              back: back.to.name,
-              bit: String(conversion.to.bits - (conversion.to.signed ? 1 : 0)),
-            },
-            evidence,
-            confidence,
-            fix: fixFor(conversion, typer),
-          });
-        } else {
-          context.report({
-            node: conversion.source,
-            messageId: 'narrowing',
-            data: {
-              from: conversion.from.name,
-              source: quote(conversion.source),
-              to: conversion.to.name,
-              receiver: conversion.receiverText,
-              channel: conversion.channel,
-            },
-            evidence,
-            confidence: 'low',
-            fix: fixFor(conversion, typer),
-          });
         }
+        values ??= new ValueFacts(typer, root);
+        const ranking = rank(conversion, back, typer, root, values);
+        evidence.push(...ranking.steps);
+        // Several narrowings closing one round trip are one problem: the first is shown, the others point to it.
+        const first = ranking.tripAt && ranking.confidence !== 'low' ? shownTrips.get(ranking.tripAt.id) : undefined;
+        if (first) {
+          ranking.confidence = 'low';
+          evidence.pop(); // the rank it would have had
+          evidence.push({ node: conversion.source, message: `ranked low: the same round trip (line ${line(ranking.tripAt!)}) as the finding at line ${line(first)}, which is shown` });
+        } else if (ranking.tripAt && ranking.confidence !== 'low') {
+          shownTrips.set(ranking.tripAt.id, conversion.source);
+        }
+        const backTo = back?.to ?? ranking.backTo;
+        const data: { messageId: 'roundTrip' | 'narrowing'; data: Record<string, string> } = backTo
+          ? {
+              messageId: 'roundTrip' as const,
+              data: {
+                from: conversion.from.name,
+                source: quote(conversion.source),
+                to: conversion.to.name,
+                receiver: conversion.receiverText,
+                back: backTo.name,
+                bit: String(conversion.to.bits - (conversion.to.signed ? 1 : 0)),
+              },
+            }
+          : {
+              messageId: 'narrowing' as const,
+              data: {
+                from: conversion.from.name,
+                source: quote(conversion.source),
+                to: conversion.to.name,
+                receiver: conversion.receiverText,
+                channel: conversion.channel,
+              },
+            };
+        context.report({ node: conversion.source, ...data, evidence, confidence: ranking.confidence, fix: fixFor(conversion, typer) });
       }
     }
   },
 });
+
+interface Ranking {
+  confidence: Confidence;
+  /** The facts that decided, as evidence steps. */
+  steps: EvidenceInput[];
+  /** Where the round trip closes, when there is one. */
+  tripAt?: SyntaxNode;
+  /** The wide type the value comes back as there. */
+  backTo?: IntegerType;
+}
+
+/**
+ * Medium or above only when nothing proves the value fits and the narrowed
+ * value meets the same wide quantity again; high when that quantity is a
+ * sequence count by name, or a negative constant is certain to change.
+ */
+function rank(conversion: Conversion, back: Widening | null, typer: Typer, root: SyntaxNode, values: ValueFacts): Ranking {
+  const low = (node: SyntaxNode, message: string): Ranking => ({ confidence: 'low', steps: [{ node, message: `ranked low: ${message}` }] });
+  const fits = values.fits(conversion.source, conversion.to);
+  if (fits) return low(fits.at, `fits: ${fits.why} at line ${line(fits.at)}, within ${conversion.to.name}`);
+  if (back && isNegativeConstant(conversion.source)) {
+    return { confidence: 'high', steps: [{ node: conversion.source, message: `ranked high: the negative constant ${conversion.source.text} cannot survive the round trip` }] };
+  }
+  const promotion = wideOnlyByPromotion(conversion.source, typer, conversion.to.bits);
+  if (promotion) return low(promotion.culprit, `wide only by promotion: ${promotion.why} at line ${line(promotion.culprit)}; no operand is a wide quantity of its own`);
+  const search = findRoundTrip(conversion, typer, root);
+  if (!search.trip) return low(conversion.source, `no round trip: ${withoutRoundTrip(conversion, search)}`);
+  const trip = search.trip;
+  const steps: EvidenceInput[] = [
+    { node: trip.at, message: `round trip: the narrowed value is ${trip.how} here, and ${trip.same}` },
+  ];
+  if (trip.kind === 'stored back' && trip.throughMember) {
+    steps.push({
+      node: conversion.source,
+      message: `ranked low: the narrow copy is kept in a field of another structure (an interface, on-disk or saved format) and only copied back, never compared with the live value: the width is that format's`,
+    });
+    return { confidence: 'low', steps, tripAt: trip.at, backTo: trip.to };
+  }
+  if (isSequenceLike(conversion.source)) {
+    steps.push({ node: conversion.source, message: `ranked high: ${quote(conversion.source)} is a sequence count by its name, which passes bit ${conversion.to.bits - (conversion.to.signed ? 1 : 0)} in a long-lived system` });
+    return { confidence: 'high', steps, tripAt: trip.at, backTo: trip.to };
+  }
+  const names = [identityOf(conversion.source) ?? '', ...search.quantities.map((q) => q.name)];
+  const growing = names.find(isGrowingName);
+  if (!growing) {
+    steps.push({
+      node: conversion.source,
+      message: `ranked low: ${quote(conversion.source)} is named as neither a count, position, index or identifier (which can grow past ${conversion.to.name} with use) nor a sequence count: a flag, register, rate or setting keeps the width it was designed with`,
+    });
+    return { confidence: 'low', steps, tripAt: trip.at, backTo: trip.to };
+  }
+  steps.push({ node: conversion.source, message: `ranked medium: '${growing}' names a count, position, index or identifier, which can grow past ${conversion.to.name} with use` });
+  return { confidence: 'medium', steps, tripAt: trip.at, backTo: trip.to };
+}
+
+/**
+ * Words naming quantities that grow with use: counts, positions, indexes,
+ * identifiers, block and page numbers. Sizes and lengths are not among them:
+ * they are bounded by the object they measure.
+ */
+const GROWING_WORDS = new Set([
+  'count', 'cnt', 'nr', 'num', 'total', 'pos', 'ppos', 'offset', 'index', 'idx', 'ino', 'inode', 'id', 'blocks', 'blocknr',
+  'block', 'sector', 'sectors', 'pages', 'version',
+]);
+
+function isGrowingName(name: string): boolean {
+  return name.split(/_|(?<=[a-z])(?=[A-Z])/).some((word) => GROWING_WORDS.has(word.toLowerCase()));
+}
+
+function withoutRoundTrip(conversion: Conversion, search: RoundTripSearch): string {
+  if (!search.quantities.length) return `${quote(conversion.source)} is a computed value, not a stored quantity it could be compared with again`;
+  const uses = [...new Set(search.otherUses.map((u) => `${u.how} at line ${line(u.at)}`))];
+  if (!uses.length) return 'the narrowed value is never compared with or stored back into the quantity it came from in this file';
+  const shown = uses.slice(0, 3).join('; ') + (uses.length > 3 ? `; and ${uses.length - 3} more` : '');
+  return `the narrowed value is never compared with or stored back into ${search.quantities[0].label}; it is only ${shown}`;
+}
+
+function line(node: SyntaxNode): number {
+  return node.startPosition.row + 1;
+}
 
 /**
  * The first place the narrowed value is widened again: through the receiving
@@ -157,7 +228,7 @@ function widenedBack(conversion: Conversion, typer: Typer, root: SyntaxNode): Wi
 /** Is the value a snapshot of a sequence count, a generation, a cookie or the jiffies counter, by its own name? */
 function isSequenceLike(source: SyntaxNode): boolean {
   const name = identityOf(source);
-  return !!name && (JIFFIES_COUNTER.has(name) || name.toLowerCase().split('_').some((word) => SEQUENCE_WORDS.has(word)));
+  return !!name && isSequenceName(name);
 }
 
 /**
@@ -193,11 +264,6 @@ function isNegativeConstant(node: SyntaxNode): boolean {
 
 function isExplicitCast(node: SyntaxNode): boolean {
   return unparenthesised(node).type === 'cast_expression';
-}
-
-function sameValue(a: SyntaxNode, b: SyntaxNode): boolean {
-  const strip = (t: string) => t.replace(/\s+/g, '').replace(/^\((.*)\)$/, '$1');
-  return strip(a.text) === strip(b.text);
 }
 
 function describe(type: IntegerType): string {

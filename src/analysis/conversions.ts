@@ -275,7 +275,7 @@ export function memberReads(root: SyntaxNode, member: string, typer: Typer): Syn
 // ---------------------------------------------------------------------------
 // Syntax helpers.
 
-function declaredName(declarator: SyntaxNode | null): SyntaxNode | null {
+export function declaredName(declarator: SyntaxNode | null): SyntaxNode | null {
   let node = declarator;
   while (node && node.type !== 'identifier') {
     if (node.type === 'array_declarator' || node.type === 'function_declarator') return null;
@@ -285,7 +285,7 @@ function declaredName(declarator: SyntaxNode | null): SyntaxNode | null {
 }
 
 /** The file's top-level definition of `name` (the first, when #if branches define it twice). */
-function definitionInFile(from: SyntaxNode, name: string): SyntaxNode | null {
+export function definitionInFile(from: SyntaxNode, name: string): SyntaxNode | null {
   const byName = from.table.derived('top-level function definitions by name', () => {
     const map = new Map<string, SyntaxNode>();
     for (const item of from.table.rootNode.namedChildren) {
@@ -297,7 +297,7 @@ function definitionInFile(from: SyntaxNode, name: string): SyntaxNode | null {
   return byName.get(name) ?? null;
 }
 
-function parameterNameNode(definition: SyntaxNode, index: number): SyntaxNode | null {
+export function parameterNameNode(definition: SyntaxNode, index: number): SyntaxNode | null {
   let declarator = definition.childForFieldName('declarator');
   while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
   const params = declarator?.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'parameter_declaration') ?? [];

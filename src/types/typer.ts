@@ -56,6 +56,8 @@ export interface Typed {
   /** The type as declared: typedef names kept (use Typer.resolve to see through them). */
   type: CType;
   origin?: Origin;
+  /** For a bit-field member: its width in bits. */
+  bitWidth?: number;
 }
 
 export interface TypedefStep {
@@ -214,7 +216,7 @@ export class Typer {
     if (resolved.k === 'unknown') return { type: resolved };
     if (resolved.k === 'record') {
       const found = this.findMember(resolved.members, name, 0);
-      return found ? { type: found.type } : { type: unknown(`no member '${name}' in an anonymous ${resolved.tag}`) };
+      return found ? { type: found.type, ...widthOf(found) } : { type: unknown(`no member '${name}' in an anonymous ${resolved.tag}`) };
     }
     if (resolved.k !== 'tag' || resolved.tag === 'enum') return { type: unknown(`'.${name}' on a value of type ${typeToString(resolved)}`) };
     const ranked = this.scope.lookup('tag', resolved.name, [resolved.tag]);
@@ -239,6 +241,7 @@ export class Typer {
     const { decl, member } = hits[0];
     return {
       type: member.type,
+      ...widthOf(member),
       origin: { kind: 'member', name: `${resolved.tag} ${resolved.name}::${name}`, file: decl.file, line: member.line, via: TIER_NAMES[ranked.tier] },
     };
   }
@@ -612,6 +615,10 @@ function parseTypeName(text: string): CType {
   if (!declaration || declaration.type !== 'declaration' || declaration.hasError) return unknown(`type name '${text.trim()}'`);
   const base = baseType(declaration.childForFieldName('type'));
   return applyDeclarator(base, declaration.childForFieldName('declarator')).type;
+}
+
+function widthOf(member: Member): { bitWidth?: number } {
+  return member.bits !== undefined ? { bitWidth: member.bits } : {};
 }
 
 function child(node: SyntaxNode, field: string): SyntaxNode {
