@@ -8,6 +8,8 @@ import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { LineIndex } from '../src/frontend/lines';
 import { Failure, FailureInference } from '../src/analysis/failure';
+import { failureAtCall } from '../src/analysis/failure-at-call';
+import { alreadyFailing, voidTeardownCaller } from '../src/analysis/nothing-to-report';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence } from '../src/model';
@@ -78,7 +80,14 @@ export default defineRule({
           ...(deliberate ? [{ node: call, message: `a comment at line ${deliberate} says the result is ignored on purpose` }] : []),
         ];
         if (failure) {
-          const confidence = outValue || deliberate ? 'low' : rankFailure(failure, callee, caller, sites, share);
+          let confidence: Confidence = outValue || deliberate ? 'low' : rankFailure(failure, callee, caller, sites, share);
+          const atCall = failureAtCall(callee, failure, call, inference, context.kbuild, context.file.text);
+          evidence.push(...atCall.steps.map((message) => ({ node: call, message })));
+          if (atCall.verdict !== 'counts') confidence = 'low';
+          for (const reason of nothingToReport(fn, caller, call, failure)) {
+            evidence.push(reason);
+            confidence = 'low';
+          }
           context.report({
             node: call,
             messageId: 'dropped',
@@ -100,6 +109,17 @@ export default defineRule({
     }
   },
 });
+
+/** Why the caller has nothing to report the failure to, each as an evidence step: a void teardown caller, an error path, a callee that logs. */
+function nothingToReport(fn: SyntaxNode, caller: string, call: SyntaxNode, failure: Failure): { node: SyntaxNode; message: string }[] {
+  const reasons: { node: SyntaxNode; message: string }[] = [];
+  const teardown = voidTeardownCaller(fn, caller);
+  if (teardown) reasons.push({ node: fn.childForFieldName('declarator') ?? fn, message: teardown });
+  const failing = alreadyFailing(call);
+  if (failing) reasons.push({ node: failing.node, message: failing.step });
+  if (failure.logs) reasons.push({ node: call, message: `ranked low: ${failure.logs.name}() logs its own failure on every error path (${failure.logs.file}:${failure.logs.line})` });
+  return reasons;
+}
 
 /** Calls that are a statement of their own: `foo(x);` (not `(void)foo(x);`, not `ops->foo(x);`). */
 function discardedCalls(fn: SyntaxNode): SyntaxNode[] {
