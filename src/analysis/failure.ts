@@ -75,7 +75,7 @@ export class FailureInference {
     const visible = this.scope.definitions(name);
     const stubs = visible.filter((d) => this.stubSymbols(name, d).length > 0);
     // A stub is what the file sees; its real counterpart (in another file, or the other #if branch) says how the call fails when built.
-    const real = stubs.length ? this.scope.everyDefinition(name).filter((d) => this.stubSymbols(name, d).length === 0) : visible;
+    const real = stubs.length ? this.scope.everyFunction(name).filter((d) => d.definition && this.stubSymbols(name, d).length === 0) : visible;
     const found = this.fromBodies(name, real, seen);
     if (found || stubs.length === 0) return found;
     const stub = this.fromBodies(name, stubs, seen);
@@ -84,11 +84,17 @@ export class FailureInference {
     return { ...stub, stub: { symbols, file: stub.definition.file, line: stub.definition.line } };
   }
 
-  /** The config symbols whose absence compiles this definition, when it is a stub beside another definition of the name. */
+  /**
+   * The config symbols whose absence compiles this definition, when it is a
+   * stub beside the real function (another prototype or definition of the
+   * name, not under the same absence).
+   */
   private stubSymbols(name: string, definition: Located<FunctionDecl>): string[] {
     const absent = absentSymbols(definition.failure?.conditions);
     if (absent.length === 0) return [];
-    const others = this.scope.everyDefinition(name).filter((d) => d !== definition && !absentSymbols(d.failure?.conditions).some((s) => absent.includes(s)));
+    const others = this.scope
+      .everyFunction(name)
+      .filter((d) => !(d.file === definition.file && d.line === definition.line) && !absentSymbols(d.failure?.conditions).some((s) => absent.includes(s)));
     return others.length ? absent : [];
   }
 
