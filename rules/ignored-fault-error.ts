@@ -10,6 +10,7 @@ import type { LineIndex } from '../src/frontend/lines';
 import { Failure, FailureInference } from '../src/analysis/failure';
 import { failureAtCall } from '../src/analysis/failure-at-call';
 import { alreadyFailing, voidTeardownCaller } from '../src/analysis/nothing-to-report';
+import { uninitialisedReadAfter } from '../src/analysis/uninitialised-fill';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence } from '../src/model';
@@ -87,6 +88,15 @@ export default defineRule({
           for (const reason of nothingToReport(fn, caller, call, failure)) {
             evidence.push(reason);
             confidence = 'low';
+          }
+          // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions above, not an error that cannot happen.
+          const garbage = atCall.verdict === 'cannot' ? null : uninitialisedReadAfter(fn, call);
+          if (garbage) {
+            evidence.push(
+              { node: garbage.declaration, message: `'${garbage.name}' is declared without an initialiser at line ${garbage.declaration.startPosition.row + 1} and not written on every path to the call` },
+              { node: garbage.read, message: `ranked high: '${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten` },
+            );
+            confidence = 'high';
           }
           context.report({
             node: call,

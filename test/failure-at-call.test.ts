@@ -11,7 +11,7 @@ import type { KbuildView, KbuildAnswer } from '../src/kernel/kbuild';
 import type { FunctionDecl, Located } from '../src/types/facts';
 
 const hints = loadHints();
-const nothingFails = { failureOf: () => null } as unknown as FailureInference;
+const nothingFails = { failureOf: () => null, definitions: () => [definition] } as unknown as FailureInference;
 
 function callIn(source: string): SyntaxNode {
   const file = parseFile('t.c', source, { hints });
@@ -57,10 +57,13 @@ describe('failure at a call', () => {
     assert.equal(failureAtCall('set_level', guarded, callIn('void f(int n) { set_level(&d, n); }'), nothingFails, null, '').verdict, 'counts');
   });
 
-  it('counts them when the callee also passes on a failing callee', () => {
+  it('counts them when the callee also passes on a callee that fails or is not in sight', () => {
     const passing: Failure = { ...guarded, passesOn: ['lower'] };
-    const lowerFails = { failureOf: (name: string) => (name === 'lower' ? guarded : null) } as unknown as FailureInference;
+    const lowerFails = { failureOf: (name: string) => (name === 'lower' ? guarded : null), definitions: () => [definition] } as unknown as FailureInference;
     assert.equal(failureAtCall('set_level', passing, callIn('void f(void) { set_level(&d, 3); }'), lowerFails, null, '').verdict, 'counts');
+    const lowerUnseen = { failureOf: () => null, definitions: () => [] } as unknown as FailureInference;
+    assert.equal(failureAtCall('set_level', passing, callIn('void f(void) { set_level(&d, 3); }'), lowerUnseen, null, '').verdict, 'counts');
+    assert.equal(failureAtCall('set_level', passing, callIn('void f(void) { set_level(&d, 3); }'), nothingFails, null, '').verdict, 'cannot');
   });
 
   it("decides a config stub's error by the caller's build: cannot, counts, undecided", () => {

@@ -42,7 +42,7 @@ function guardedAway(failure: Failure, call: SyntaxNode, inference: FailureInfer
   const errors = failure.errors;
   if (!errors?.length || !failure.definition) return null;
   if (!errors.every((e) => e.guard)) return null;
-  if ((failure.passesOn ?? []).some((name) => inference.failureOf(name))) return null;
+  if (!passesOnNothingFailing(failure, inference)) return null;
   const args = callArguments(call);
   const steps: string[] = [];
   for (const error of errors) {
@@ -56,10 +56,15 @@ function guardedAway(failure: Failure, call: SyntaxNode, inference: FailureInfer
   return steps;
 }
 
+/** Every function whose result the callee passes on is defined in sight and shows no failure. */
+function passesOnNothingFailing(failure: Failure, inference: FailureInference): boolean {
+  return (failure.passesOn ?? []).every((name) => inference.definitions(name).length > 0 && !inference.failureOf(name));
+}
+
 /** `-ENOKEY` of a crypto hash whose tfm this file never keys (no keyed algorithm named, no setkey call). */
 function unkeyedHash(callee: string, failure: Failure, inference: FailureInference, fileText: string): string | null {
   if (!HASH_CALL.test(callee) || !failure.errors?.length || failure.errors.some((e) => e.code !== '-ENOKEY')) return null;
-  if ((failure.passesOn ?? []).some((name) => inference.failureOf(name))) return null;
+  if (!passesOnNothingFailing(failure, inference)) return null;
   if (KEYED_HASH.test(fileText)) return null;
   return `${callee}() fails only with -ENOKEY, for a keyed hash whose key is not set; this file names no keyed algorithm and sets no key (cannot happen here)`;
 }
