@@ -11,6 +11,7 @@ import { Failure, FailureInference } from '../src/analysis/failure';
 import { failureAtCall } from '../src/analysis/failure-at-call';
 import { alreadyFailing, voidTeardownCaller } from '../src/analysis/nothing-to-report';
 import { uninitialisedReadAfter } from '../src/analysis/uninitialised-fill';
+import type { KbuildView } from '../src/kernel/kbuild';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence } from '../src/model';
@@ -81,23 +82,9 @@ export default defineRule({
           ...(deliberate ? [{ node: call, message: `a comment at line ${deliberate} says the result is ignored on purpose` }] : []),
         ];
         if (failure) {
-          let confidence: Confidence = outValue || deliberate ? 'low' : rankFailure(failure, callee, caller, sites, share);
-          const atCall = failureAtCall(callee, failure, call, inference, context.kbuild, context.file.text);
-          evidence.push(...atCall.steps.map((message) => ({ node: call, message })));
-          if (atCall.verdict !== 'counts') confidence = 'low';
-          for (const reason of nothingToReport(fn, caller, call, failure)) {
-            evidence.push(reason);
-            confidence = 'low';
-          }
-          // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions above, not an error that cannot happen.
-          const garbage = atCall.verdict === 'cannot' ? null : uninitialisedReadAfter(fn, call);
-          if (garbage) {
-            evidence.push(
-              { node: garbage.declaration, message: `'${garbage.name}' is declared without an initialiser at line ${garbage.declaration.startPosition.row + 1} and not written on every path to the call` },
-              { node: garbage.read, message: `ranked high: '${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten` },
-            );
-            confidence = 'high';
-          }
+          const ranked = rankCall(fn, caller, call, callee, failure, rankFailure(failure, callee, caller, sites, share), context.kbuild, inference, context.file.text);
+          evidence.push(...ranked.steps);
+          const confidence = ranked.unwrittenRead || !(outValue || deliberate) ? ranked.confidence : 'low';
           context.report({
             node: call,
             messageId: 'dropped',
@@ -119,6 +106,59 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The call's rank and the steps that decided it, from the callee's rank
+ * (`base`): an error that cannot happen here, or may not, ranks low; so does
+ * a caller with nothing to report to (unless the callee is on a fault or
+ * allocation path: the caller then carries on with what was not done); so
+ * does the tree's convention alone in a void caller. A local the call was to
+ * fill, read afterwards while it may be unwritten, ranks high.
+ */
+function rankCall(
+  fn: SyntaxNode,
+  caller: string,
+  call: SyntaxNode,
+  callee: string,
+  failure: Failure,
+  base: Confidence,
+  kbuild: KbuildView | null,
+  inference: FailureInference,
+  fileText: string,
+): { confidence: Confidence; steps: { node: SyntaxNode; message: string }[]; unwrittenRead: boolean } {
+  const atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
+  const steps = atCall.steps.map((message) => ({ node: call, message }));
+  let confidence = atCall.verdict === 'counts' ? base : 'low';
+  if (atCall.verdict === 'counts') {
+    const reasons = nothingToReport(fn, caller, call, failure);
+    if (reasons.length && base === 'high') {
+      steps.push(...reasons.map((r) => ({ node: r.node, message: r.message.replace(/^ranked low: /, 'not demoted, as the callee is on a fault or allocation path and the caller carries on with what was not done: ') })));
+    } else if (reasons.length) {
+      steps.push(...reasons);
+      confidence = 'low';
+    } else if (base === 'medium' && !failure.pathClass && returnsVoid(fn)) {
+      steps.push({
+        node: fn.childForFieldName('declarator') ?? fn,
+        message: `ranked low: ${caller || 'the caller'}() returns void, so it has nothing to report the failure to, and the tree's convention alone (no fault path, no unwritten local read) does not show a consequence`,
+      });
+      confidence = 'low';
+    }
+  }
+  // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions above, not an error that cannot happen.
+  const garbage = atCall.verdict === 'cannot' ? null : uninitialisedReadAfter(fn, call);
+  if (garbage) {
+    steps.push(
+      { node: garbage.declaration, message: `'${garbage.name}' is declared without an initialiser at line ${garbage.declaration.startPosition.row + 1} and not written on every path to the call` },
+      { node: garbage.read, message: `ranked high: '${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten` },
+    );
+    confidence = 'high';
+  }
+  return { confidence, steps, unwrittenRead: !!garbage };
+}
+
+function returnsVoid(fn: SyntaxNode): boolean {
+  return fn.childForFieldName('type')?.text === 'void' && fn.childForFieldName('declarator')?.type === 'function_declarator';
+}
 
 /** Why the caller has nothing to report the failure to, each as an evidence step: a void teardown caller, an error path, a callee that logs. */
 function nothingToReport(fn: SyntaxNode, caller: string, call: SyntaxNode, failure: Failure): { node: SyntaxNode; message: string }[] {
