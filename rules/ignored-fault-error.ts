@@ -31,6 +31,8 @@ const CONVENTION = 0.75;
 /** Deviance alone (no error return visible) needs a strong convention over many sites. */
 const STRONG_CONVENTION = 0.95;
 const STRONG_SITES = 20;
+/** Share of call sites that check the result for the convention alone to keep a medium rank. */
+const STRONG_HABIT = 0.9;
 
 export default defineRule({
   meta: {
@@ -82,7 +84,8 @@ export default defineRule({
           ...(deliberate ? [{ node: call, message: `a comment at line ${deliberate} says the result is ignored on purpose` }] : []),
         ];
         if (failure) {
-          const ranked = rankCall(fn, caller, call, callee, failure, rankFailure(failure, callee, caller, sites, share), context.kbuild, inference, context.file.text);
+          const base = rankFailure(failure, callee, caller, sites, share);
+          const ranked = rankCall({ fn, caller, call, callee, failure, base, tally, next }, context.kbuild, inference, context.file.text);
           evidence.push(...ranked.steps);
           const confidence = ranked.unwrittenRead || !(outValue || deliberate) ? ranked.confidence : 'low';
           context.report({
@@ -115,19 +118,22 @@ export default defineRule({
  * does the tree's convention alone in a void caller. A local the call was to
  * fill, read afterwards while it may be unwritten, ranks high.
  */
-function rankCall(
-  fn: SyntaxNode,
-  caller: string,
-  call: SyntaxNode,
-  callee: string,
-  failure: Failure,
-  base: Confidence,
-  kbuild: KbuildView | null,
-  inference: FailureInference,
-  fileText: string,
-): { confidence: Confidence; steps: { node: SyntaxNode; message: string }[]; unwrittenRead: boolean } {
+interface CallFacts {
+  fn: SyntaxNode;
+  caller: string;
+  call: SyntaxNode;
+  callee: string;
+  failure: Failure;
+  /** The callee's rank before looking at this call. */
+  base: Confidence;
+  tally: CallTally;
+  next: NextStep;
+}
+
+function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: FailureInference, fileText: string): { confidence: Confidence; steps: Step[]; unwrittenRead: boolean } {
+  const { fn, caller, call, callee, failure, base } = facts;
   const atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
-  const steps = atCall.steps.map((message) => ({ node: call, message }));
+  const steps: Step[] = atCall.steps.map((message) => ({ node: call, message }));
   let confidence = atCall.verdict === 'counts' ? base : 'low';
   if (atCall.verdict === 'counts') {
     const reasons = nothingToReport(fn, caller, call, failure);
@@ -136,24 +142,67 @@ function rankCall(
     } else if (reasons.length) {
       steps.push(...reasons);
       confidence = 'low';
-    } else if (base === 'medium' && !failure.pathClass && returnsVoid(fn)) {
-      steps.push({
-        node: fn.childForFieldName('declarator') ?? fn,
-        message: `ranked low: ${caller || 'the caller'}() returns void, so it has nothing to report the failure to, and the tree's convention alone (no fault path, no unwritten local read) does not show a consequence`,
-      });
-      confidence = 'low';
+    } else if (base === 'medium' && !failure.pathClass) {
+      const convention = conventionAlone(facts);
+      steps.push(convention.step);
+      confidence = convention.confidence;
     }
   }
   // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions above, not an error that cannot happen.
   const garbage = atCall.verdict === 'cannot' ? null : uninitialisedReadAfter(fn, call);
   if (garbage) {
+    const credible = base !== 'low';
     steps.push(
       { node: garbage.declaration, message: `'${garbage.name}' is declared without an initialiser at line ${garbage.declaration.startPosition.row + 1} and not written on every path to the call` },
-      { node: garbage.read, message: `ranked high: '${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten` },
+      {
+        node: garbage.read,
+        message: credible
+          ? `ranked high: '${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten`
+          : `'${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten; not ranked up, as the tree's callers do not show that ${callee}() fails in practice`,
+      },
     );
-    confidence = 'high';
+    if (credible) confidence = 'high';
+    return { confidence, steps, unwrittenRead: credible };
   }
-  return { confidence, steps, unwrittenRead: !!garbage };
+  return { confidence, steps, unwrittenRead: false };
+}
+
+type Step = { node: SyntaxNode; message: string };
+
+/**
+ * A callee that most callers check, with nothing else known: medium only when
+ * the habit is strong (9 in 10 of at least 20 sites) and the caller reports
+ * success right after; else low. A strict reading of a sample of such
+ * findings (issue 13) found most of the rest false: void callers that cannot
+ * report, setup sequences that check elsewhere, callees that cannot fail with
+ * these arguments.
+ */
+function conventionAlone(facts: CallFacts): { confidence: Confidence; step: Step } {
+  const { fn, caller, tally, next } = facts;
+  const sites = tally.used + tally.discarded + tally.voided;
+  const habit = `${tally.used} of ${sites} callers check ${facts.callee}()`;
+  const where = fn.childForFieldName('declarator') ?? fn;
+  if (returnsVoid(fn)) {
+    return {
+      confidence: 'low',
+      step: { node: where, message: `ranked low: ${caller || 'the caller'}() returns void, so it has nothing to report the failure to, and the tree's convention alone (${habit}; no fault path, no unwritten local read) does not show a consequence` },
+    };
+  }
+  const returned = next.node?.type === 'return_statement' ? next.node.namedChildren.find((c) => c.type !== 'comment') : undefined;
+  const reportsSuccess = returned?.text === '0';
+  if (sites >= STRONG_SITES && tally.used / sites >= STRONG_HABIT && reportsSuccess) {
+    return {
+      confidence: 'medium',
+      step: { node: next.node!, message: `kept at medium: ${habit}, and ${caller || 'the caller'}() reports success right after, at line ${next.node!.startPosition.row + 1}` },
+    };
+  }
+  return {
+    confidence: 'low',
+    step: {
+      node: where,
+      message: `ranked low: the tree's convention alone (${habit}; no fault path, no unwritten local read) shows no consequence here; medium needs 9 in 10 of at least ${STRONG_SITES} callers and a caller that reports success right after`,
+    },
+  };
 }
 
 function returnsVoid(fn: SyntaxNode): boolean {
