@@ -76,7 +76,7 @@ export async function auditPatches(options: AuditOptions): Promise<DiffResult> {
     ? readGitRange(root!, options.git)
     : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
   const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes), options);
-  const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize }));
+  const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null }));
 
   const shared = root ? new WorkingTree(new DiskTree(root)) : null;
   const patches = series.entries.map(({ patch, base }) => auditor.audit(patch, base ? new WorkingTree(base) : shared));
