@@ -134,37 +134,36 @@ function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: Failur
   const { fn, caller, call, callee, failure, base } = facts;
   const atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
   const steps: Step[] = atCall.steps.map((message) => ({ node: call, message }));
-  let confidence = atCall.verdict === 'counts' ? base : 'low';
-  if (atCall.verdict === 'counts') {
-    const reasons = nothingToReport(fn, caller, call, failure);
-    if (reasons.length && base === 'high') {
-      steps.push(...reasons.map((r) => ({ node: r.node, message: r.message.replace(/^ranked low: /, 'not demoted, as the callee is on a fault or allocation path and the caller carries on with what was not done: ') })));
-    } else if (reasons.length) {
-      steps.push(...reasons);
-      confidence = 'low';
-    } else if (base === 'medium' && !failure.pathClass) {
-      const convention = conventionAlone(facts);
-      steps.push(convention.step);
-      confidence = convention.confidence;
-    }
+  if (atCall.verdict !== 'counts') return { confidence: 'low', steps, unwrittenRead: false };
+  // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions below.
+  const garbage = uninitialisedReadAfter(fn, call);
+  const unwrittenRead = !!garbage && base !== 'low';
+  let confidence = base;
+  const reasons = nothingToReport(fn, caller, call, failure);
+  if (reasons.length && (base === 'high' || unwrittenRead)) {
+    const why = unwrittenRead ? 'a local it was to fill is read afterwards' : 'the callee is on a fault or allocation path and the caller carries on with what was not done';
+    steps.push(...reasons.map((r) => ({ node: r.node, message: r.message.replace(/^ranked low: /, `not demoted, as ${why}: `) })));
+  } else if (reasons.length) {
+    steps.push(...reasons);
+    confidence = 'low';
+  } else if (base === 'medium' && !failure.pathClass && !unwrittenRead) {
+    const convention = conventionAlone(facts);
+    steps.push(convention.step);
+    confidence = convention.confidence;
   }
-  // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions above, not an error that cannot happen.
-  const garbage = atCall.verdict === 'cannot' ? null : uninitialisedReadAfter(fn, call);
   if (garbage) {
-    const credible = base !== 'low';
     steps.push(
       { node: garbage.declaration, message: `'${garbage.name}' is declared without an initialiser at line ${garbage.declaration.startPosition.row + 1} and not written on every path to the call` },
       {
         node: garbage.read,
-        message: credible
+        message: unwrittenRead
           ? `ranked high: '${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten`
           : `'${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten; not ranked up, as the tree's callers do not show that ${callee}() fails in practice`,
       },
     );
-    if (credible) confidence = 'high';
-    return { confidence, steps, unwrittenRead: credible };
+    if (unwrittenRead) confidence = 'high';
   }
-  return { confidence, steps, unwrittenRead: false };
+  return { confidence, steps, unwrittenRead };
 }
 
 type Step = { node: SyntaxNode; message: string };

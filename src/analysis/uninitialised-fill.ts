@@ -28,23 +28,37 @@ interface InitState {
   pending: Set<string>;
 }
 
-/** Locals of `body` declared without an initialiser (not static), by name. */
-function uninitialisedLocals(body: SyntaxNode): Map<string, { node: SyntaxNode; array: boolean }> {
-  const locals = new Map<string, { node: SyntaxNode; array: boolean }>();
+/**
+ * Locals declared without an initialiser (not static) in scope at `call`, by
+ * name: of several declarations of a name, the innermost block around the
+ * call wins, and an initialised one takes the name out.
+ */
+function uninitialisedLocals(body: SyntaxNode, call: SyntaxNode): Map<string, { node: SyntaxNode; array: boolean }> {
+  const innermost = new Map<string, { depth: number; local: { node: SyntaxNode; array: boolean } | null }>();
   for (const declaration of body.descendantsOfType('declaration')) {
     if (declaration.namedChildren.some((c) => c.type === 'storage_class_specifier' && /static|extern/.test(c.text))) continue;
+    const block = declaration.parent;
+    if (!block || call.startIndex < block.startIndex || call.endIndex > block.endIndex || declaration.startIndex > call.startIndex) continue;
+    const depth = block.startIndex;
     for (const declarator of declaration.childrenForFieldName('declarator')) {
-      if (declarator.type === 'identifier') locals.set(declarator.text, { node: declaration, array: false });
-      else if (declarator.type === 'array_declarator') {
-        const name = declarator.childForFieldName('declarator');
-        if (name?.type === 'identifier') locals.set(name.text, { node: declaration, array: true });
+      let name: SyntaxNode | null = null;
+      let local: { node: SyntaxNode; array: boolean } | null = null;
+      if (declarator.type === 'identifier') {
+        name = declarator;
+        local = { node: declaration, array: false };
+      } else if (declarator.type === 'array_declarator') {
+        name = declarator.childForFieldName('declarator');
+        local = { node: declaration, array: true };
       } else if (declarator.type === 'init_declarator') {
-        // Initialised here; a same-named uninitialised declaration elsewhere would be another scope.
-        const name = declarator.childForFieldName('declarator');
-        if (name?.type === 'identifier') locals.delete(name.text);
+        name = declarator.childForFieldName('declarator');
       }
+      if (name?.type !== 'identifier') continue;
+      const seen = innermost.get(name.text);
+      if (!seen || seen.depth <= depth) innermost.set(name.text, { depth, local });
     }
   }
+  const locals = new Map<string, { node: SyntaxNode; array: boolean }>();
+  for (const [name, { local }] of innermost) if (local) locals.set(name, local);
   return locals;
 }
 
@@ -99,7 +113,7 @@ function inSizeof(node: SyntaxNode): boolean {
 export function uninitialisedReadAfter(fn: SyntaxNode, call: SyntaxNode): UninitialisedRead | null {
   const body = fn.childForFieldName('body');
   if (!body) return null;
-  const locals = uninitialisedLocals(body);
+  const locals = uninitialisedLocals(body, call);
   if (locals.size === 0) return null;
   const filled = callArguments(call).map((arg) => filledLocal(arg, locals)).filter((name): name is string => !!name);
   if (filled.length === 0) return null;

@@ -181,11 +181,13 @@ export class FileScope {
     return (best?.decls ?? []) as Located<FunctionDecl>[];
   }
 
-  /** Every function declaration of `name` (prototypes and definitions) the file could be linked with, whatever its tier: a config stub's real counterpart is often in another file. */
+  /** Every function declaration of `name` (prototypes and definitions) the file could be linked with, closest tier first: a config stub's real counterpart is often in another file. */
   everyFunction(name: string): Located<FunctionDecl>[] {
     const key = indexKey('ordinary', name);
     this.recorder?.add(key, ANY_TIER);
-    return this.declarationsOf(key).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && this.visibility.tierOf(d) >= 0);
+    return this.declarationsOf(key)
+      .filter((d): d is Located<FunctionDecl> => d.kind === 'function' && this.visibility.tierOf(d) >= 0)
+      .sort((a, b) => this.visibility.tierOf(a) - this.visibility.tierOf(b));
   }
 
   /** How the results of calls to `name` are used, summed over every file of this file's program (the kernel, or its userspace area). */
