@@ -75,13 +75,20 @@ export class FailureInference {
     const visible = this.scope.definitions(name);
     const stubs = visible.filter((d) => this.stubSymbols(name, d).length > 0);
     // A stub is what the file sees; its real counterpart (in another file, or the other #if branch) says how the call fails when built.
-    const real = stubs.length ? this.scope.everyFunction(name).filter((d) => d.definition && this.stubSymbols(name, d).length === 0) : visible;
+    const real = stubs.length ? this.closest(this.scope.everyFunction(name).filter((d) => d.definition && this.stubSymbols(name, d).length === 0)) : visible;
     const found = this.fromBodies(name, real, seen);
     if (found || stubs.length === 0) return found;
     const stub = this.fromBodies(name, stubs, seen);
     if (!stub?.definition) return stub;
     const symbols = this.stubSymbols(name, stub.definition);
     return { ...stub, stub: { symbols, file: stub.definition.file, line: stub.definition.line } };
+  }
+
+  /** The definitions of the closest tier (everyFunction lists them closest first): another architecture's is not this file's. */
+  private closest(definitions: Located<FunctionDecl>[]): Located<FunctionDecl>[] {
+    if (definitions.length === 0) return definitions;
+    const tier = this.scope.tierOf(definitions[0]);
+    return definitions.filter((d) => this.scope.tierOf(d) === tier);
   }
 
   /**

@@ -181,6 +181,11 @@ export class FileScope {
     return (best?.decls ?? []) as Located<FunctionDecl>[];
   }
 
+  /** How close a declaration is to this file (0: the file itself; see Visibility); -1 when it is not visible. */
+  tierOf(decl: Located): number {
+    return this.visibility.tierOf(decl);
+  }
+
   /** Every function declaration of `name` (prototypes and definitions) the file could be linked with, closest tier first: a config stub's real counterpart is often in another file. */
   everyFunction(name: string): Located<FunctionDecl>[] {
     const key = indexKey('ordinary', name);
