@@ -8,6 +8,10 @@ import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { LineIndex } from '../src/frontend/lines';
 import { Failure, FailureInference } from '../src/analysis/failure';
+import { failureAtCall } from '../src/analysis/failure-at-call';
+import { alreadyFailing, voidTeardownCaller } from '../src/analysis/nothing-to-report';
+import { uninitialisedReadAfter } from '../src/analysis/uninitialised-fill';
+import type { KbuildView } from '../src/kernel/kbuild';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence } from '../src/model';
@@ -27,6 +31,8 @@ const CONVENTION = 0.75;
 /** Deviance alone (no error return visible) needs a strong convention over many sites. */
 const STRONG_CONVENTION = 0.95;
 const STRONG_SITES = 20;
+/** Share of call sites that check the result for the convention alone to keep a medium rank. */
+const STRONG_HABIT = 0.9;
 
 export default defineRule({
   meta: {
@@ -78,7 +84,10 @@ export default defineRule({
           ...(deliberate ? [{ node: call, message: `a comment at line ${deliberate} says the result is ignored on purpose` }] : []),
         ];
         if (failure) {
-          const confidence = outValue || deliberate ? 'low' : rankFailure(failure, callee, caller, sites, share);
+          const base = rankFailure(failure, callee, caller, sites, share);
+          const ranked = rankCall({ fn, caller, call, callee, failure, base, tally, next }, context.kbuild, inference, context.file.text);
+          evidence.push(...ranked.steps);
+          const confidence = ranked.unwrittenRead || !(outValue || deliberate) ? ranked.confidence : 'low';
           context.report({
             node: call,
             messageId: 'dropped',
@@ -100,6 +109,115 @@ export default defineRule({
     }
   },
 });
+
+/**
+ * The call's rank and the steps that decided it, from the callee's rank
+ * (`base`): an error that cannot happen here, or may not, ranks low; so does
+ * a caller with nothing to report to (unless the callee is on a fault or
+ * allocation path: the caller then carries on with what was not done); so
+ * does the tree's convention alone in a void caller. A local the call was to
+ * fill, read afterwards while it may be unwritten, ranks high.
+ */
+interface CallFacts {
+  fn: SyntaxNode;
+  caller: string;
+  call: SyntaxNode;
+  callee: string;
+  failure: Failure;
+  /** The callee's rank before looking at this call. */
+  base: Confidence;
+  tally: CallTally;
+  next: NextStep;
+}
+
+function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: FailureInference, fileText: string): { confidence: Confidence; steps: Step[]; unwrittenRead: boolean } {
+  const { fn, caller, call, callee, failure, base } = facts;
+  const atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
+  const steps: Step[] = atCall.steps.map((message) => ({ node: call, message }));
+  if (atCall.verdict !== 'counts') return { confidence: 'low', steps, unwrittenRead: false };
+  // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions below.
+  const garbage = uninitialisedReadAfter(fn, call);
+  const unwrittenRead = !!garbage && base !== 'low';
+  let confidence = base;
+  const reasons = nothingToReport(fn, caller, call, failure);
+  if (reasons.length && (base === 'high' || unwrittenRead)) {
+    const why = unwrittenRead ? 'a local it was to fill is read afterwards' : 'the callee is on a fault or allocation path and the caller carries on with what was not done';
+    steps.push(...reasons.map((r) => ({ node: r.node, message: r.message.replace(/^ranked low: /, `not demoted, as ${why}: `) })));
+  } else if (reasons.length) {
+    steps.push(...reasons);
+    confidence = 'low';
+  } else if (base === 'medium' && !failure.pathClass && !unwrittenRead) {
+    const convention = conventionAlone(facts);
+    steps.push(convention.step);
+    confidence = convention.confidence;
+  }
+  if (garbage) {
+    steps.push(
+      { node: garbage.declaration, message: `'${garbage.name}' is declared without an initialiser at line ${garbage.declaration.startPosition.row + 1} and not written on every path to the call` },
+      {
+        node: garbage.read,
+        message: unwrittenRead
+          ? `ranked high: '${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten`
+          : `'${garbage.name}', which ${callee}() was to fill, is read at line ${garbage.read.startPosition.row + 1} while a failed call may have left it unwritten; not ranked up, as the tree's callers do not show that ${callee}() fails in practice`,
+      },
+    );
+    if (unwrittenRead) confidence = 'high';
+  }
+  return { confidence, steps, unwrittenRead };
+}
+
+type Step = { node: SyntaxNode; message: string };
+
+/**
+ * A callee that most callers check, with nothing else known: medium only when
+ * the habit is strong (9 in 10 of at least 20 sites) and the caller reports
+ * success right after; else low. A strict reading of a sample of such
+ * findings (issue 13) found most of the rest false: void callers that cannot
+ * report, setup sequences that check elsewhere, callees that cannot fail with
+ * these arguments.
+ */
+function conventionAlone(facts: CallFacts): { confidence: Confidence; step: Step } {
+  const { fn, caller, tally, next } = facts;
+  const sites = tally.used + tally.discarded + tally.voided;
+  const habit = `${tally.used} of ${sites} callers check ${facts.callee}()`;
+  const where = fn.childForFieldName('declarator') ?? fn;
+  if (returnsVoid(fn)) {
+    return {
+      confidence: 'low',
+      step: { node: where, message: `ranked low: ${caller || 'the caller'}() returns void, so it has nothing to report the failure to, and the tree's convention alone (${habit}; no fault path, no unwritten local read) does not show a consequence` },
+    };
+  }
+  const returned = next.node?.type === 'return_statement' ? next.node.namedChildren.find((c) => c.type !== 'comment') : undefined;
+  const reportsSuccess = returned?.text === '0';
+  if (sites >= STRONG_SITES && tally.used / sites >= STRONG_HABIT && reportsSuccess) {
+    return {
+      confidence: 'medium',
+      step: { node: next.node!, message: `kept at medium: ${habit}, and ${caller || 'the caller'}() reports success right after, at line ${next.node!.startPosition.row + 1}` },
+    };
+  }
+  return {
+    confidence: 'low',
+    step: {
+      node: where,
+      message: `ranked low: the tree's convention alone (${habit}; no fault path, no unwritten local read) shows no consequence here; medium needs 9 in 10 of at least ${STRONG_SITES} callers and a caller that reports success right after`,
+    },
+  };
+}
+
+function returnsVoid(fn: SyntaxNode): boolean {
+  return fn.childForFieldName('type')?.text === 'void' && fn.childForFieldName('declarator')?.type === 'function_declarator';
+}
+
+/** Why the caller has nothing to report the failure to, each as an evidence step: a void teardown caller, an error path, a callee that logs. */
+function nothingToReport(fn: SyntaxNode, caller: string, call: SyntaxNode, failure: Failure): { node: SyntaxNode; message: string }[] {
+  const reasons: { node: SyntaxNode; message: string }[] = [];
+  const teardown = voidTeardownCaller(fn, caller);
+  if (teardown) reasons.push({ node: fn.childForFieldName('declarator') ?? fn, message: teardown });
+  const failing = alreadyFailing(call);
+  if (failing) reasons.push({ node: failing.node, message: failing.step });
+  if (failure.logs) reasons.push({ node: call, message: `ranked low: ${failure.logs.name}() logs its own failure on every error path (${failure.logs.file}:${failure.logs.line})` });
+  return reasons;
+}
 
 /** Calls that are a statement of their own: `foo(x);` (not `(void)foo(x);`, not `ops->foo(x);`). */
 function discardedCalls(fn: SyntaxNode): SyntaxNode[] {

@@ -5,6 +5,7 @@ import type { Confidence, Severity } from './model';
 import type { ParsedFile, SyntaxNode } from './frontend/parse';
 import type { Typer } from './types/typer';
 import type { KnowledgeTable } from './knowledge';
+import type { KbuildView } from './kernel/kbuild';
 
 export interface RuleMeta<MessageId extends string> {
   /** kebab-case, names the bug, equals the file name. */
@@ -43,6 +44,8 @@ export interface RuleContext<MessageId extends string> {
    * on first use; rules that use it set `needsTypes`).
    */
   readonly types: Typer;
+  /** How the file is built (its Makefile line, the Kconfig entries behind it); null outside a kernel tree. */
+  readonly kbuild: KbuildView | null;
   /** A knowledge table (data/knowledge/<name>.txt plus the user's extensions); the rule lists it in `knowledge`. */
   knowledge(table: string): KnowledgeTable;
   report(input: ReportInput<MessageId>): void;

@@ -19,14 +19,19 @@ function summarise(source: string) {
 }
 
 describe('body facts: failure returns', () => {
-  it('sees a direct negative errno return, and the first one', () => {
+  it('sees every direct negative errno return, in order, with the parameter test guarding it', () => {
     const { failures } = summarise('int f(int x)\n{\n\tif (x)\n\t\treturn -EINVAL;\n\treturn -ENOMEM;\n}\n');
-    assert.deepEqual(failures.get('f'), { error: { code: '-EINVAL', line: 4 } });
+    assert.deepEqual(failures.get('f'), {
+      errors: [
+        { code: '-EINVAL', line: 4, guard: [{ param: 0, test: 'nonzero' }] },
+        { code: '-ENOMEM', line: 5 },
+      ],
+    });
   });
 
   it('sees an errno assigned to a variable that is returned (the goto-out shape)', () => {
     const src = 'int f(void)\n{\n\tint err = 0;\n\tif (a())\n\t\tgoto out;\n\terr = -EFAULT;\nout:\n\treturn err;\n}\n';
-    assert.deepEqual(summarise(src).failures.get('f'), { error: { code: '-EFAULT', line: 6 } });
+    assert.deepEqual(summarise(src).failures.get('f'), { errors: [{ code: '-EFAULT', line: 6 }] });
   });
 
   it('ignores an errno compared with, or assigned to a variable that is not returned', () => {
@@ -36,8 +41,8 @@ describe('body facts: failure returns', () => {
 
   it('sees PTR_ERR and VM_FAULT_ error codes', () => {
     const { failures } = summarise('int f(void *p)\n{\n\treturn PTR_ERR(p);\n}\nvm_fault_t g(void)\n{\n\treturn VM_FAULT_SIGBUS;\n}\n');
-    assert.deepEqual(failures.get('f'), { error: { code: 'PTR_ERR()', line: 3 } });
-    assert.deepEqual(failures.get('g'), { error: { code: 'VM_FAULT_SIGBUS', line: 7 } });
+    assert.deepEqual(failures.get('f'), { errors: [{ code: 'PTR_ERR()', line: 3 }] });
+    assert.deepEqual(failures.get('g'), { errors: [{ code: 'VM_FAULT_SIGBUS', line: 7 }] });
   });
 
   it('records whose results are passed on, directly or through the returned variable', () => {
@@ -48,6 +53,100 @@ describe('body facts: failure returns', () => {
   it('does not take `return foo(x) + 1` or `return a ? b() : c` as passing a result on', () => {
     const src = 'int f(void)\n{\n\tif (y)\n\t\treturn foo(x) + 1;\n\treturn a ? b() : c;\n}\n';
     assert.equal(summarise(src).failures.has('f'), false);
+  });
+});
+
+describe('body facts: what decides whether an error can happen', () => {
+  it('reads parameter guards: !p, p == NULL, comparisons with constants, || alternatives, through unlikely() and WARN_ON()', () => {
+    const src = [
+      'int f(void *buf, unsigned int len, int mode)',
+      '{',
+      '\tif (unlikely(!buf || len > 0x40))',
+      '\t\treturn -EINVAL;',
+      '\tif (WARN_ON(mode == 3)) {',
+      '\t\treturn -EBUSY;',
+      '\t}',
+      '\tif (buf == NULL)',
+      '\t\treturn -EFAULT;',
+      '\tif (len > limit)',
+      '\t\treturn -E2BIG;',
+      '\treturn 0;',
+      '}',
+    ].join('\n');
+    assert.deepEqual(summarise(src).failures.get('f'), {
+      errors: [
+        { code: '-EINVAL', line: 4, guard: [{ param: 0, test: 'zero' }, { param: 1, test: '>', value: 64 }] },
+        { code: '-EBUSY', line: 6, guard: [{ param: 2, test: '==', value: 3 }] },
+        { code: '-EFAULT', line: 9, guard: [{ param: 0, test: '==', value: 0 }] },
+        { code: '-E2BIG', line: 11 },
+      ],
+    });
+  });
+
+  it('takes the guard of the `if` around an error assigned before a goto, not of an else branch', () => {
+    const src = [
+      'int f(struct dev *d, int n)',
+      '{',
+      '\tint err = 0;',
+      '\tif (n < 0) {',
+      '\t\terr = -ERANGE;',
+      '\t\tgoto out;',
+      '\t} else {',
+      '\t\terr = -EIO;',
+      '\t}',
+      'out:',
+      '\treturn err;',
+      '}',
+    ].join('\n');
+    assert.deepEqual(summarise(src).failures.get('f'), {
+      errors: [{ code: '-ERANGE', line: 5, guard: [{ param: 1, test: '<', value: 0 }] }, { code: '-EIO', line: 8 }],
+    });
+  });
+
+  it('records the config conditions of a definition: the #else of #ifdef, #ifndef, !IS_ENABLED, the #else of an ||', () => {
+    const src = [
+      '#ifdef CONFIG_FOO',
+      'int foo_start(void);',
+      '#else',
+      'static inline int foo_start(void)',
+      '{',
+      '\treturn -ENODEV;',
+      '}',
+      '#endif',
+      '#if !IS_ENABLED(CONFIG_BAR)',
+      'static inline int bar_start(void) { return -EOPNOTSUPP; }',
+      '#endif',
+      '#if defined(CONFIG_A) || IS_ENABLED(CONFIG_B)',
+      'int ab_start(void);',
+      '#else',
+      'static inline int ab_start(void) { return -ENOSYS; }',
+      '#endif',
+      'int plain(void) { return -EIO; }',
+    ].join('\n');
+    const { failures } = summarise(src);
+    assert.deepEqual(failures.get('foo_start'), { errors: [{ code: '-ENODEV', line: 6 }], conditions: ['!CONFIG_FOO'] });
+    assert.deepEqual(failures.get('bar_start'), { errors: [{ code: '-EOPNOTSUPP', line: 10 }], conditions: ['!CONFIG_BAR'] });
+    assert.deepEqual(failures.get('ab_start'), { errors: [{ code: '-ENOSYS', line: 15 }], conditions: ['!CONFIG_A', '!CONFIG_B'] });
+    assert.deepEqual(failures.get('plain'), { errors: [{ code: '-EIO', line: 17 }] });
+  });
+
+  it('says a function logs its failure only when every error path logs first', () => {
+    const logs = [
+      'int f(int x)',
+      '{',
+      '\tint ret = g(x);',
+      '\tif (ret) {',
+      '\t\tdev_err(dev, "g failed");',
+      '\t\treturn ret;',
+      '\t}',
+      '\tif (WARN_ON(x > 3))',
+      '\t\treturn -EINVAL;',
+      '\treturn 0;',
+      '}',
+    ].join('\n');
+    assert.equal((summarise(logs).failures.get('f') as { logs?: true }).logs, true);
+    const silentOnce = logs.replace('\tif (WARN_ON(x > 3))', '\tif (x > 3)');
+    assert.equal((summarise(silentOnce).failures.get('f') as { logs?: true }).logs, undefined);
   });
 });
 

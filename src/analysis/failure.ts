@@ -4,7 +4,9 @@
 // function passed on), and from how its callers across the tree treat it.
 
 import type { KnowledgeTable } from '../knowledge';
+import type { ErrorReturn } from '../types/body-facts';
 import type { FunctionDecl, Located } from '../types/facts';
+import { absentSymbols } from '../types/preproc-conditions';
 import type { CallTally, FileScope } from '../types/type-index';
 
 export interface Failure {
@@ -16,6 +18,14 @@ export interface Failure {
   steps: string[];
   /** The definition the chain starts from, when it starts from one. */
   definition?: Located<FunctionDecl>;
+  /** The callee's own error returns, when the failure is read from its body (not from a callee it passes on). */
+  errors?: ErrorReturn[];
+  /** Other functions whose failure the callee passes on (its errors can also come from them). */
+  passesOn?: string[];
+  /** The failure comes only from a config stub: the definition compiled when these symbols are not set. */
+  stub?: { symbols: string[]; file: string; line: number };
+  /** A definition on the chain logs every error path itself. */
+  logs?: { name: string; file: string; line: number };
 }
 
 const MAX_CHAIN = 4;
@@ -62,10 +72,53 @@ export class FailureInference {
   }
 
   private fromDefinitions(name: string, seen: Set<string>): Failure | null {
-    const definitions = this.scope.definitions(name);
+    const visible = this.scope.definitions(name);
+    const stubs = visible.filter((d) => this.stubSymbols(name, d).length > 0);
+    // A stub is what the file sees; its real counterpart (in another file, or the other #if branch) says how the call fails when built.
+    const real = stubs.length ? this.closest(this.scope.everyFunction(name).filter((d) => d.definition && this.stubSymbols(name, d).length === 0)) : visible;
+    const found = this.fromBodies(name, real, seen);
+    if (found || stubs.length === 0) return found;
+    const stub = this.fromBodies(name, stubs, seen);
+    if (!stub?.definition) return stub;
+    const symbols = this.stubSymbols(name, stub.definition);
+    return { ...stub, stub: { symbols, file: stub.definition.file, line: stub.definition.line } };
+  }
+
+  /** The definitions of the closest tier (everyFunction lists them closest first): another architecture's is not this file's. */
+  private closest(definitions: Located<FunctionDecl>[]): Located<FunctionDecl>[] {
+    if (definitions.length === 0) return definitions;
+    const tier = this.scope.tierOf(definitions[0]);
+    return definitions.filter((d) => this.scope.tierOf(d) === tier);
+  }
+
+  /**
+   * The config symbols whose absence compiles this definition, when it is a
+   * stub beside the real function (another prototype or definition of the
+   * name, not under the same absence).
+   */
+  private stubSymbols(name: string, definition: Located<FunctionDecl>): string[] {
+    const absent = absentSymbols(definition.failure?.conditions);
+    if (absent.length === 0) return [];
+    const others = this.scope
+      .everyFunction(name)
+      .filter((d) => !(d.file === definition.file && d.line === definition.line) && !absentSymbols(d.failure?.conditions).some((s) => absent.includes(s)));
+    return others.length ? absent : [];
+  }
+
+  private fromBodies(name: string, definitions: Located<FunctionDecl>[], seen: Set<string>): Failure | null {
     for (const definition of definitions) {
-      const error = definition.failure?.error;
-      if (error) return { looksLike: error.code, steps: [`${name}() returns ${error.code} at ${definition.file}:${error.line}`], definition };
+      const errors = definition.failure?.errors;
+      if (errors?.length) {
+        const first = errors[0];
+        return {
+          looksLike: first.code,
+          steps: [`${name}() returns ${first.code} at ${definition.file}:${first.line}`],
+          definition,
+          errors,
+          ...(definition.failure?.returnsResultOf ? { passesOn: definition.failure.returnsResultOf } : {}),
+          ...this.logged(name, definition),
+        };
+      }
     }
     if (seen.size >= MAX_CHAIN) return null;
     for (const definition of definitions) {
@@ -73,14 +126,20 @@ export class FailureInference {
         if (seen.has(callee)) continue;
         const inner = this.lookup(callee, seen);
         if (inner) {
+          const { errors: _innerErrors, passesOn: _innerPasses, ...passed } = inner;
           return {
-            ...inner,
+            ...passed,
             steps: [`${name}() returns the result of ${callee}() (${definition.file}:${definition.line})`, ...inner.steps],
             definition,
+            ...(this.logged(name, definition) ?? {}),
           };
         }
       }
     }
     return null;
+  }
+
+  private logged(name: string, definition: Located<FunctionDecl>): { logs: Failure['logs'] } | undefined {
+    return definition.failure?.logs ? { logs: { name, file: definition.file, line: definition.line } } : undefined;
   }
 }

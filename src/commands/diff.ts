@@ -135,7 +135,7 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
     ? readGitRange(root!, options.git)
     : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
   const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes), options);
-  const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize }));
+  const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null }));
 
   const fuzz = options.fuzz ?? 0;
   const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;

@@ -2,6 +2,7 @@
 // with the tree's types seen through the series' changes: the files the
 // patches changed so far are overlaid on the index, never re-indexed.
 
+import { kbuildViewOf } from '../kernel/kbuild';
 import { createHash } from 'node:crypto';
 import type { Finding, InputProblem, SuppressionProblem } from '../model';
 import type { HintTable } from '../frontend/hints';
@@ -43,7 +44,14 @@ export class ImageAnalyser {
 
   constructor(
     private readonly rules: readonly Rule[],
-    private readonly services: { hints: HintTable; knowledge: Knowledge; index: TypeIndex; maxBytes: number },
+    private readonly services: {
+      hints: HintTable;
+      knowledge: Knowledge;
+      index: TypeIndex;
+      maxBytes: number;
+      /** The tree on disk, for how a file is built (its Makefile and Kconfig, as they are before the series). */
+      treeRoot?: string | null;
+    },
   ) {}
 
   /**
@@ -64,6 +72,7 @@ export class ImageAnalyser {
     const { findings, problems } = runRules(parsed, applicable, {
       makeTyper: () => new Typer(parsed, index.scopeFor(path, this.memoFacts(path, text, () => extractFacts(parsed)))),
       knowledge: this.services.knowledge,
+      kbuild: () => (this.services.treeRoot ? kbuildViewOf(this.services.treeRoot, path) : null),
     });
     return { problems, functions, ...this.suppressed(path, text, findings) };
   }

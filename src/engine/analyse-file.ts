@@ -15,6 +15,7 @@ import type { Typer } from '../types/typer';
 import { LookupRecorder, RecordedLookups } from '../types/lookup-keys';
 import type { Knowledge } from '../knowledge';
 import { mayHoldSuppressions, suppressionDirectives, SuppressionDirective } from '../gating/suppression-comments';
+import { KbuildView, kbuildViewOf } from '../kernel/kbuild';
 
 export interface AnalyseOptions {
   hints: HintTable;
@@ -75,6 +76,7 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const checked = runRules(parsed, applicable, {
     makeTyper: () => typerFor(parsed, typeIndexOf(options.types), indexPathOf(options.types, file.absolutePath, file.displayPath), recorder),
     knowledge: options.knowledge,
+    kbuild: () => (options.types.root ? kbuildViewOf(options.types.root, indexPathOf(options.types, file.absolutePath, file.displayPath)) : null),
   });
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
@@ -100,7 +102,7 @@ export function decodeAndParse(
 export function runRules(
   parsed: ParsedFile,
   rules: readonly Rule[],
-  services: { makeTyper: () => Typer; knowledge: Knowledge },
+  services: { makeTyper: () => Typer; knowledge: Knowledge; kbuild?: () => KbuildView | null },
 ): { findings: Finding[]; problems: InputProblem[] } {
   const collector = new FindingCollector(parsed);
   const problems: InputProblem[] = [];
@@ -111,6 +113,9 @@ export function runRules(
         file: parsed,
         get types() {
           return (typer ??= services.makeTyper());
+        },
+        get kbuild() {
+          return services.kbuild?.() ?? null;
         },
         knowledge: (table) => {
           if (!rule.knowledge?.includes(table)) throw new Error(`rule ${rule.meta.id} reads knowledge table '${table}' without listing it in \`knowledge\``);

@@ -4,13 +4,32 @@
 // come from the index: "does foo() fail?", "do its callers check it?".
 
 import { TokenKind, TokenList, tokenize } from '../frontend/lexer';
+import { guardsOf, ParamGuard, parameterNames } from './param-guards';
+import { conditionsAt } from './preproc-conditions';
+
+/** One error the body returns. */
+export interface ErrorReturn {
+  /** `-EFAULT`, `PTR_ERR()`, `VM_FAULT_SIGBUS`. */
+  code: string;
+  line: number;
+  /** Reached only when one of these parameter tests holds (`if (!buf) return -EINVAL;`). */
+  guard?: ParamGuard[];
+}
 
 /** How a function reports failure, as far as its own body shows. */
 export interface FailureSummary {
-  /** The first error return: `return -EFAULT`, `return PTR_ERR(p)`, `return VM_FAULT_SIGBUS`, or a variable set to one and returned. */
-  error?: { code: string; line: number };
+  /**
+   * Every error return, in order: `return -EFAULT`, `return PTR_ERR(p)`,
+   * `return VM_FAULT_SIGBUS`, or a variable set to one and returned (at the
+   * line of the assignment).
+   */
+  errors?: ErrorReturn[];
   /** Functions whose result this one returns as its own: `return foo(...)`, or `ret = foo(...); ... return ret;`. */
   returnsResultOf?: string[];
+  /** The config conditions the definition is compiled under: `CONFIG_FOO`, `!CONFIG_FOO` (a stub's). */
+  conditions?: string[];
+  /** Every error path (a returned errno, or a value returned from inside an `if`) logs first: `dev_err()`, `WARN_ON()`... */
+  logs?: true;
 }
 
 /** How the results of calls to one function are used in one file. */
@@ -33,6 +52,8 @@ export interface BodyFacts {
 }
 
 const ERRNO = /^E[A-Z0-9]+$/;
+/** Calls that log a failure where it happens. */
+const LOGS = /^(WARN|WARN_ON|WARN_ONCE|WARN_ON_ONCE|WARN_RATELIMIT|printk|DRM_ERROR|DRM_DEV_ERROR|\w+_(err|warn|crit|alert|emerg)(_once|_ratelimited|_probe)?)$/;
 const VM_FAULT_FAILURE = /^VM_FAULT_(OOM|SIGBUS|SIGSEGV|HWPOISON\w*)$/;
 /** Errors held in a pointer, turned back into an errno. */
 const ERROR_FROM_POINTER = new Set(['PTR_ERR', 'PTR_ERR_OR_ZERO']);
@@ -52,16 +73,22 @@ export function bodyFacts(text: string, lineOf: (offset: number) => number, toke
   const scan = new TokenScan(text, tokens);
   const failures = new Map<number, FailureSummary>();
   const calls = new Map<string, CallUses>();
-  for (const [open, close] of scan.functionBodies()) {
+  const bodies = [...scan.functionBodies()];
+  const conditions = conditionsAt(text, tokens, bodies.map(([open]) => open));
+  for (const [open, close] of bodies) {
     const failure = summariseBody(scan, open, close, lineOf);
-    if (failure) failures.set(tokens.start[open], failure);
+    if (failure) {
+      const configs = (conditions.get(open) ?? []).filter((c) => /^!?CONFIG_/.test(c));
+      if (configs.length) failure.conditions = configs;
+      failures.set(tokens.start[open], failure);
+    }
     countCalls(scan, open, close, lineOf, calls);
   }
   return { failures, calls: [...calls.values()] };
 }
 
 /** Tokens with their matching brackets, and the small questions asked of them. */
-class TokenScan {
+export class TokenScan {
   /** For each bracket token, the index of its partner (-1: none, or not a bracket). */
   readonly partner: Int32Array;
 
@@ -139,12 +166,24 @@ class TokenScan {
 
 function summariseBody(scan: TokenScan, open: number, close: number, lineOf: (offset: number) => number): FailureSummary | null {
   const { tokens } = scan;
-  let error: FailureSummary['error'];
+  const errors: ErrorReturn[] = [];
   const direct = new Set<string>();
   const returnedVariables = new Set<string>();
-  const errorVariables = new Map<string, { code: string; line: number }>();
+  const errorVariables = new Map<string, ErrorReturn[]>();
   const resultVariables = new Map<string, Set<string>>();
+  const params = parameterNames(scan, open);
+  const blocks = new BlockStack(scan, open);
+  let errorPaths = 0;
+  let loggedPaths = 0;
   const lineAt = (t: number) => lineOf(tokens.start[t]);
+  const errorReturn = (code: string, statement: number, line: number): ErrorReturn => {
+    const guard = blocks.guardOf(statement, params);
+    return { code, line, ...(guard ? { guard } : {}) };
+  };
+  const countPath = (statement: number) => {
+    errorPaths++;
+    if (blocks.logsBefore(statement)) loggedPaths++;
+  };
 
   /** An error value starting at token v: `-EFOO`, `(-EFOO)`, `PTR_ERR(...)`, `VM_FAULT_SIGBUS`. */
   const errorAt = (v: number): string => {
@@ -158,18 +197,21 @@ function summariseBody(scan: TokenScan, open: number, close: number, lineOf: (of
   };
 
   for (let t = open + 1; t < close; t++) {
+    blocks.step(t);
     if (tokens.kind[t] !== TokenKind.Identifier) continue;
     const word = scan.word(t);
     if (word === 'return') {
       const value = scan.next(t);
       const code = errorAt(value);
       if (code) {
-        error ??= { code, line: lineAt(t) };
+        errors.push(errorReturn(code, t, lineAt(t)));
+        countPath(t);
         continue;
       }
       const called = scan.callEndingStatement(value);
       if (called && !NOT_CALLS.has(called)) direct.add(called);
       else if (scan.word(value) && scan.punct(scan.next(value)) === ';') returnedVariables.add(scan.word(value));
+      if ((called || scan.word(value)) && blocks.conditional(t)) countPath(t);
       continue;
     }
     const assign = scan.next(t);
@@ -177,7 +219,9 @@ function summariseBody(scan: TokenScan, open: number, close: number, lineOf: (of
     const value = scan.next(assign);
     const code = errorAt(value);
     if (code) {
-      if (!errorVariables.has(word)) errorVariables.set(word, { code, line: lineAt(value) });
+      let list = errorVariables.get(word);
+      if (!list) errorVariables.set(word, (list = []));
+      list.push(errorReturn(code, t, lineAt(value)));
       continue;
     }
     const called = scan.callEndingStatement(value);
@@ -189,12 +233,80 @@ function summariseBody(scan: TokenScan, open: number, close: number, lineOf: (of
   }
 
   for (const variable of returnedVariables) {
-    const viaVariable = errorVariables.get(variable);
-    if (viaVariable && (!error || viaVariable.line < error.line)) error = viaVariable;
+    errors.push(...(errorVariables.get(variable) ?? []));
     for (const called of resultVariables.get(variable) ?? []) direct.add(called);
   }
-  if (!error && direct.size === 0) return null;
-  return { ...(error ? { error } : {}), ...(direct.size ? { returnsResultOf: [...direct] } : {}) };
+  if (errors.length === 0 && direct.size === 0) return null;
+  errors.sort((a, b) => a.line - b.line);
+  return {
+    ...(errors.length ? { errors } : {}),
+    ...(direct.size ? { returnsResultOf: [...direct] } : {}),
+    ...(errorPaths > 0 && loggedPaths === errorPaths ? { logs: true as const } : {}),
+  };
+}
+
+/** The braces open around the token being read in a body, and what they say about it. */
+class BlockStack {
+  private readonly open: number[] = [];
+
+  constructor(private readonly scan: TokenScan, private readonly body: number) {}
+
+  /** Called for each token of the body in order. */
+  step(t: number): void {
+    const c = this.scan.punct(t);
+    if (c === '{') this.open.push(t);
+    else if (c === '}') this.open.pop();
+  }
+
+  /** The `(` of the `if` whose condition must hold for a statement starting at `statement` to run, innermost first. */
+  private ifConditions(statement: number): number[] {
+    const found: number[] = [];
+    const braceless = this.ifHeadBefore(statement);
+    if (braceless >= 0) found.push(braceless);
+    for (let i = this.open.length - 1; i >= 0; i--) {
+      const head = this.ifHeadBefore(this.open[i]);
+      if (head >= 0) found.push(head);
+    }
+    return found;
+  }
+
+  /** If the token before `t` closes an `if (...)` header, its `(`; else -1. */
+  private ifHeadBefore(t: number): number {
+    const before = this.scan.previous(t);
+    if (this.scan.punct(before) !== ')') return -1;
+    const paren = this.scan.partner[before];
+    return paren >= 0 && this.scan.word(this.scan.previous(paren)) === 'if' ? paren : -1;
+  }
+
+  /** Is the statement inside an `if`? */
+  conditional(statement: number): boolean {
+    return this.ifConditions(statement).length > 0;
+  }
+
+  /** The parameter tests of the innermost `if` around the statement that has any. */
+  guardOf(statement: number, params: readonly string[]): ParamGuard[] | undefined {
+    if (params.length === 0) return undefined;
+    for (const paren of this.ifConditions(statement)) {
+      const guard = guardsOf(this.scan, paren, this.scan.partner[paren], params);
+      if (guard) return guard;
+    }
+    return undefined;
+  }
+
+  /** A logging call before the statement in its block, or in the condition of a braceless `if` over it. */
+  logsBefore(statement: number): boolean {
+    const braceless = this.ifHeadBefore(statement);
+    const from = braceless >= 0 ? braceless : this.open.length ? this.open[this.open.length - 1] : this.body;
+    for (let t = from + 1; t < statement; t++) {
+      // Nested blocks are other paths.
+      if (this.scan.punct(t) === '{' && this.scan.partner[t] > t && this.scan.partner[t] < statement) {
+        t = this.scan.partner[t];
+        continue;
+      }
+      if (LOGS.test(this.scan.word(t)) && this.scan.punct(this.scan.next(t)) === '(') return true;
+    }
+    return false;
+  }
 }
 
 function countCalls(scan: TokenScan, open: number, close: number, lineOf: (offset: number) => number, into: Map<string, CallUses>): void {

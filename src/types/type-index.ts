@@ -181,6 +181,20 @@ export class FileScope {
     return (best?.decls ?? []) as Located<FunctionDecl>[];
   }
 
+  /** How close a declaration is to this file (0: the file itself; see Visibility); -1 when it is not visible. */
+  tierOf(decl: Located): number {
+    return this.visibility.tierOf(decl);
+  }
+
+  /** Every function declaration of `name` (prototypes and definitions) the file could be linked with, closest tier first: a config stub's real counterpart is often in another file. */
+  everyFunction(name: string): Located<FunctionDecl>[] {
+    const key = indexKey('ordinary', name);
+    this.recorder?.add(key, ANY_TIER);
+    return this.declarationsOf(key)
+      .filter((d): d is Located<FunctionDecl> => d.kind === 'function' && this.visibility.tierOf(d) >= 0)
+      .sort((a, b) => this.visibility.tierOf(a) - this.visibility.tierOf(b));
+  }
+
   /** How the results of calls to `name` are used, summed over every file of this file's program (the kernel, or its userspace area). */
   callUses(name: string): CallTally {
     const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
