@@ -84,10 +84,14 @@ export default defineRule({
           ...(deliberate ? [{ node: call, message: `a comment at line ${deliberate} says the result is ignored on purpose` }] : []),
         ];
         if (failure) {
-          const base = rankFailure(failure, callee, caller, sites, share);
-          const ranked = rankCall({ fn, caller, call, callee, failure, base, tally, next }, context.kbuild, inference, context.file.text);
+          const { confidence: base, why: baseWhy } = rankFailure(failure, callee, caller, sites, share);
+          const ranked = rankCall({ fn, caller, call, callee, failure, base, baseWhy, tally, next }, context.kbuild, inference, context.file.text);
           evidence.push(...ranked.steps);
           const confidence = ranked.unwrittenRead || !(outValue || deliberate) ? ranked.confidence : 'low';
+          if (confidence !== ranked.confidence) {
+            const why = outValue ? `the caller sees the failure through '${outValue.name}'` : `a comment at line ${deliberate} says the drop is deliberate`;
+            evidence.push({ node: call, message: `so ranked low after all: ${why}` });
+          }
           context.report({
             node: call,
             messageId: 'dropped',
@@ -126,6 +130,8 @@ interface CallFacts {
   failure: Failure;
   /** The callee's rank before looking at this call. */
   base: Confidence;
+  /** Why the callee ranks `base`, as an evidence step's words. */
+  baseWhy: string;
   tally: CallTally;
   next: NextStep;
 }
@@ -163,6 +169,8 @@ function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: Failur
     );
     if (unwrittenRead) confidence = 'high';
   }
+  // The rank no step above decided comes from the callee itself: say why.
+  if (!steps.some((step) => /^(ranked|kept at)/.test(step.message))) steps.push({ node: call, message: facts.baseWhy });
   return { confidence, steps, unwrittenRead };
 }
 
@@ -249,14 +257,25 @@ function returnKind(callee: string, inference: FailureInference, typer: Typer): 
   return resolved.k === 'unknown' ? 'unknown' : 'other';
 }
 
-function rankFailure(failure: Failure, callee: string, caller: string, sites: number, share: number): Confidence {
+/** The callee's rank before looking at this call, and why, in words. */
+function rankFailure(failure: Failure, callee: string, caller: string, sites: number, share: number): { confidence: Confidence; why: string } {
   const convention = sites >= MIN_SITES && share >= CONVENTION;
   const mostlyIgnored = sites >= MIN_SITES && share < 0.5;
-  const onFaultPath = FAULT_PATH_CALLEE.test(callee) || FAULT_PATH_CALLER.test(caller);
-  if (failure.pathClass && FAULT_PATH_CLASSES.has(failure.pathClass)) return mostlyIgnored ? 'medium' : 'high';
-  if (convention) return onFaultPath ? 'high' : 'medium';
-  if (failure.pathClass) return mostlyIgnored ? 'low' : 'medium';
-  return 'low';
+  const habit = `${Math.round(share * 100)}% of ${sites} call sites use the result`;
+  const onFaultPath = FAULT_PATH_CALLEE.test(callee) ? `${callee}() is on a fault, gup, copy or allocation path by its name` : FAULT_PATH_CALLER.test(caller) ? `the caller ${caller}() is on a fault path by its name` : '';
+  if (failure.pathClass && FAULT_PATH_CLASSES.has(failure.pathClass)) {
+    return mostlyIgnored
+      ? { confidence: 'medium', why: `ranked medium: ${callee}() is a ${failure.pathClass}-path function of the knowledge table, but only ${habit}` }
+      : { confidence: 'high', why: `ranked high: ${callee}() is a ${failure.pathClass}-path function of the knowledge table, where a dropped failure leaves a fault unresolved or memory unfilled` };
+  }
+  if (convention && onFaultPath) return { confidence: 'high', why: `ranked high: ${habit}, and ${onFaultPath}` };
+  if (convention) return { confidence: 'medium', why: `ranked medium: ${habit}` };
+  if (failure.pathClass) {
+    return mostlyIgnored
+      ? { confidence: 'low', why: `ranked low: ${callee}() is a ${failure.pathClass}-path function, but only ${habit}` }
+      : { confidence: 'medium', why: `ranked medium: ${callee}() is a ${failure.pathClass}-path function of the knowledge table` };
+  }
+  return { confidence: 'low', why: `ranked low: neither a path class nor the callers' habit (${sites ? habit : 'no other call sites'}) shows a consequence` };
 }
 
 /**
