@@ -105,7 +105,7 @@ export default defineRule({
             node: call,
             messageId: 'deviant',
             data: { callee, share: `${tally.used} of ${sites}`, next: next.short },
-            evidence,
+            evidence: [...evidence, { node: call, message: `ranked low: no error return of ${callee}() is visible; only the callers' habit says its result matters` }],
             confidence: 'low',
           });
         }
@@ -140,7 +140,11 @@ function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: Failur
   const { fn, caller, call, callee, failure, base } = facts;
   const atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
   const steps: Step[] = atCall.steps.map((message) => ({ node: call, message }));
-  if (atCall.verdict !== 'counts') return { confidence: 'low', steps, unwrittenRead: false };
+  if (atCall.verdict !== 'counts') {
+    const why = atCall.verdict === 'cannot' ? 'the error it reports cannot happen at this call' : 'whether the error it reports can happen at this call is not decided';
+    steps.push({ node: call, message: `ranked low: ${why}` });
+    return { confidence: 'low', steps, unwrittenRead: false };
+  }
   // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions below.
   const garbage = uninitialisedReadAfter(fn, call);
   const unwrittenRead = !!garbage && base !== 'low';
