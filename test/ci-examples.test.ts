@@ -11,25 +11,18 @@ import { parse as parseYaml } from 'yaml';
 import { REPO } from './support/fixtures';
 import { commitAll, git, initRepository, tempDir, writeFiles } from './support/patches';
 import { parseValidSarif } from './support/sarif-check';
+import { GUP_PROTOTYPE } from './support/gup-prototype';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 const WORKFLOW = path.join(REPO, 'examples/ci/patch-audit.yml');
 const HOOK = path.join(REPO, 'examples/ci/pre-commit');
 
-const PROTOTYPE = `struct mm_struct;
-struct page;
-struct vm_area_struct;
-
-long get_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
-			   unsigned int gup_flags, struct page **pages, struct vm_area_struct **vmas,
-			   int *locked);
-`;
 
 /** A function that pins a page, checking the result or dropping it. */
 function pinner(checked: boolean, comment = ''): string {
   const call = 'get_user_pages_remote(mm, addr, 1, 0, NULL, NULL, NULL);';
   const use = checked ? `\tpinned = ${call}\n\tif (pinned < 1)\n\t\treturn -14;\n` : `\t${call}\n`;
-  return `${PROTOTYPE}${comment}
+  return `${GUP_PROTOTYPE}${comment}
 int demo_pin(struct mm_struct *mm, unsigned long addr)
 {
 	long pinned = 0;

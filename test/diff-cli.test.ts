@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { REPO } from './support/fixtures';
 import { parseValidSarif } from './support/sarif-check';
 import { commitAll, diffBetween, email, initRepository, tempDir, writeFiles } from './support/patches';
+import { GUP_PROTOTYPE } from './support/gup-prototype';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 const RULE = 'ignored-fault-error';
@@ -35,14 +36,6 @@ interface DiffJson {
   problems: { kind: string; reason: string }[];
 }
 
-const PROTOTYPES = `struct mm_struct;
-struct page;
-struct vm_area_struct;
-
-long get_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
-			   unsigned int gup_flags, struct page **pages, struct vm_area_struct **vmas,
-			   int *locked);
-`;
 
 /** A function that pins a page, with the result checked or dropped. */
 function pinner(name: string, checked: boolean): string {
@@ -51,8 +44,8 @@ function pinner(name: string, checked: boolean): string {
   return `\nint ${name}(struct mm_struct *mm, unsigned long addr)\n{\n${body}\treturn 0;\n}\n`;
 }
 
-const CHECKED = PROTOTYPES + pinner('demo_pin', true);
-const DROPPED = PROTOTYPES + pinner('demo_pin', false);
+const CHECKED = GUP_PROTOTYPE + pinner('demo_pin', true);
+const DROPPED = GUP_PROTOTYPE + pinner('demo_pin', false);
 
 let tree: string;
 let work: string;
@@ -60,7 +53,7 @@ let work: string;
 before(() => {
   tree = tempDir('tree');
   work = tempDir('work');
-  writeFiles(tree, { 'mm/pin.c': CHECKED, 'mm/other.c': PROTOTYPES + pinner('other_pin', true) });
+  writeFiles(tree, { 'mm/pin.c': CHECKED, 'mm/other.c': GUP_PROTOTYPE + pinner('other_pin', true) });
 });
 
 after(() => {
@@ -96,15 +89,15 @@ describe('diff: a patch against a tree', () => {
       assert.deepEqual(audit.summary, { introduced: 0, fixed: 1, existing: 0 });
       const [fixed] = audit.findings;
       assert.equal(fixed.state, 'fixed');
-      assert.equal(fixed.location.line, PROTOTYPES.split('\n').length + 3, 'the pre-image line of the dropped call');
+      assert.equal(fixed.location.line, GUP_PROTOTYPE.split('\n').length + 3, 'the pre-image line of the dropped call');
     } finally {
       fs.rmSync(fixTree, { recursive: true, force: true });
     }
   });
 
   it('matches findings by fingerprint: code that only moves is neither introduced nor fixed', () => {
-    const dropped = PROTOTYPES + pinner('demo_pin', false);
-    const moved = PROTOTYPES + '\n/* a comment that pushes everything down */\n\n' + pinner('demo_pin', false);
+    const dropped = GUP_PROTOTYPE + pinner('demo_pin', false);
+    const moved = GUP_PROTOTYPE + '\n/* a comment that pushes everything down */\n\n' + pinner('demo_pin', false);
     const movedTree = tempDir('moved');
     try {
       writeFiles(movedTree, { 'mm/pin.c': dropped });
@@ -148,7 +141,7 @@ describe('diff: patches that do not apply', () => {
   it('names the patch, the file and the hunk of a context mismatch, audits the rest of the series, and exits 2', () => {
     const elsewhere = CHECKED.replace('return -14;', 'return -22;');
     const mismatching = diffBetween({ 'mm/pin.c': elsewhere }, { 'mm/pin.c': elsewhere.replace('if (pinned < 1)', 'if (pinned <= 0)') });
-    const independent = diffBetween({ 'mm/other.c': PROTOTYPES + pinner('other_pin', true) }, { 'mm/other.c': PROTOTYPES + pinner('other_pin', false) });
+    const independent = diffBetween({ 'mm/other.c': GUP_PROTOTYPE + pinner('other_pin', true) }, { 'mm/other.c': GUP_PROTOTYPE + pinner('other_pin', false) });
     const mbox = email('[PATCH 1/2] mm: tweak the check', mismatching) + email('[PATCH 2/2] mm: drop the other check', independent);
     const { status, report } = json([save('mismatch.mbox', mbox), '--tree', tree], work);
     assert.equal(status, 2);
@@ -244,7 +237,7 @@ describe('diff: without a tree', () => {
     assert.equal(status, 1);
     const [finding] = report.patches[0].findings;
     assert.equal(finding.state, 'introduced');
-    assert.equal(finding.location.line, PROTOTYPES.split('\n').length + 3);
+    assert.equal(finding.location.line, GUP_PROTOTYPE.split('\n').length + 3);
     const text = run([patch], work);
     assert.match(text.stdout, /partial/);
   });

@@ -10,6 +10,7 @@ import { applyHunks } from '../src/diff/apply';
 import type { Hunk, HunkLine } from '../src/diff/model';
 import { REPO } from './support/fixtures';
 import { diffBetween, email, tempDir, writeFiles } from './support/patches';
+import { GUP_PROTOTYPE } from './support/gup-prototype';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 
@@ -76,19 +77,11 @@ describe('applying hunks with fuzz', () => {
 });
 
 // End to end: a patch made against one tree, applied to a tree whose context lines drifted.
-const PROTOTYPE = `struct mm_struct;
-struct page;
-struct vm_area_struct;
-
-long get_user_pages_remote(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
-			   unsigned int gup_flags, struct page **pages, struct vm_area_struct **vmas,
-			   int *locked);
-`;
 
 function pinner(first: string, second: string, checked: boolean): string {
   const call = 'get_user_pages_remote(mm, addr, 1, 0, NULL, NULL, NULL);';
   const use = checked ? `\tpinned = ${call}\n\tif (pinned < 1)\n\t\treturn -14;\n` : `\t${call}\n`;
-  return `${PROTOTYPE}
+  return `${GUP_PROTOTYPE}
 int demo_pin(struct mm_struct *mm, unsigned long addr)
 {
 	long pinned = 0;
