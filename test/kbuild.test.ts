@@ -53,6 +53,7 @@ const WIDGETS = {
     'endif',
   ].join('\n'),
   'drivers/Makefile': 'obj-$(CONFIG_HAS_WIDGETS) += widget/\n',
+  'drivers/Kconfig': ['config HAS_WIDGETS', '\tbool', '', 'config PCI', '\tbool', '', 'config CLOCKWORK', '\tbool'].join('\n'),
 };
 
 describe('kbuild: is a file built only with a config symbol?', () => {
@@ -75,6 +76,14 @@ describe('kbuild: is a file built only with a config symbol?', () => {
     const answer = kbuild.requires('drivers/widget/core.c', ['CONFIG_GEARBOX']);
     assert.equal(answer.answer, 'no');
     assert.match(answer.steps.at(-1)!, /require CONFIG_GEARBOX/);
+  });
+
+  it('answers unknown when a symbol it depends on has no entry near the file (an architecture may select the wanted one)', () => {
+    const { 'drivers/Kconfig': _known, ...withoutShared } = WIDGETS;
+    const { kbuild } = treeOf(withoutShared);
+    const answer = kbuild.requires('drivers/widget/core.c', ['CONFIG_GEARBOX']);
+    assert.equal(answer.answer, 'unknown');
+    assert.ok(answer.steps.some((step) => /no Kconfig entry for CONFIG_(HAS_WIDGETS|PCI|CLOCKWORK)/.test(step)), answer.steps.join(' | '));
   });
 
   it('does not count an alternative (||) as a requirement', () => {

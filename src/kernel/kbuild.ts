@@ -66,11 +66,9 @@ export class Kbuild {
         if (wanted.has(symbol)) return { answer: 'yes', steps };
         const entry = this.entry(symbol, path.posix.dirname(file));
         if (!entry) {
-          // The file's own symbols must be read; its directory's and what they require are followed where they are near.
-          if (depth === 0 && own.includes(symbol)) {
-            complete = false;
-            steps.push(`no Kconfig entry for CONFIG_${symbol} found near ${path.posix.dirname(file)}`);
-          }
+          // An entry not found near the file may require X from afar (an architecture's `select OF`): then nobody can say "no".
+          if (complete) steps.push(`no Kconfig entry for CONFIG_${symbol} found near ${path.posix.dirname(file)}`);
+          complete = false;
           continue;
         }
         const implied = [...entry.depends, ...entry.selects];
@@ -82,6 +80,10 @@ export class Kbuild {
         next.push(...implied);
       }
       frontier = next;
+    }
+    if (frontier.some((symbol) => !seen.has(symbol))) {
+      complete = false;
+      steps.push(`what CONFIG_${frontier.find((symbol) => !seen.has(symbol))} requires is more than ${MAX_DEPTH + 1} Kconfig steps away`);
     }
     if (!complete) return { answer: 'unknown', steps };
     const read = [...own, ...directory].map((s) => `CONFIG_${s}`).join(', ');
