@@ -11,6 +11,8 @@ import type { Typer } from '../../types/typer';
 import * as I from './interval';
 import type { Interval } from './interval';
 import { RangeEvaluator } from './ranges';
+import { enclosingFunction } from '../../frontend/syntax';
+import { unparenthesised } from '../conversions';
 
 export interface GuardFact {
   range: Interval;
@@ -34,7 +36,7 @@ export class Guards {
   /** What the paths reaching a use of a local or parameter (or of `*pointer`) know of its value. */
   factAt(use: SyntaxNode): GuardFact | null {
     const key = this.keyOf(use);
-    const fn = enclosingDefinition(use);
+    const fn = enclosingFunction(use);
     if (!key || !fn) return null;
     let run = this.runs.get(fn.id);
     if (!run) {
@@ -46,10 +48,10 @@ export class Guards {
 
   /** A local or parameter, or what a local pointer points to (`*index`). */
   private keyOf(node: SyntaxNode): string | null {
-    const n = bare(node);
+    const n = unparenthesised(node);
     if (n.type === 'pointer_expression' && n.child(0)?.type === '*') {
       const pointer = n.childForFieldName('argument');
-      const key = pointer && bare(pointer).type === 'identifier' ? this.keyOf(pointer) : null;
+      const key = pointer && unparenthesised(pointer).type === 'identifier' ? this.keyOf(pointer) : null;
       return key ? `*${key}` : null;
     }
     if (n.type !== 'identifier') return null;
@@ -136,10 +138,10 @@ export class Guards {
     if (condition.type !== 'binary_expression') return;
     let op = condition.childForFieldName('operator')?.type ?? '';
     if (!COMPARISONS.has(op)) return;
-    let variable = bare(condition.childForFieldName('left')!);
+    let variable = unparenthesised(condition.childForFieldName('left')!);
     let other = condition.childForFieldName('right')!;
     if (!this.keyOf(variable)) {
-      [variable, other] = [bare(other), variable];
+      [variable, other] = [unparenthesised(other), variable];
       op = MIRRORED[op];
     }
     const key = this.keyOf(variable);
@@ -176,20 +178,9 @@ function negate(op: string): string {
   return { '<': '>=', '<=': '>', '>': '<=', '>=': '<', '==': '!=', '!=': '==' }[op]!;
 }
 
-function bare(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
-  return n;
-}
-
 function declaredIdentifier(declarator: SyntaxNode | null): SyntaxNode | null {
   let node = declarator;
   while (node && node.type !== 'identifier') node = node.childForFieldName('declarator');
   return node;
 }
 
-function enclosingDefinition(node: SyntaxNode): SyntaxNode | null {
-  let n: SyntaxNode | null = node.parent;
-  while (n && n.type !== 'function_definition') n = n.parent;
-  return n;
-}

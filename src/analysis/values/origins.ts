@@ -5,7 +5,7 @@
 // return statements of a callee defined in the same file.
 
 import type { SyntaxNode } from '../../frontend/parse';
-import { callArguments, functionName } from '../../frontend/syntax';
+import { callArguments, enclosingFunction, functionName } from '../../frontend/syntax';
 import type { Typer } from '../../types/typer';
 import * as I from './interval';
 import type { Bound, LeafFacts, RangeEvaluator } from './ranges';
@@ -88,7 +88,7 @@ export class Origins implements LeafFacts {
     const pointer = node.childForFieldName('argument');
     if (node.child(0)?.type !== '*' || pointer?.type !== 'identifier') return null;
     const declaration = this.typer.localDeclaration(pointer);
-    const fn = enclosingDefinition(node);
+    const fn = enclosingFunction(node);
     if (!declaration?.parameter || !fn) return null;
     const params = parameterDeclarations(fn);
     const first = params[0]?.text ?? '';
@@ -140,7 +140,7 @@ export class Origins implements LeafFacts {
   }
 
   private assigned(node: SyntaxNode, declaration: LocalDecl, depth: number): Bound | null {
-    const fn = enclosingDefinition(node);
+    const fn = enclosingFunction(node);
     const body = fn?.childForFieldName('body');
     if (!body) return null;
     return this.memoised(`local:${fn!.startIndex}:${node.text}:${declaration.line}`, () => {
@@ -296,8 +296,3 @@ function declaredNameOf(fn: SyntaxNode): SyntaxNode | null {
   return declarator;
 }
 
-function enclosingDefinition(node: SyntaxNode): SyntaxNode | null {
-  let n: SyntaxNode | null = node.parent;
-  while (n && n.type !== 'function_definition') n = n.parent;
-  return n;
-}

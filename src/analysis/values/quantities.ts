@@ -6,9 +6,10 @@
 // one count (`unlink_seqnum` and `seqnum`).
 
 import type { SyntaxNode } from '../../frontend/parse';
-import { callArguments } from '../../frontend/syntax';
+import { callArguments, enclosingFunction } from '../../frontend/syntax';
 import type { Typer } from '../../types/typer';
 import { integerLiteralValue } from '../../types/literals';
+import { unparenthesised } from '../conversions';
 
 export interface Quantity {
   key: string;
@@ -48,8 +49,8 @@ const MAX_DEPTH = 3;
  * local also stands for what was assigned to it (`mmu_seq = kvm->seq`).
  */
 export function quantitiesOf(node: SyntaxNode, typer: Typer, follow = true, depth = 0): Quantity[] {
-  const n = bare(node);
-  const fn = enclosingDefinition(n);
+  const n = unparenthesised(node);
+  const fn = enclosingFunction(n);
   switch (n.type) {
     case 'identifier': {
       const local = typer.localDeclaration(n);
@@ -128,7 +129,7 @@ export function isSequenceName(name: string): boolean {
 
 function assignedQuantities(identifier: SyntaxNode, typer: Typer, depth: number): Quantity[] {
   const declaration = typer.localDeclaration(identifier);
-  const fn = enclosingDefinition(identifier);
+  const fn = enclosingFunction(identifier);
   const body = fn?.childForFieldName('body');
   if (!declaration || !body) return [];
   const out: Quantity[] = [];
@@ -144,14 +145,8 @@ function assignedQuantities(identifier: SyntaxNode, typer: Typer, depth: number)
   return out;
 }
 
-export function bare(node: SyntaxNode): SyntaxNode {
-  let n = node;
-  while (n.type === 'parenthesized_expression' && n.namedChildCount === 1) n = n.namedChild(0)!;
-  return n;
-}
-
 function isLiteral(node: SyntaxNode): boolean {
-  return integerLiteralValue(bare(node).text) !== null;
+  return integerLiteralValue(unparenthesised(node).text) !== null;
 }
 
 function clip(text: string): string {
@@ -163,8 +158,3 @@ function squeeze(text: string): string {
   return text.replace(/\s+/g, '');
 }
 
-export function enclosingDefinition(node: SyntaxNode): SyntaxNode | null {
-  let n: SyntaxNode | null = node.parent;
-  while (n && n.type !== 'function_definition') n = n.parent;
-  return n;
-}

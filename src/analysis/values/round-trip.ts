@@ -8,7 +8,7 @@
 // quantity was read from is handed to it with the narrowed value.
 
 import type { SyntaxNode } from '../../frontend/parse';
-import { callArguments } from '../../frontend/syntax';
+import { callArguments, enclosingFunction } from '../../frontend/syntax';
 import type { Typer } from '../../types/typer';
 import {
   Conversion,
@@ -18,9 +18,10 @@ import {
   memberReads,
   parameterNameNode,
   Receiver,
+  unparenthesised,
   usesOf,
 } from '../conversions';
-import { bare, enclosingDefinition, isSequenceName, Quantity, quantitiesOf, sameQuantityIn } from './quantities';
+import { isSequenceName, Quantity, quantitiesOf, sameQuantityIn } from './quantities';
 
 export interface RoundTrip {
   /** Where the narrowed value meets its source again. */
@@ -87,7 +88,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
         return { at: node, how: `stored back into '${left.text}' (${leftType.name})`, same, to: leftType, kind: 'stored back' };
       }
       const declaration = left.type === 'identifier' ? typer.localDeclaration(left)?.nameNode : undefined;
-      const fn = enclosingDefinition(left);
+      const fn = enclosingFunction(left);
       if (declaration && fn && parent.childForFieldName('operator')?.type === '=') {
         return follow({ name: left.text, scope: fn, declaration }, parent.endIndex, depth);
       }
@@ -102,7 +103,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
 
     if (parent.type === 'init_declarator' && parent.childForFieldName('value')?.id === node.id) {
       const name = declaredName(parent.childForFieldName('declarator'));
-      const fn = enclosingDefinition(parent);
+      const fn = enclosingFunction(parent);
       if (name && fn) return follow({ name: name.text, scope: fn, declaration: name }, parent.endIndex, depth);
       return null;
     }
@@ -144,7 +145,7 @@ export function findRoundTrip(conversion: Conversion, typer: Typer, root: Syntax
   const ownerPassedAlong = (args: SyntaxNode[], index: number): string | null => {
     for (const [i, arg] of args.entries()) {
       if (i === index) continue;
-      const text = bare(arg).text.replace(/\s+/g, '').replace(/^&/, '');
+      const text = unparenthesised(arg).text.replace(/\s+/g, '').replace(/^&/, '');
       for (const q of quantities) {
         if (q.object && q.object === text) return `'${arg.text}', the object ${q.label} is read from`;
       }
@@ -195,7 +196,7 @@ function isOffsetByConstant(parent: SyntaxNode | null, operand: SyntaxNode): boo
   if (op !== '+' && op !== '-') return false;
   const left = parent.childForFieldName('left');
   const other = left?.id === operand.id ? parent.childForFieldName('right') : left;
-  return !!other && bare(other).type === 'number_literal' && (op === '+' || left?.id === operand.id);
+  return !!other && unparenthesised(other).type === 'number_literal' && (op === '+' || left?.id === operand.id);
 }
 
 const OVERFLOW_ERRORS = /\bE(OVERFLOW|RANGE|2BIG|FBIG|INVAL)\b/;
@@ -208,7 +209,7 @@ const OVERFLOW_ERRORS = /\bE(OVERFLOW|RANGE|2BIG|FBIG|INVAL)\b/;
  * an overflow or range error.
  */
 function overflowCheck(comparison: SyntaxNode, source: SyntaxNode): string | null {
-  if (enclosingDefinition(comparison) !== enclosingDefinition(source)) return null;
+  if (enclosingFunction(comparison) !== enclosingFunction(source)) return null;
   let condition: SyntaxNode | null = comparison;
   while (condition && condition.parent && condition.parent.type !== 'if_statement') condition = condition.parent;
   const ifStatement = condition?.parent?.type === 'if_statement' && condition.fieldName === 'condition' ? condition.parent : null;
