@@ -13,7 +13,10 @@ import { findKernelRoot } from '../types/tree-root';
 import { TypeIndex } from '../types/type-index';
 import { createPatchAuditor, visibleFindings } from '../diff/audit';
 import { ImageAnalyser } from '../diff/image-analysis';
-import { gitTopLevel, readGitRange, readPatchFiles, SeriesInput } from '../diff/inputs';
+import { readPatchFiles, SeriesInput } from '../diff/inputs';
+import { readGitRange } from '../diff/git-range';
+import { GitRepository, gitTopLevel } from '../diff/git-repository';
+import { systemGit, type GitRunner } from '../diff/git-runner';
 import type { DiffResult, PatchAudit, PatchProblem } from '../diff/model';
 import { DiskTree } from '../diff/tree-source';
 import { WorkingTree } from '../diff/working-tree';
@@ -58,6 +61,8 @@ export interface AuditOptions {
   readStdin?: () => Buffer;
   /** The configuration file and suppressions (src/gating/). */
   gate?: ConfigRequest & ShowOptions;
+  /** How git is started, for tests. */
+  gitRunner?: GitRunner;
 }
 
 export interface DiffOptions extends AuditOptions {
@@ -130,16 +135,20 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
   const hints = loadHints(options.macros);
   const knowledge = loadKnowledge(options.knowledge);
   const root = treeRoot(options);
-
-  const series: SeriesInput = options.git
-    ? readGitRange(root!, options.git)
-    : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
-  const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes), options);
-  const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null }));
-
-  const fuzz = options.fuzz ?? 0;
-  const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
-  const patches = series.entries.map(({ patch, base }) => auditor.audit(patch, base ? new WorkingTree(base, fuzz) : shared));
+  // One repository session per audit: its short commands first, then one cat-file process for every read, closed at the end.
+  const repository = options.git ? new GitRepository(root!, options.gitRunner ?? systemGit) : null;
+  const patches: PatchAudit[] = [];
+  let series: SeriesInput;
+  try {
+    series = repository ? readGitRange(repository, options.git!) : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
+    const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes), options);
+    const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null }));
+    const fuzz = options.fuzz ?? 0;
+    const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
+    for (const { patch, base } of series.entries) patches.push(await auditor.audit(patch, base ? new WorkingTree(base, fuzz) : shared));
+  } finally {
+    await repository?.close();
+  }
   const keep = (f: { confidence: Confidence }) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence];
   const notIgnored = (f: Finding) => {
     const absolute = path.resolve(root ?? process.cwd(), f.location.file);
@@ -167,9 +176,9 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
  * --tree, else the kernel tree around the current directory (for --git, the
  * repository's top level). Null: no tree, the hunks are audited alone.
  */
-function treeRoot(options: { git?: string; tree?: string }): string | null {
+function treeRoot(options: { git?: string; tree?: string; gitRunner?: GitRunner }): string | null {
   if (options.git) {
-    const top = gitTopLevel(options.tree ?? process.cwd());
+    const top = gitTopLevel(options.tree ?? process.cwd(), options.gitRunner);
     if (!top) throw new UsageError(`--git needs a git repository: ${path.resolve(options.tree ?? '.')} is not in one`);
     return top;
   }

@@ -118,6 +118,8 @@ export interface PatchAudit {
   problems: PatchProblem[];
   /** Introduced findings accepted by suppression comments and left out of `findings` (--show-suppressed keeps them). */
   suppressed?: number;
+  /** Where the types came from, when not from the tree on disk as it is (a git range: each commit's parent). */
+  typesFrom?: string;
 }
 
 export interface DiffResult {
