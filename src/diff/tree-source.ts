@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { GitRepository } from './git-repository';
+import type { ObjectLookup } from './git-objects';
 
 /** A file's bytes; `missing` when the tree has no such file. */
-export type TreeRead = { kind: 'file'; bytes: Buffer } | { kind: 'missing' } | { kind: 'refused'; reason: string };
+export type TreeRead = { kind: 'file'; bytes: Buffer } | { kind: 'missing' } | { kind: 'refused'; reason: string } | { kind: 'unreadable'; reason: string };
 
 export interface TreeSource {
   /** What to call the tree in messages. */
@@ -133,7 +134,12 @@ export class GitRevisionTree implements TreeSource {
     if (lexical) return { kind: 'refused', reason: lexical };
     if (relativePath.includes('\n')) return { kind: 'refused', reason: `unsafe path: ${quoted(JSON.stringify(relativePath))} has a line break` };
     if (this.workingTree.files.has(relativePath) && !this.differingSet.has(relativePath)) return this.workingTree.tree.read(relativePath);
-    const found = await this.repository.objects.read(`${this.revision}:${relativePath}`);
+    let found: ObjectLookup;
+    try {
+      found = await this.repository.objects.read(`${this.revision}:${relativePath}`);
+    } catch (error) {
+      return { kind: 'unreadable', reason: `cannot read '${relativePath}' at ${this.revision}: ${(error as Error).message}` };
+    }
     if (found.kind === 'blob') return { kind: 'file', bytes: found.bytes };
     if (found.kind === 'missing') return { kind: 'missing' };
     return { kind: 'refused', reason: `'${relativePath}' is a ${found.type} in ${this.revision}, not a file` };

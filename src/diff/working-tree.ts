@@ -47,6 +47,7 @@ export class WorkingTree {
     const read = await this.base.read(path);
     if (read.kind === 'missing') return { ok: true, text: null };
     if (read.kind === 'refused') return { ok: false, problem: { kind: 'unsafe-path', file: path, reason: read.reason, applied: false } };
+    if (read.kind === 'unreadable') return { ok: false, problem: { kind: 'unreadable', file: path, reason: read.reason, applied: false } };
     const { bytes } = read;
     if (bytes.includes(0)) return { ok: false, problem: { kind: 'unreadable', file: path, reason: `'${path}' in the tree is a binary file`, applied: false } };
     // Latin-1 keeps every byte, so a patch written against a non-UTF-8 file still matches where its bytes do.
