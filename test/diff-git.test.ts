@@ -19,7 +19,7 @@ import type { DiffResult } from '../src/diff/model';
 import { GitObjectReader } from '../src/diff/git-objects';
 import { createGitRunner, GitRunner } from '../src/diff/git-runner';
 import { dependentFiles, MAX_DEPENDENTS } from '../src/diff/dependents';
-import { commitAll, git, initRepository, tempDir, writeFiles } from './support/patches';
+import { commitAll, diffBetween, email, git, initRepository, tempDir, writeFiles } from './support/patches';
 
 /** The system's git, with every process it starts counted, and the most alive at once. */
 function countingRunner(): GitRunner & { spawned: string[]; alive: number; mostAlive: number } {
@@ -235,5 +235,29 @@ describe('dependent files: the index first, reading stops at the cap', () => {
     const search = await dependentFiles({ includersOf: () => includers, filesCalling: () => [] }, changed, new Set(), async (file) => texts[file]);
     assert.deepEqual(search.files.map((f) => f.path), ['b.c', 'd.c']);
     assert.deepEqual({ skipped: search.skipped, unexamined: search.unexamined }, { skipped: 0, unexamined: 0 });
+  });
+});
+
+describe('dependent files: the include graph as the series left it', () => {
+  it('reaches a file that an earlier patch of the series made include the changed header', async () => {
+    const tree = tempDir('include-graph');
+    const cache = tempDir('include-graph-cache');
+    try {
+      writeFiles(tree, { 'kvm/fault.h': header('int'), 'kvm/other.c': 'int other;\n' });
+      const first = diffBetween({ 'kvm/other.c': 'int other;\n' }, { 'kvm/other.c': user });
+      const second = diffBetween({ 'kvm/fault.h': header('int') }, { 'kvm/fault.h': header('unsigned long') });
+      const mbox = path.join(tree, '..', `${path.basename(tree)}.mbox`);
+      fs.writeFileSync(mbox, email('kvm: snapshot the counter', first) + email('kvm: widen mmu_seq', second));
+      const result = await auditPatches(options({ patches: [mbox], tree, rules: ['seqcount-truncation'], cacheDir: cache }));
+      fs.rmSync(mbox);
+      assert.deepEqual(
+        result.patches.map((audit) => audit.findings.map((f) => `${f.state} ${f.finding.location.file}:${f.finding.location.line}`)),
+        [['introduced kvm/other.c:10'], ['fixed kvm/other.c:10']],
+        'the index on disk has no #include in other.c; the series added one',
+      );
+    } finally {
+      fs.rmSync(tree, { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 });

@@ -94,17 +94,32 @@ async function analyseApplied(
 
 /**
  * Includers and callers as the tree is before this patch: the index overlaid
- * with the files that differ from it. The include graph of the index is
- * rebuilt only when one of those files changes its #include lines.
+ * with the files that differ from it. The include graph is worked out again
+ * only for files whose #include lines differ from the index's, and kept for
+ * as long as the same files differ in the same way (a range's commits mostly
+ * share them).
  */
 function dependencyFacts(analyser: ImageAnalyser, overlay: ReadonlyMap<string, string | null>): DependencyFacts {
   const index = analyser.index;
   const facts = new Map<string, FileFacts>();
   for (const [path, text] of overlay) if (isCSource(path)) facts.set(path, text === null ? { decls: [], includes: [] } : analyser.factsOf(path, text));
   const seen = index.withOverlay(facts);
-  const includesMoved = [...facts].some(([path, own]) => JSON.stringify(own.includes) !== JSON.stringify(index.includesOf(path) ?? []));
-  const graph: TypeIndex = includesMoved ? seen : index;
+  const moved = [...facts].filter(([path, own]) => JSON.stringify(own.includes) !== JSON.stringify(index.includesOf(path) ?? []));
+  const graph = includeGraphOf(index, moved);
   return { includersOf: (headers) => graph.includersOf(headers), filesCalling: (name) => seen.filesCalling(name) };
+}
+
+const includeGraphs = new WeakMap<TypeIndex, Map<string, TypeIndex>>();
+
+/** The index whose include graph has `moved` files' #include lines in place of its own. */
+function includeGraphOf(index: TypeIndex, moved: [string, FileFacts][]): TypeIndex {
+  if (moved.length === 0) return index;
+  let graphs = includeGraphs.get(index);
+  if (!graphs) includeGraphs.set(index, (graphs = new Map()));
+  const key = JSON.stringify(moved.map(([path, facts]) => [path, facts.includes]));
+  let graph = graphs.get(key);
+  if (!graph) graphs.set(key, (graph = index.withOverlay(new Map(moved.map(([path, facts]) => [path, { decls: [], includes: facts.includes }])))));
+  return graph;
 }
 
 function capNotice(skipped: number, unexamined: number): string {

@@ -93,7 +93,7 @@ const MESSAGE_SEPARATOR = /^From ([0-9a-f]{40}|[0-9a-f]{64}) Mon Sep 17 00:00:00
  * configuration says.
  */
 function patchesOf(repository: GitRepository, commits: readonly RangeCommit[]): Map<string, string> {
-  const args = ['-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false', 'format-patch', '--stdout', '--no-signature', '-M', '--no-numbered', '--root', '--no-walk=unsorted', '--stdin'];
+  const args = ['-c', 'diff.noprefix=false', '-c', 'diff.mnemonicPrefix=false', 'format-patch', '--stdout', '--no-signature', '--no-cover-letter', '-M', '--no-numbered', '--root', '--no-walk=unsorted', '--stdin'];
   const text = repository.run(args, commits.map((c) => `${c.commit}\n`).join(''));
   const starts = [...text.matchAll(MESSAGE_SEPARATOR)].map((match) => ({ commit: match[1], at: match.index ?? 0 }));
   const messages = new Map<string, string>();
