@@ -33,7 +33,8 @@ async function auditPatch(patch: PatchSource, tree: WorkingTree | null, analyser
   const problems: PatchProblem[] = [...parsed.problems];
   const files = parsed.files.filter((file) => !file.binary);
   const touched = files.map((file) => file.newPath ?? file.oldPath!);
-  const typesFrom = tree?.base.typesFrom;
+  // Without the tree's index there are only the analysed files' own declarations: nothing to say where types came from.
+  const typesFrom = analyser.index.hasTree ? tree?.base.typesFrom : undefined;
   const base = { patch, files: touched, findings: [] as AuditedFinding[], ...(typesFrom ? { typesFrom } : {}) };
   if (parsed.problems.some((problem) => REFUSES_PATCH.has(problem.kind))) return { ...base, status: 'not-applied', problems };
   if (files.length === 0) return { ...base, status: parsed.files.length ? 'audited' : 'no-diff', problems };

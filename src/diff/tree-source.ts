@@ -51,7 +51,7 @@ export class DiskTree implements TreeSource {
 
   constructor(root: string) {
     this.root = path.resolve(root);
-    this.realRoot = fs.realpathSync(this.root);
+    this.realRoot = fs.realpathSync.native(this.root);
     this.description = this.root;
   }
 
@@ -81,13 +81,17 @@ export class DiskTree implements TreeSource {
     }
   }
 
-  /** The deepest existing ancestor (or the file) must resolve inside the tree: a symlink may not lead out. */
+  /**
+   * The deepest existing ancestor (or the file) must resolve inside the tree:
+   * a symlink may not lead out. The C library's realpath: a dependent search
+   * asks it of thousands of files.
+   */
   private symlinkEscape(full: string, relativePath: string): string | null {
     let probe = full;
     for (;;) {
       let real: string;
       try {
-        real = fs.realpathSync(probe);
+        real = fs.realpathSync.native(probe);
       } catch {
         const parent = path.dirname(probe);
         if (parent === probe) return null;
