@@ -145,7 +145,10 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
     const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null }));
     const fuzz = options.fuzz ?? 0;
     const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
-    for (const { patch, base } of series.entries) patches.push(await auditor.audit(patch, base ? new WorkingTree(base, fuzz) : shared));
+    for (const { patch, base } of series.entries) {
+      patches.push(await auditor.audit(patch, base ? new WorkingTree(base, fuzz) : shared));
+      base?.release?.();
+    }
   } finally {
     await repository?.close();
   }

@@ -25,6 +25,8 @@ export interface TreeSource {
   typeOverlay(): Promise<ReadonlyMap<string, string | null>>;
   /** Where this tree's types come from, said in the report when it is not simply the tree on disk. */
   readonly typesFrom?: string;
+  /** Forgets what reads kept, once the patch applied to this tree is audited. */
+  release?(): void;
 }
 
 /**
@@ -138,6 +140,15 @@ export class GitRevisionTree implements TreeSource {
     if (lexical) return { kind: 'refused', reason: lexical };
     if (relativePath.includes('\n')) return { kind: 'refused', reason: `unsafe path: ${quoted(JSON.stringify(relativePath))} has a line break` };
     if (this.workingTree.files.has(relativePath) && !this.differingSet.has(relativePath)) return this.workingTree.tree.read(relativePath);
+    let read = this.fromGit.get(relativePath);
+    if (!read) this.fromGit.set(relativePath, (read = this.readFromGit(relativePath)));
+    return read;
+  }
+
+  /** Reads through cat-file, kept: the files that differ are read for the overlay, then again by the patch or the dependent search. */
+  private readonly fromGit = new Map<string, Promise<TreeRead>>();
+
+  private async readFromGit(relativePath: string): Promise<TreeRead> {
     let found: ObjectLookup;
     try {
       found = await this.repository.objects.read(`${this.revision}:${relativePath}`);
@@ -152,6 +163,12 @@ export class GitRevisionTree implements TreeSource {
   typeOverlay(): Promise<ReadonlyMap<string, string | null>> {
     this.overlay ??= this.readOverlay();
     return this.overlay;
+  }
+
+  /** A long range has a tree per commit: each lets go of its files once its commit is audited. */
+  release(): void {
+    this.fromGit.clear();
+    this.overlay = null;
   }
 
   private overlaidFiles(): string[] {
