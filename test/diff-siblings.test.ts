@@ -13,9 +13,10 @@ import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PATCH_SIZE } from '../src/commands/c
 import type { AuditedFinding, DiffResult } from '../src/diff/model';
 import { buildDiffJson } from '../src/report/diff-json';
 import { renderDiffText } from '../src/report/diff-text';
-import { buildDiffSarif } from '../src/report/diff-sarif';
+import { renderDiffSarif } from '../src/report/diff-sarif';
+import { parseValidSarif } from './support/sarif-check';
 import { FIXTURES, REPO } from './support/fixtures';
-import { diffBetween, tempDir, writeFiles, type FileSet } from './support/patches';
+import { commitAll, diffBetween, git, initRepository, tempDir, writeFiles, type FileSet } from './support/patches';
 import { GUP_PROTOTYPE } from './support/gup-prototype';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
@@ -120,7 +121,8 @@ describe('diff: unfixed siblings of a dropped result (ignored-fault-error)', () 
     assert.equal(record.unfixedSiblings!.siblings[0]!.location.file, 'mm/other.c');
     assert.match(record.unfixedSiblings!.siblings[0]!.reason, /^same rule and key \(get_user_pages_remote\(\)\) as the fixed finding: both drop the result of get_user_pages_remote\(\)$/);
 
-    const sarif = buildDiffSarif(result, { toolVersion: 'test', cwd: tree });
+    // Valid SARIF 2.1.0 (the schema), with the note beside the run's other results.
+    const sarif = parseValidSarif(renderDiffSarif(result, { toolVersion: 'test', cwd: tree }));
     const notes = sarif.runs[0]!.results!.filter((r) => r.level === 'note');
     assert.equal(notes.length, 1);
     assert.equal(notes[0]!.ruleId, 'ignored-fault-error');
@@ -196,7 +198,30 @@ describe('diff: unfixed siblings of a page rule (zero-page-refcount)', () => {
 });
 
 describe('patch-audit siblings', () => {
-  it('lists the unfixed siblings of a fix against a tree, and takes --no-siblings nowhere', () => {
+  it('takes a commit of the tree\'s repository that does not apply to the working tree: its hunks say what it fixes, the tree is searched as it is', () => {
+    const repo = path.join(work, 'repo');
+    fs.mkdirSync(repo);
+    initRepository(repo);
+    writeFiles(repo, { 'mm/pin.c': GUP_PROTOTYPE + pinner('demo_pin', false), 'mm/other.c': GUP_PROTOTYPE + pinner('other_pin', false) });
+    commitAll(repo, 'base');
+    git(repo, ['checkout', '-q', '-b', 'upstream']);
+    writeFiles(repo, { 'mm/pin.c': GUP_PROTOTYPE + pinner('demo_pin', true) });
+    commitAll(repo, 'mm: check what demo_pin pinned');
+    git(repo, ['checkout', '-q', 'main']);
+    // The stable branch moved on: the upstream hunk's context no longer matches.
+    writeFiles(repo, { 'mm/pin.c': GUP_PROTOTYPE + pinner('demo_pin', false).replace('{\n', '{\n\t/* pin one page */\n') });
+    commitAll(repo, 'mm: comment demo_pin');
+    const r = spawnSync(process.execPath, [CLI, 'siblings', '--git', 'upstream', '-r', 'ignored-fault-error', '--cache-dir', cacheDir, '--no-progress', '-f', 'json'], { cwd: repo, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr + r.stdout);
+    assert.match(r.stderr, /the fix does not apply to this tree, so its hunks were read alone and the tree searched as it is/);
+    const [patch] = JSON.parse(r.stdout).patches;
+    assert.equal(patch.findings.length, 1);
+    assert.equal(patch.findings[0].state, 'fixed');
+    // The site the fix is about is still there in this tree, and so is the other one.
+    assert.deepEqual(patch.findings[0].unfixedSiblings.siblings.map((f: { location: { file: string } }) => f.location.file), ['mm/other.c', 'mm/pin.c']);
+  });
+
+  it('lists only the unfixed siblings of a fix that applies to the tree, and exits 1 as they are warnings or worse', () => {
     const dir = path.join(FIXTURES, 'zero-page-refcount');
     const args = [CLI, 'siblings', path.join(dir, 'good-reserved-pfn-excepts-zero-page.patch'), '--tree', dir, '--cache-dir', cacheDir, '--no-progress'];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8' });

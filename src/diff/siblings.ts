@@ -16,8 +16,6 @@ import type { WorkingTree } from './working-tree';
 /** Time spent searching, over every patch of a run, against a limit. */
 export class SiblingBudget {
   private spentMs = 0;
-  /** Whether some search stopped at the limit. */
-  hit = false;
 
   constructor(readonly limitMs: number, private readonly now: () => number = () => performance.now()) {}
 
@@ -85,7 +83,6 @@ export function withUnfixedSiblings(audit: PatchAudit, tree: WorkingTree, analys
       for (const file of files) {
         if (over()) {
           complete = false;
-          options.budget.hit = true;
           break;
         }
         searched.add(file);
