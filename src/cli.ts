@@ -8,6 +8,7 @@ import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './workers/pool';
 import { scan } from './commands/scan';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
+import { DEFAULT_SIBLING_SECONDS } from './diff/model';
 import { parseStats, renderParseStats } from './commands/parse-stats';
 import { explainRule, listRules } from './commands/rules-info';
 import { runTypeCommand } from './commands/type-at';
@@ -132,6 +133,12 @@ function parseFuzz(value: string): number {
   return n;
 }
 
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) throw new UsageError(`--siblings-time must be a positive number of seconds, got '${value}'`);
+  return n;
+}
+
 function sarifSettings(o: Record<string, unknown>): SarifCommandSettings {
   return {
     category: o.sarifCategory as string | undefined,
@@ -211,6 +218,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   addSarifOptions(diffCommand, { diff: true })
     .option('--terse', 'with -f checkpatch: one line per finding, FILE:LINE: LEVEL:TYPE: message', false)
     .option('--no-summary', "with -f checkpatch: leave out the 'total:' lines")
+    .option('--siblings', 'for each fixed finding, search the tree for unfixed siblings: the same rule and key (default: on when the tree has an index)')
+    .option('--no-siblings', 'do not search for unfixed siblings')
+    .addOption(
+      new Option('--siblings-time <seconds>', 'time bound of the sibling search over the whole run')
+        .default(DEFAULT_SIBLING_SECONDS)
+        .argParser(asArgument(parseSeconds)),
+    )
     .addOption(
       new Option('--fuzz <n>', 'let a hunk that does not apply exactly ignore up to n context lines at its start and end, as patch -F and quilt do')
         .default(0)
@@ -236,10 +250,43 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         terse: Boolean(o.terse),
         summary: o.summary !== false,
         fuzz: o.fuzz as number,
+        siblings: o.siblings as boolean | undefined,
+        siblingSeconds: o.siblingsTime as number,
         gate: gatingSettings(o, command),
       });
       setExitCode(exitCode);
     });
+
+  const siblingsCommand = addTypeIndexOptions(program.command('siblings'))
+    .description("for a fix (a patch, an mbox, or a commit of the tree's repository), the same bug still elsewhere in the tree: unfixed siblings of what it fixes")
+    .argument('[patches...]', 'patch or mbox files (- for standard input)')
+    .option('--git <rev>', "a commit of the tree's repository (or a range A..B), e.g. an upstream fix not backported yet")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(
+      new Option('--siblings-time <seconds>', 'time bound of the search over the whole run').default(DEFAULT_SIBLING_SECONDS).argParser(asArgument(parseSeconds)),
+    )
+    .addOption(
+      new Option('--max-patch-size <size>', 'refuse (and report) patch inputs larger than this')
+        .default(DEFAULT_MAX_PATCH_SIZE, '64M')
+        .argParser(asArgument((v) => parseSize(v, '--max-patch-size'))),
+    );
+  addSarifOptions(siblingsCommand, { diff: false });
+  addRuleRunOptions(siblingsCommand, {
+    failOn: 'exit 1 when an unfixed sibling is at or above this severity',
+    noIndex: 'refused: the search needs the index',
+  }).action(async (patches: string[], o) => {
+    const { siblings } = await import('./commands/siblings');
+    const { exitCode } = await siblings({
+      ...ruleRunSettings(o),
+      patches,
+      git: o.git as string | undefined,
+      format: o.format as 'text' | 'json' | 'sarif',
+      maxPatchSize: o.maxPatchSize as number,
+      siblingSeconds: o.siblingsTime as number,
+      sarif: sarifSettings(o),
+    });
+    setExitCode(exitCode);
+  });
 
   program
     .command('parse-stats')
