@@ -7,6 +7,8 @@ import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './workers/pool';
 import { scan } from './commands/scan';
+import { merge } from './commands/merge';
+import { parseShardSpec, type ShardSpec } from './shards/shard-spec';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
 import { DEFAULT_SIBLING_SECONDS } from './diff/model';
 import { parseStats, renderParseStats } from './commands/parse-stats';
@@ -190,7 +192,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--explain', "print each rule's summary with its findings", false);
   addSarifOptions(scanCommand, { diff: false });
   addRuleRunOptions(scanCommand, { failOn: 'exit 1 when a finding is at or above this severity', noIndex: 'built-in kernel types only' })
-    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan');
+    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan')
+    .addOption(
+      new Option('--shard <i/N>', 'analyse only part i of N of the input (split by size, the same on every machine); patch-audit merge joins the parts\' reports').argParser(
+        asArgument(parseShardSpec),
+      ),
+    );
   addGatingOptions(scanCommand, 'scan')
     .action(async (paths: string[], o, command: Command) => {
       const { exitCode } = await scan(paths, {
@@ -200,9 +207,41 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         resultCache: o.resultCache !== false,
         sarif: sarifSettings(o),
         gate: gatingSettings(o, command),
+        ...(o.shard ? { shard: o.shard as ShardSpec } : {}),
       });
       setExitCode(exitCode);
     });
+
+  const mergeCommand = program
+    .command('merge')
+    .description("merge the reports of scan --shard i/N, every shard's once, into the report of one scan of them all")
+    .argument('<reports...>', 'JSON reports or SARIF logs of the shards')
+    .addOption(new Option('-f, --format <format>', 'output format (default: that of the reports; JSON reports can also give text or checkpatch)').choices(REPORT_FORMATS))
+    .option('-o, --output <file>', 'write the merged report to a file')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['info', 'warning', 'error']).default('warning'))
+    .addOption(new Option('--color [when]', 'colour the text report: auto, always or never').default('auto'))
+    .option('--no-color', 'never colour the text report')
+    .option('--explain', "with -f text: print each rule's summary with its findings", false)
+    .option('--show-suppressed', 'text and JSON: also list the findings suppression comments accept', false)
+    .option('--show-baselined', 'text: also list the findings the baseline has', false);
+  mergeCommand
+    .addOption(
+      new Option('--sarif-max-results <n>', 'SARIF: at most this many results, the most severe and most certain (cap here, not in the shards)').argParser(
+        asArgument((v) => parsePositiveInt(v, '--sarif-max-results')),
+      ),
+    )
+    .action((reports: string[], o) => {
+    const { exitCode } = merge(reports, {
+      format: o.format as ReportFormat | undefined,
+      output: o.output as string | undefined,
+      failOn: o.failOn as Severity,
+      color: useColor(parseColorChoice(o.color), { env: process.env, toTerminal: !o.output && Boolean(process.stdout.isTTY) }),
+      explain: Boolean(o.explain),
+      show: { showSuppressed: Boolean(o.showSuppressed), showBaselined: Boolean(o.showBaselined) },
+      sarif: { maxResults: o.sarifMaxResults as number | undefined },
+    });
+    setExitCode(exitCode);
+  });
 
   const diffCommand = addTypeIndexOptions(program.command('diff'))
     .description('audit a patch, an mbox series or a git range: what each patch introduces and what it fixes')

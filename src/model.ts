@@ -158,4 +158,6 @@ export interface ScanResult {
   rules: RuleInfo[];
   /** Present when suppressions or a baseline were in play. */
   gating?: GatingSummary;
+  /** `scan --shard i/N`: this result covers one part of the input (`patch-audit merge` puts the parts together). */
+  shard?: { index: number; count: number };
 }

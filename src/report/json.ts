@@ -22,6 +22,8 @@ export interface JsonReport {
   rules: JsonReportRule[];
   /** Suppressions and the baseline, when either was in play. */
   gating?: GatingSummary;
+  /** A sharded scan's part: shard `index` of `count`. */
+  shard?: { index: number; count: number };
 }
 
 export interface JsonReportOptions {
@@ -37,6 +39,7 @@ export function buildJsonReport(result: ScanResult, options: JsonReportOptions):
     stats: statsRecord(result.stats),
     rules: result.rules.map(ruleRecord),
     ...(result.gating ? { gating: gatingRecord(result.gating) } : {}),
+    ...(result.shard ? { shard: { index: result.shard.index, count: result.shard.count } } : {}),
   };
 }
 
