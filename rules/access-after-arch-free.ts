@@ -82,6 +82,7 @@ function reportFor(finding: AccessFinding) {
       { node: access, message: `${accessName}() ${accessRow.what} (${accessRow.origin}), and nothing in between made them accessible again` },
     ],
     confidence: exact ? revocation.row.confidence : lower(revocation.row.confidence),
+    key: { id: `${revokeName}()`, reason: `touch a page's contents after ${revokeName}() revoked access to them`, calls: [revokeName] },
     fix: `Move ${revokeName}() after the last access to the page's contents (as commit 234fdce892f9 did in free_pages_prepare()), or do the access before revoking.`,
   };
 }

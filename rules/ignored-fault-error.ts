@@ -14,7 +14,7 @@ import { uninitialisedReadAfter } from '../src/analysis/uninitialised-fill';
 import type { KbuildView } from '../src/kernel/kbuild';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
-import type { Confidence } from '../src/model';
+import type { Confidence, SiblingKey } from '../src/model';
 
 /** Knowledge-table path classes where a dropped error leaves a fault unresolved or memory unfilled. */
 const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
@@ -99,6 +99,7 @@ export default defineRule({
             evidence,
             confidence,
             fix: fixFor(callee, failure, caller),
+            key: droppedResultOf(callee),
           });
         } else if (returns === 'integer' && sites >= STRONG_SITES && share >= STRONG_CONVENTION) {
           context.report({
@@ -107,6 +108,7 @@ export default defineRule({
             data: { callee, share: `${tally.used} of ${sites}`, next: next.short },
             evidence: [...evidence, { node: call, message: `ranked low: no error return of ${callee}() is visible; only the callers' habit says its result matters` }],
             confidence: 'low',
+            key: droppedResultOf(callee),
           });
         }
       }
@@ -367,6 +369,10 @@ function nextStep(statement: SyntaxNode): NextStep {
   return { node: null, text: 'then the function ends: nobody learns that the call failed', short: 'the function then ends and nobody learns of the failure' };
 }
 
+/** Siblings drop the result of the same callee. */
+function droppedResultOf(callee: string): SiblingKey {
+  return { id: `${callee}()`, reason: `drop the result of ${callee}()`, calls: [callee], dropsResult: true };
+}
 
 function fixFor(callee: string, failure: Failure, caller: string): string {
   return `Keep the result of ${callee}() and handle ${failure.looksLike}: return it from ${caller || 'the caller'}() (or turn it into the caller's own error), so that the failure is not mistaken for success. An explicit (void) cast with a comment documents a deliberate drop.`;

@@ -15,7 +15,7 @@
 import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../src/frontend/syntax';
-import type { Confidence } from '../src/model';
+import type { Confidence, SiblingKey } from '../src/model';
 import { ConditionalRefs, failurePath, objectWord, PfnmapTable, PfnmapWalk, unwrapPage } from '../src/analysis/pfnmap-flow';
 import type { AcquireRow, Failure, PfnmapFinding } from '../src/analysis/pfnmap-flow';
 
@@ -95,6 +95,7 @@ export default defineRule({
         fix:
           `Test the result: \`if (!${callee.text}(${target?.text ?? '...'})) <bail out>\`, or record that no reference is held; ` +
           `release the ${objectWord(acquire)} later only on the path where the reference was taken.`,
+        key: { id: `dropped ${callee.text}()`, reason: `drop the result of the conditional acquire ${callee.text}()`, calls: [callee.text], dropsResult: true },
       });
     }
 
@@ -146,7 +147,11 @@ function failureReport(call: SyntaxNode, acquire: AcquireRow, failure: Failure) 
   const base = { node: call, evidence, confidence, fix: `Send the failure path of ${callee}() where nothing is released (for example a label after the put), or record that no reference is held and release only when one is.` };
   const messageId = hit.kind === 'release' ? ('failurePathRelease' as const) : ('failurePathReturn' as const);
   const data: Record<string, string> = hit.kind === 'release' ? { callee, release: hit.callee!, line } : { callee, subject, line };
-  return { ...base, messageId, data };
+  const key: SiblingKey =
+    hit.kind === 'release'
+      ? { id: `${callee}() failure, ${hit.callee}()`, reason: `drop with ${hit.callee}() a reference that ${callee}() did not take`, calls: [callee, hit.callee!] }
+      : { id: `${callee}() failure, returned`, reason: `return as referenced what ${callee}() did not take a reference on`, calls: [callee] };
+  return { ...base, messageId, data, key };
 }
 
 // ---------------------------------------------------------------------------
@@ -169,11 +174,17 @@ function pfnmapReport(finding: PfnmapFinding) {
     data: { sink: sinkRow.name, verb, argument: clip(argument.text), kind: kind === 'pfn' ? 'pfn' : 'page', lookup: lookup.row.name, line: String(lookupLine) },
     evidence,
     confidence: (weak ? 'low' : 'high') as Confidence,
+    key: pfnmapKey(calleeName(lookup.call) ?? lookup.row.name, calleeName(sink) ?? sinkRow.name),
     fix:
       'Take the reference with a conditional acquire on a page that may be refcounted, and treat the pfn as not refcounted when it fails: ' +
       '`page = kvm_pfn_to_refcounted_page(pfn); if (page && !get_page_unless_zero(page)) return -EFAULT;` (as kvm_try_get_pfn() does), ' +
       'and release only what was taken.',
   };
+}
+
+/** Siblings pass what the same lookup found to the same get or put. */
+function pfnmapKey(lookup: string, sink: string): SiblingKey {
+  return { id: `${lookup}(), ${sink}()`, reason: `pass what ${lookup}() found in a VM_PFNMAP/VM_IO mapping to ${sink}() unchecked`, calls: [lookup, sink] };
 }
 
 // ---------------------------------------------------------------------------

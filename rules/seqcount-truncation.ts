@@ -24,9 +24,9 @@ import type { Typer } from '../src/types/typer';
 import { ValueFacts } from '../src/analysis/values/facts';
 import { wideOnlyByPromotion } from '../src/analysis/values/promotion';
 import { findRoundTrip, RoundTripSearch } from '../src/analysis/values/round-trip';
-import { isSequenceName, READERS } from '../src/analysis/values/quantities';
+import { isSequenceName, quantitiesOf, READERS } from '../src/analysis/values/quantities';
 import { typeToString } from '../src/types/ctype';
-import type { Confidence } from '../src/model';
+import type { Confidence, SiblingKey } from '../src/model';
 
 const WIDE_TYPE_WORDS = [
   'long', 'u64', 's64', '__u64', '__s64', 'uint64_t', 'int64_t', 'size_t', 'ssize_t', 'loff_t', 'sector_t', 'pgoff_t',
@@ -117,7 +117,8 @@ export default defineRule({
                 channel: conversion.channel,
               },
             };
-        context.report({ node: conversion.source, ...data, evidence, confidence: ranking.confidence, fix: fixFor(conversion, typer) });
+        const key = siblingKeyOf(conversion, typer);
+        context.report({ node: conversion.source, ...data, evidence, confidence: ranking.confidence, fix: fixFor(conversion, typer), ...(key ? { key } : {}) });
       }
     }
   },
@@ -254,6 +255,34 @@ function identityOf(node: SyntaxNode): string | null {
       const read = READERS.has(callee.text) ? callArguments(n)[0] : undefined;
       return read ? identityOf(read) : callee.text;
     }
+    default:
+      return null;
+  }
+}
+
+/**
+ * Siblings narrow the same wide quantity: a struct member or a global (where
+ * it is declared finds their files), or a getter's return value (its callers).
+ * A local stands for what was assigned to it; a computed value, or a local or
+ * parameter of no such origin, has no identity beyond its function.
+ */
+function siblingKeyOf(conversion: Conversion, typer: Typer): SiblingKey | null {
+  const quantity = quantitiesOf(conversion.source, typer).find((q) => q.shared && !q.key.startsWith('deref:'));
+  if (!quantity) return null;
+  const [kind, what] = [quantity.key.slice(0, quantity.key.indexOf(':')), quantity.key.slice(quantity.key.indexOf(':') + 1)];
+  switch (kind) {
+    case 'member': {
+      // "struct kvm::mmu_invalidate_seq": the record is looked up from this file, as the typer found it.
+      const record = /^(struct|union) (\w+)::/.exec(what);
+      const declared = record ? typer.scope.lookup('tag', record[2])?.decls.find((d) => d.kind === record[1]) : undefined;
+      return declared ? { id: what, reason: `read ${what} and narrow it`, declared: { name: quantity.name, in: declared.file } } : null;
+    }
+    case 'global': {
+      const declared = typer.scope.lookup('ordinary', quantity.name)?.decls[0];
+      return declared ? { id: `global ${quantity.name}`, reason: `read the global ${quantity.name} and narrow it`, declared: { name: quantity.name, in: declared.file } } : null;
+    }
+    case 'call':
+      return { id: `${quantity.name}()`, reason: `take the value ${quantity.name}() returns and narrow it`, calls: [quantity.name] };
     default:
       return null;
   }

@@ -20,7 +20,7 @@ import { clip, defineRule } from '../src/rule';
 import type { EvidenceInput, ReportInput } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, calleeName, functionDefinitions, functionName, stripCastsAndParens } from '../src/frontend/syntax';
-import type { Confidence } from '../src/model';
+import type { Confidence, SiblingKey } from '../src/model';
 import {
   Decision,
   consumerOf,
@@ -138,6 +138,7 @@ function reservedGate(test: SyntaxNode, testName: string, fn: SyntaxNode, facts:
     evidence,
     confidence,
     fix: FIX_A,
+    key: gateKey(testName, calleeName(op.call) ?? op.name),
   };
 }
 
@@ -145,6 +146,11 @@ function lookupStory(name: string, row: LookupRow, at: number): string {
   const zero =
     'a read fault on untouched anonymous memory, or on memory KSM merged with use_zero_pages, maps the zero page, and gup takes a real reference on it like on any page (follow_page_pte() does not skip it)';
   return `the pages come from lookups like ${name}() at line ${at}: ${row.what} (${row.origin}); ${zero}`;
+}
+
+/** Siblings let the same reserved test decide the same put. */
+function gateKey(test: string, op: string): SiblingKey {
+  return { id: `${test}(), ${op}()`, reason: `let ${test}() decide ${op}() without excepting the zero page`, calls: [test, op] };
 }
 
 // ---------------------------------------------------------------------------
@@ -211,6 +217,7 @@ function uncheckedPfnRefs(facts: FileFacts): ReportInput<MessageId>[] {
         evidence,
         confidence,
         fix: FIX_B,
+        key: { id: `${source.lookup}(), ${name}()`, reason: `pass a pfn from ${source.lookup}() to ${name}() with no refcountability check`, calls: [source.lookup, name] },
       });
     }
   }

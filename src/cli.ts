@@ -7,7 +7,10 @@ import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './workers/pool';
 import { scan } from './commands/scan';
+import { merge } from './commands/merge';
+import { parseShardSpec, type ShardSpec } from './shards/shard-spec';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
+import { DEFAULT_SIBLING_SECONDS } from './diff/model';
 import { parseStats, renderParseStats } from './commands/parse-stats';
 import { explainRule, listRules } from './commands/rules-info';
 import { runTypeCommand } from './commands/type-at';
@@ -132,6 +135,12 @@ function parseFuzz(value: string): number {
   return n;
 }
 
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) throw new UsageError(`--siblings-time must be a positive number of seconds, got '${value}'`);
+  return n;
+}
+
 function sarifSettings(o: Record<string, unknown>): SarifCommandSettings {
   return {
     category: o.sarifCategory as string | undefined,
@@ -183,7 +192,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--explain', "print each rule's summary with its findings", false);
   addSarifOptions(scanCommand, { diff: false });
   addRuleRunOptions(scanCommand, { failOn: 'exit 1 when a finding is at or above this severity', noIndex: 'built-in kernel types only' })
-    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan');
+    .option('--no-result-cache', 'analyse every file again instead of reusing the findings of files unchanged since the last scan')
+    .addOption(
+      new Option('--shard <i/N>', 'analyse only part i of N of the input (split by size, the same on every machine); patch-audit merge joins the parts\' reports').argParser(
+        asArgument(parseShardSpec),
+      ),
+    );
   addGatingOptions(scanCommand, 'scan')
     .action(async (paths: string[], o, command: Command) => {
       const { exitCode } = await scan(paths, {
@@ -193,9 +207,41 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         resultCache: o.resultCache !== false,
         sarif: sarifSettings(o),
         gate: gatingSettings(o, command),
+        ...(o.shard ? { shard: o.shard as ShardSpec } : {}),
       });
       setExitCode(exitCode);
     });
+
+  const mergeCommand = program
+    .command('merge')
+    .description("merge the reports of scan --shard i/N, every shard's once, into the report of one scan of them all")
+    .argument('<reports...>', 'JSON reports or SARIF logs of the shards')
+    .addOption(new Option('-f, --format <format>', 'output format (default: that of the reports; JSON reports can also give text or checkpatch)').choices(REPORT_FORMATS))
+    .option('-o, --output <file>', 'write the merged report to a file')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(['info', 'warning', 'error']).default('warning'))
+    .addOption(new Option('--color [when]', 'colour the text report: auto, always or never').default('auto'))
+    .option('--no-color', 'never colour the text report')
+    .option('--explain', "with -f text: print each rule's summary with its findings", false)
+    .option('--show-suppressed', 'text and JSON: also list the findings suppression comments accept', false)
+    .option('--show-baselined', 'text: also list the findings the baseline has', false);
+  mergeCommand
+    .addOption(
+      new Option('--sarif-max-results <n>', 'SARIF: at most this many results, the most severe and most certain (cap here, not in the shards)').argParser(
+        asArgument((v) => parsePositiveInt(v, '--sarif-max-results')),
+      ),
+    )
+    .action((reports: string[], o) => {
+    const { exitCode } = merge(reports, {
+      format: o.format as ReportFormat | undefined,
+      output: o.output as string | undefined,
+      failOn: o.failOn as Severity,
+      color: useColor(parseColorChoice(o.color), { env: process.env, toTerminal: !o.output && Boolean(process.stdout.isTTY) }),
+      explain: Boolean(o.explain),
+      show: { showSuppressed: Boolean(o.showSuppressed), showBaselined: Boolean(o.showBaselined) },
+      sarif: { maxResults: o.sarifMaxResults as number | undefined },
+    });
+    setExitCode(exitCode);
+  });
 
   const diffCommand = addTypeIndexOptions(program.command('diff'))
     .description('audit a patch, an mbox series or a git range: what each patch introduces and what it fixes')
@@ -211,6 +257,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   addSarifOptions(diffCommand, { diff: true })
     .option('--terse', 'with -f checkpatch: one line per finding, FILE:LINE: LEVEL:TYPE: message', false)
     .option('--no-summary', "with -f checkpatch: leave out the 'total:' lines")
+    .option('--siblings', 'for each fixed finding, search the tree for unfixed siblings: the same rule and key (default: on when the tree has an index)')
+    .option('--no-siblings', 'do not search for unfixed siblings')
+    .addOption(
+      new Option('--siblings-time <seconds>', 'time bound of the sibling search over the whole run')
+        .default(DEFAULT_SIBLING_SECONDS)
+        .argParser(asArgument(parseSeconds)),
+    )
     .addOption(
       new Option('--fuzz <n>', 'let a hunk that does not apply exactly ignore up to n context lines at its start and end, as patch -F and quilt do')
         .default(0)
@@ -236,10 +289,43 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         terse: Boolean(o.terse),
         summary: o.summary !== false,
         fuzz: o.fuzz as number,
+        siblings: o.siblings as boolean | undefined,
+        siblingSeconds: o.siblingsTime as number,
         gate: gatingSettings(o, command),
       });
       setExitCode(exitCode);
     });
+
+  const siblingsCommand = addTypeIndexOptions(program.command('siblings'))
+    .description("for a fix (a patch, an mbox, or a commit of the tree's repository), the same bug still elsewhere in the tree: unfixed siblings of what it fixes")
+    .argument('[patches...]', 'patch or mbox files (- for standard input)')
+    .option('--git <rev>', "a commit of the tree's repository (or a range A..B), e.g. an upstream fix not backported yet")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
+    .addOption(
+      new Option('--siblings-time <seconds>', 'time bound of the search over the whole run').default(DEFAULT_SIBLING_SECONDS).argParser(asArgument(parseSeconds)),
+    )
+    .addOption(
+      new Option('--max-patch-size <size>', 'refuse (and report) patch inputs larger than this')
+        .default(DEFAULT_MAX_PATCH_SIZE, '64M')
+        .argParser(asArgument((v) => parseSize(v, '--max-patch-size'))),
+    );
+  addSarifOptions(siblingsCommand, { diff: false });
+  addRuleRunOptions(siblingsCommand, {
+    failOn: 'exit 1 when an unfixed sibling is at or above this severity',
+    noIndex: 'refused: the search needs the index',
+  }).action(async (patches: string[], o) => {
+    const { siblings } = await import('./commands/siblings');
+    const { exitCode } = await siblings({
+      ...ruleRunSettings(o),
+      patches,
+      git: o.git as string | undefined,
+      format: o.format as 'text' | 'json' | 'sarif',
+      maxPatchSize: o.maxPatchSize as number,
+      siblingSeconds: o.siblingsTime as number,
+      sarif: sarifSettings(o),
+    });
+    setExitCode(exitCode);
+  });
 
   program
     .command('parse-stats')

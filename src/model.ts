@@ -44,6 +44,26 @@ export interface Finding {
   suppression?: FindingSuppression;
   /** With a baseline: 'unchanged' (recorded there, does not fail the run) or 'new'. */
   baselineState?: BaselineState;
+  /** What makes another finding of this rule the same bug elsewhere (diff's unfixed siblings). */
+  siblingKey?: SiblingKey;
+}
+
+/**
+ * The identity of a bug apart from where it is: findings of one rule with
+ * equal `id`s are siblings. The rest tells the diff mode where to look, from
+ * the tree's index, before reading any file.
+ */
+export interface SiblingKey {
+  /** Compared for equality within a rule: "usbnet_get_endpoints()", "struct kvm.mmu_invalidate_seq". */
+  id: string;
+  /** Why two findings with this key match, completing "both ...": "drop the result of usbnet_get_endpoints()". */
+  reason: string;
+  /** Functions a sibling's file calls, every one of them (the index's call records). */
+  calls?: string[];
+  /** The result of calls[0] is dropped somewhere in a sibling's file (the call records count dropped results). */
+  dropsResult?: boolean;
+  /** A struct member or a global: a sibling's file is, or includes, the file declaring it, and mentions the name. */
+  declared?: { name: string; in: string };
 }
 
 export interface FindingSuppression {
@@ -138,4 +158,6 @@ export interface ScanResult {
   rules: RuleInfo[];
   /** Present when suppressions or a baseline were in play. */
   gating?: GatingSummary;
+  /** `scan --shard i/N`: this result covers one part of the input (`patch-audit merge` puts the parts together). */
+  shard?: { index: number; count: number };
 }

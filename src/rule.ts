@@ -1,7 +1,7 @@
 // What a rule is. A rule lives in rules/<id>.ts, default-exports
 // defineRule({...}), and never does I/O: it gets a parsed file and reports.
 
-import type { Confidence, Severity } from './model';
+import type { Confidence, Severity, SiblingKey } from './model';
 import type { ParsedFile, SyntaxNode } from './frontend/parse';
 import type { Typer } from './types/typer';
 import type { KnowledgeTable } from './knowledge';
@@ -35,6 +35,8 @@ export interface ReportInput<MessageId extends string> {
   evidence?: EvidenceInput[];
   fix?: string;
   confidence?: Confidence;
+  /** The same bug elsewhere has an equal key (see SiblingKey); rules whose findings have one give it. */
+  key?: SiblingKey;
 }
 
 export interface RuleContext<MessageId extends string> {

@@ -16,6 +16,7 @@ import { GUP_PROTOTYPE } from './support/gup-prototype';
 const CLI = path.join(REPO, 'dist/src/cli.js');
 const WORKFLOW = path.join(REPO, 'examples/ci/patch-audit.yml');
 const HOOK = path.join(REPO, 'examples/ci/pre-commit');
+const SHARDS_WORKFLOW = path.join(REPO, 'examples/ci/patch-audit-shards.yml');
 
 
 /** A function that pins a page, checking the result or dropping it. */
@@ -103,7 +104,13 @@ interface WorkflowStep {
 }
 
 interface Workflow {
-  jobs: Record<string, { if?: string; steps: WorkflowStep[] }>;
+  jobs: Record<string, { if?: string; needs?: string; strategy?: { matrix: Record<string, (string | number)[]> }; steps: WorkflowStep[] }>;
+}
+
+/** A matrix job's values, and the folder that stands for the workflow run's artifact store. */
+interface JobContext {
+  matrix?: Record<string, string>;
+  artifacts?: string;
 }
 
 interface JobRun {
@@ -121,12 +128,13 @@ interface JobRun {
  * test's cache folder, and the SARIF uploads are checked instead of sent. The install
  * step is the one step replaced: PATH holds the build under test as `patch-audit`.
  */
-function runJob(job: Workflow['jobs'][string], cwd: string, github: Record<string, string>): JobRun {
+function runJob(job: Workflow['jobs'][string], cwd: string, github: Record<string, string>, context: JobContext = {}): JobRun {
   const outputs: Record<string, Record<string, string>> = {};
   const expression = (text: string) =>
     text.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, name: string) => {
       const step = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(name);
-      const value = step ? outputs[step[1]!]?.[step[2]!] : github[name];
+      const matrix = /^matrix\.([\w-]+)$/.exec(name);
+      const value = step ? outputs[step[1]!]?.[step[2]!] : matrix ? context.matrix?.[matrix[1]!] : github[name];
       assert.ok(value !== undefined, `the workflow uses \${{ ${name} }}, which the test does not know`);
       return value;
     });
@@ -134,7 +142,14 @@ function runJob(job: Workflow['jobs'][string], cwd: string, github: Record<strin
   for (const step of job.steps) {
     if (step.uses !== undefined) {
       const action = step.uses.replace(/@.*$/, '');
-      assert.ok(['actions/checkout', 'actions/setup-node', 'actions/cache', 'github/codeql-action/upload-sarif'].includes(action), step.uses);
+      assert.ok(
+        ['actions/checkout', 'actions/setup-node', 'actions/cache', 'github/codeql-action/upload-sarif', 'actions/upload-artifact', 'actions/download-artifact'].includes(action),
+        step.uses,
+      );
+      if (action === 'actions/upload-artifact' || action === 'actions/download-artifact') {
+        if (run.failed === undefined) moveArtifacts(action, step.with!, expression, cwd, context.artifacts!);
+        continue;
+      }
       if (action === 'github/codeql-action/upload-sarif') {
         assert.equal(step.if, 'always()', 'findings are uploaded even when a step failed');
         run.uploads.push({ file: String(step.with!['sarif_file']), category: String(step.with!['category']) });
@@ -157,6 +172,24 @@ function runJob(job: Workflow['jobs'][string], cwd: string, github: Record<strin
     if (r.status !== 0) run.failed = step.name ?? step.run;
   }
   return run;
+}
+
+/** upload-artifact copies `path` into the store under `name`; download-artifact copies every artifact `pattern` matches into `path`. */
+function moveArtifacts(action: string, options: Record<string, string | number>, expression: (text: string) => string, cwd: string, store: string): void {
+  if (action === 'actions/upload-artifact') {
+    const name = expression(String(options['name']));
+    const file = expression(String(options['path']));
+    fs.mkdirSync(path.join(store, name), { recursive: true });
+    fs.copyFileSync(path.join(cwd, file), path.join(store, name, path.basename(file)));
+    return;
+  }
+  assert.equal(options['merge-multiple'], true, 'the shards land in one folder');
+  const pattern = new RegExp(`^${String(options['pattern']).replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`);
+  const target = path.join(cwd, String(options['path']));
+  fs.mkdirSync(target, { recursive: true });
+  for (const name of fs.readdirSync(store).filter((n) => pattern.test(n))) {
+    for (const file of fs.readdirSync(path.join(store, name))) fs.copyFileSync(path.join(store, name, file), path.join(target, file));
+  }
 }
 
 describe('the GitHub Actions workflow', () => {
@@ -233,5 +266,47 @@ describe('the GitHub Actions workflow', () => {
     assert.equal(job.failed, undefined, job.log);
     assert.match(job.log, /no commit introduces a finding/);
     assert.deepEqual(parseValidSarif(fs.readFileSync(path.join(root, 'patch-audit-diff.sarif'), 'utf8')).runs[0]!.results, []);
+  });
+});
+
+describe('the sharded GitHub Actions workflow', () => {
+  const workflow = parseYaml(fs.readFileSync(SHARDS_WORKFLOW, 'utf8')) as Workflow;
+
+  it('splits the scan over a matrix and merges the shards into the log of one scan', () => {
+    const files: Record<string, string> = { 'mm/pin.c': pinner(true) };
+    for (let i = 0; i < 7; i++) files[`mm/old${i}.c`] = pinner(false).replace('demo_pin', `old_pin${i}`);
+    const root = repository('shards', files);
+    const baseline = spawnSync('patch-audit', ['scan', '.', '--write-baseline', '.patch-audit-baseline.json'], { cwd: root, encoding: 'utf8', env: environment() });
+    assert.equal(baseline.status, 0, baseline.stderr);
+    writeFiles(root, { 'mm/pin.c': pinner(false) });
+    commitAll(root, 'the baseline, and a new finding');
+    const head = git(root, ['rev-parse', 'HEAD']).trim();
+    const github = { 'github.sha': head, 'runner.os': 'Linux' };
+
+    const scan = workflow.jobs['scan']!;
+    const shards = scan.strategy!.matrix['shard']!.map(String);
+    assert.deepEqual(shards, ['1', '2', '3']);
+    const artifacts = path.join(scratch, 'shard-artifacts');
+    for (const shard of shards) {
+      const job = runJob(scan, root, github, { matrix: { shard }, artifacts });
+      assert.equal(job.failed, undefined, job.log);
+    }
+    assert.equal(workflow.jobs['merge']!.needs, 'scan');
+    const mergeDir = path.join(scratch, 'shard-merge');
+    fs.mkdirSync(mergeDir);
+    const merged = runJob(workflow.jobs['merge']!, mergeDir, github, { artifacts });
+    assert.equal(merged.failed, 'Fail on findings the baseline does not hold', merged.log);
+    assert.deepEqual(merged.uploads, [{ file: 'patch-audit-scan.sarif', category: 'patch-audit/scan' }]);
+
+    const single = spawnSync('patch-audit', ['scan', '.', '--baseline', '.patch-audit-baseline.json', '--no-progress', '-f', 'sarif', '--sarif-category', 'patch-audit/scan', '--sarif-max-results', '25000'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: environment(),
+    });
+    assert.equal(single.status, 1, single.stderr);
+    const log = fs.readFileSync(path.join(mergeDir, 'patch-audit-scan.sarif'), 'utf8');
+    assert.equal(log, single.stdout, 'the merged log is that of one scan');
+    const states = parseValidSarif(log).runs[0]!.results!.map((result) => result.baselineState);
+    assert.deepEqual(states.sort(), ['new', ...Array(7).fill('unchanged')]);
   });
 });

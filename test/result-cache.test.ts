@@ -109,6 +109,7 @@ describe('result cache', () => {
     assert.deepEqual(second.cache, { reused: 5, analysed: 0, invalidated: 0, rehashed: 0 });
     assert.equal(second.stdout, first.stdout);
     assert.equal(second.stdout, truth());
+    assert.ok(JSON.parse(second.stdout).findings.some((f: { siblingKey?: unknown }) => f.siblingKey), 'the sibling key survives the result cache');
   });
 
   it('records what the typed files looked up in the index', () => {

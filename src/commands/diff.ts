@@ -17,8 +17,9 @@ import { readPatchFiles, SeriesInput } from '../diff/inputs';
 import { readGitRange } from '../diff/git-range';
 import { GitRepository, gitTopLevel } from '../diff/git-repository';
 import { systemGit, type GitRunner } from '../diff/git-runner';
-import type { DiffResult, PatchAudit, PatchProblem } from '../diff/model';
+import { DEFAULT_SIBLING_SECONDS, type DiffResult, type PatchAudit, type PatchProblem } from '../diff/model';
 import { DiskTree } from '../diff/tree-source';
+import { SiblingBudget, withUnfixedSiblings } from '../diff/siblings';
 import { WorkingTree } from '../diff/working-tree';
 import { DiffReportFormat, renderDiffReport } from '../report/diff';
 import { selectRuleIds } from './scan';
@@ -59,6 +60,16 @@ export interface AuditOptions {
   fuzz?: number;
   /** Standard input, for tests. */
   readStdin?: () => Buffer;
+  /** Search unfixed siblings of fixed findings: true, false, or undefined (when the tree has an index). */
+  siblings?: boolean;
+  /** The time bound of the sibling search over the whole run, in seconds. */
+  siblingSeconds?: number;
+  /**
+   * The siblings command: every patch (git commits too) goes to the tree as it
+   * is; one that does not apply there (a fix not backported, or already in)
+   * is read from its hunks alone, and the tree is searched as it is.
+   */
+  fixAgainstTree?: boolean;
   /** The configuration file and suppressions (src/gating/). */
   gate?: ConfigRequest & ShowOptions;
   /** How git is started, for tests. */
@@ -120,11 +131,31 @@ export function diffNotices(result: DiffResult, sarif?: { maxResults?: number; i
     const level = isFatal(problem) ? 'error' : 'note';
     notices.push(`${level}: ${printable([...place, problem.reason].join(': '))}`);
   }
+  notices.push(...siblingNotices(result));
   if (sarif) {
     const findings = result.patches.flatMap((audit) => audit.findings).filter((audited) => sarif.includeFixed || audited.state !== 'fixed');
     notices.push(...sarifVolumeNotices(findings.length, sarif.maxResults));
   }
   return notices;
+}
+
+/**
+ * A fix that does not apply to the tree, audited from its hunks: what it fixes
+ * is known from them, and the tree, left as it is, is searched. Why it did not
+ * apply stays as a note; a patch refused as a whole (malformed, unsafe paths) stays refused.
+ */
+function fromHunksAlone(applied: PatchAudit, hunks: PatchAudit): PatchAudit {
+  if (hunks.status !== 'audited') return applied;
+  const notes = applied.problems.map((problem) => ({ ...problem, applied: true, reason: `${problem.reason}; the fix does not apply to this tree, so its hunks were read alone and the tree searched as it is` }));
+  return { ...hunks, problems: [...notes, ...hunks.problems] };
+}
+
+/** The sibling search stopped at its time bound: which patches it left incomplete. */
+function siblingNotices(result: DiffResult): string[] {
+  const stopped = result.patches.filter((audit) => audit.siblingSearch && !audit.siblingSearch.complete);
+  if (stopped.length === 0) return [];
+  const searched = stopped.map((audit) => `${printable(audit.patch.label)}: ${audit.siblingSearch!.searched} of ${audit.siblingSearch!.candidates} candidate files`).join('; ');
+  return [`note: the search for unfixed siblings stopped at its time bound of ${result.siblingSeconds} s (${searched}); raise it with --siblings-time SECONDS`];
 }
 
 /** The audit without the report: each patch applied, analysed and its findings classified and filtered. */
@@ -135,28 +166,39 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
   const hints = loadHints(options.macros);
   const knowledge = loadKnowledge(options.knowledge);
   const root = treeRoot(options);
-  // One repository session per audit: its short commands first, then one cat-file process for every read, closed at the end.
-  const repository = options.git ? new GitRepository(root!, options.gitRunner ?? systemGit) : null;
-  const patches: PatchAudit[] = [];
-  let series: SeriesInput;
-  try {
-    series = repository ? readGitRange(repository, options.git!) : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
-    const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes), options);
-    const auditor = createPatchAuditor(new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null }));
-    const fuzz = options.fuzz ?? 0;
-    const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
-    for (const { patch, base } of series.entries) {
-      patches.push(await auditor.audit(patch, base ? new WorkingTree(base, fuzz) : shared));
-      base?.release?.();
-    }
-  } finally {
-    await repository?.close();
+  if (options.siblings === true && (!root || !options.index)) {
+    throw new UsageError(`--siblings needs a tree and its type index: ${root ? 'drop --no-index' : 'give --tree DIR'}`);
   }
   const keep = (f: { confidence: Confidence }) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence];
   const notIgnored = (f: Finding) => {
     const absolute = path.resolve(root ?? process.cwd(), f.location.file);
     return !config || !(config.excluded(absolute) || config.ignoredFor(f.ruleId, absolute));
   };
+  const siblingSeconds = options.siblingSeconds ?? DEFAULT_SIBLING_SECONDS;
+  let siblingSearch: { keep: (f: Finding) => boolean; budget: SiblingBudget } | null = null;
+
+  // One repository session per audit: its short commands first, then one cat-file process for every read, closed at the end.
+  const repository = options.git ? new GitRepository(root!, options.gitRunner ?? systemGit) : null;
+  const patches: PatchAudit[] = [];
+  let series: SeriesInput;
+  try {
+    series = repository ? readGitRange(repository, options.git!) : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
+    const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes) || options.siblings === true, options);
+    const analyser = new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null });
+    const auditor = createPatchAuditor(analyser);
+    siblingSearch = options.siblings !== false && index.hasTree ? { keep: (f: Finding) => keep(f) && notIgnored(f), budget: new SiblingBudget(siblingSeconds * 1000) } : null;
+    const fuzz = options.fuzz ?? 0;
+    const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
+    for (const { patch, base } of series.entries) {
+      const tree = base && !options.fixAgainstTree ? new WorkingTree(base, fuzz) : shared;
+      let audit = await auditor.audit(patch, tree);
+      if (options.fixAgainstTree && audit.status === 'not-applied') audit = fromHunksAlone(audit, await auditor.audit(patch, null));
+      patches.push(siblingSearch && tree && audit.status === 'audited' ? await withUnfixedSiblings(audit, tree, analyser, siblingSearch) : audit);
+      base?.release?.();
+    }
+  } finally {
+    await repository?.close();
+  }
   const showSuppressed = Boolean(options.gate?.showSuppressed);
   return {
     patches: patches.map((audit) => {
@@ -171,6 +213,7 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
     problems: series.problems,
     partial: root === null,
     ...(root ? { tree: root } : {}),
+    ...(siblingSearch ? { siblingSeconds } : {}),
     rules: rules.map(ruleInfo),
   };
 }

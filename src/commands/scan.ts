@@ -27,6 +27,7 @@ import { STDIN_ARGUMENT, stdinSourceFile, type StdinFile } from '../input/stdin-
 import { findKernelRoot } from '../types/tree-root';
 import { reportedFindings, ScanGate, ScanGateOptions, ShowOptions } from '../gating/scan-gate';
 import { isActive } from '../gating/suppressions';
+import { filesOfShard, type ShardSpec } from '../shards/shard-spec';
 import { collect, EXIT_FINDINGS, EXIT_INPUT_ERROR, EXIT_OK, reportDebugStats, toolVersion, UsageError } from './common';
 
 export interface ScanOptions {
@@ -58,6 +59,8 @@ export interface ScanOptions {
   readStdin?: () => Buffer;
   /** The configuration file, suppressions and the baseline (src/gating/). */
   gate?: ScanGateOptions & ShowOptions;
+  /** Analyse only this part of the input (`--shard i/N`). */
+  shard?: ShardSpec;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -76,6 +79,7 @@ export async function scan(paths: string[], requested: ScanOptions): Promise<{ r
   const knownRules = ruleIdsOnDisk();
   const gateOptions = requested.gate ?? {};
   const givenPaths = paths.filter((given) => given !== STDIN_ARGUMENT);
+  if (requested.shard) refuseWithShards(requested, givenPaths.length < paths.length);
   const near = givenPaths[0] ?? '.';
   const { gate, settings: options } = ScanGate.open(givenPaths, requested, { ...gateOptions, tree: requested.tree ?? findKernelRoot(near) }, knownRules);
   const ruleIds = selectRuleIds(options.rules);
@@ -101,12 +105,15 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
   const { gate, gateOptions, knownRules, rules } = plan;
   const ruleIds = rules.map((rule) => rule.meta.id);
   const collected = await collect(paths);
-  const files = gate.includedFiles(collected.files);
+  const included = gate.includedFiles(collected.files);
   // Standard input is not under the configuration's paths: it is analysed whenever it is given.
-  if (stdin) files.push(stdin.file);
-  if (files.length === 0 && collected.problems.length === 0) {
+  if (stdin) included.push(stdin.file);
+  if (included.length === 0 && collected.problems.length === 0) {
     throw new UsageError(`no C files (.c, .h) in ${paths.join(', ')}`);
   }
+  const files = options.shard ? filesOfShard(included, options.shard) : included;
+  // Problems met while walking the folders belong to no file's shard: the first shard reports them.
+  const walkProblems = options.shard && options.shard.index !== 1 ? [] : collected.problems;
   const session = await typeSessionFor(paths.length > 0 ? paths : [process.cwd()], rules, options);
   const results = await analyseFiles(files, ruleIds, session, options);
 
@@ -120,7 +127,7 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
     // They fail the run: say so where a person reads, not only inside the document.
     for (const p of verdict.gating.suppressionProblems) process.stderr.write(`${p.file}:${p.line}:${p.column}: warning: ${p.message} [suppression]\n`);
   }
-  const problems = [...collected.problems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
+  const problems = [...walkProblems, ...results.flatMap((r) => r.problems)].sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
   );
   const parsed = results.reduce((n, r) => n + (r.parsed ? 1 : 0), 0);
@@ -129,6 +136,7 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
     problems,
     rules: rules.map(ruleInfo),
     gating: verdict.gating,
+    ...(options.shard ? { shard: options.shard } : {}),
     stats: {
       filesConsidered: files.length,
       filesParsed: parsed,
@@ -151,6 +159,12 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
     ...(options.format === 'sarif' ? sarifVolumeNotices(result.findings.length, sarif.maxResults) : []),
   ]);
   return { result, exitCode: exitCodeFor(result, options.failOn) };
+}
+
+/** What a shard cannot do alone: a baseline of the whole run, standard input (which has no place in a split). */
+function refuseWithShards(options: ScanOptions, readsStdin: boolean): void {
+  if (readsStdin) throw new UsageError('--shard splits files and folders; standard input (-) cannot be sharded');
+  if (options.gate?.writeBaseline) throw new UsageError('--write-baseline records a whole run: write it from an unsharded scan, or from the merged findings of all shards');
 }
 
 /** Each file's analysis, in input order: from the result cache, or from the workers. */

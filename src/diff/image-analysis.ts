@@ -121,6 +121,11 @@ export class ImageAnalyser {
     return facts;
   }
 
+  /** The same analyser running only the rules named (the others' work is not done). */
+  restrictedTo(ruleIds: ReadonlySet<string>): ImageAnalyser {
+    return new ImageAnalyser(this.rules.filter((rule) => ruleIds.has(rule.meta.id)), this.services);
+  }
+
   /** The tree's index as it is on disk, before any overlay. */
   get index(): TypeIndex {
     return this.services.index;

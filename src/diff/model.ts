@@ -2,7 +2,10 @@
 // the audit of each. Nothing here touches I/O, so readers, the applier, the
 // auditor and the reporters can share it.
 
-import type { Finding, RuleInfo } from '../model';
+import type { Finding, RuleInfo, SiblingKey } from '../model';
+
+/** The default time bound of a run's search for unfixed siblings, in seconds. */
+export const DEFAULT_SIBLING_SECONDS = 5;
 
 /** One patch of the input: a file, one message of an mbox, or one commit of a git range. */
 export interface PatchSource {
@@ -100,7 +103,26 @@ export interface AuditedFinding {
   /** The line of the input (patch or mbox) the finding's line was added ('+') or removed ('-') on, when it was. */
   patchLine?: number;
   /** The finding's line is an added line (introduced, existing) or a removed line (fixed) of this patch. */
-  onChangedLine: boolean;
+  onChangedLine: boolean;  /** A fixed finding's unfixed siblings, when the sibling search ran for it. */
+  siblings?: UnfixedSiblings;
+}
+
+/** Findings of the same rule and sibling key as a fixed one, elsewhere in the tree after the patch. */
+export interface UnfixedSiblings {
+  key: SiblingKey;
+  /** In file and line order. */
+  findings: Finding[];
+  /** False: the time bound stopped the search before every candidate file was analysed. */
+  complete: boolean;
+}
+
+/** What the sibling search of one patch did. */
+export interface SiblingSearchSummary {
+  /** Files the index named for the fixed findings' keys (and the patched images that qualify). */
+  candidates: number;
+  /** Of those, the files looked at before the time bound (read, and analysed when they mention the key). */
+  searched: number;
+  complete: boolean;
 }
 
 export type PatchStatus =
@@ -120,6 +142,8 @@ export interface PatchAudit {
   suppressed?: number;
   /** Where the types came from, when not from the tree on disk as it is (a git range: each commit's parent). */
   typesFrom?: string;
+  /** Present when unfixed siblings were searched for (a tree with an index, fixed findings with a key). */
+  siblingSearch?: SiblingSearchSummary;
 }
 
 export interface DiffResult {
@@ -130,5 +154,7 @@ export interface DiffResult {
   partial: boolean;
   /** The tree the patches were applied to, when there was one. */
   tree?: string;
+  /** The sibling search's time bound, in seconds, when it ran. */
+  siblingSeconds?: number;
   rules: RuleInfo[];
 }

@@ -59,6 +59,7 @@ export class FindingCollector {
       evidence,
       fix: input.fix ?? rule.meta.fix,
       fingerprint: occurrence === 0 ? base : `${base}:${occurrence}`,
+      ...(input.key ? { siblingKey: input.key } : {}),
     });
   }
 }

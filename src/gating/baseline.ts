@@ -130,7 +130,7 @@ function entryKey(entry: Pick<BaselineEntry, 'rule' | 'file' | 'fingerprint'>): 
   return `${entry.rule}\0${entry.file}\0${entry.fingerprint}`;
 }
 
-function compareEntries(a: BaselineEntry, b: BaselineEntry): number {
+export function compareEntries(a: BaselineEntry, b: BaselineEntry): number {
   return cmp(a.file, b.file) || cmp(a.rule, b.rule) || cmp(a.fingerprint, b.fingerprint);
 }
 

@@ -1,7 +1,8 @@
 // The diff mode's machine-readable document. Like json.ts, every object is rebuilt
 // field by field so the key order never depends on how the stages built their data.
 
-import type { AuditedFinding, DiffResult, FindingState, PatchAudit, PatchProblem, PatchStatus } from '../diff/model';
+import type { AuditedFinding, DiffResult, FindingState, PatchAudit, PatchProblem, PatchStatus, SiblingSearchSummary } from '../diff/model';
+import { siblingSearchRecord, unfixedSiblingsRecord, type JsonUnfixedSiblings } from './siblings-json';
 import type { Finding } from '../model';
 import { findingRecord, ruleRecord, type JsonReportRule } from './json';
 
@@ -28,6 +29,8 @@ export type DiffJsonFinding = {
   state: FindingState;
   patchLine?: number;
   onChangedLine: boolean;
+  /** A fixed finding's unfixed siblings, when they were searched for. */
+  unfixedSiblings?: JsonUnfixedSiblings;
 } & Finding;
 
 export interface DiffJsonProblem {
@@ -56,6 +59,8 @@ export interface DiffJsonPatch {
   typesFrom?: string;
   findings: DiffJsonFinding[];
   problems: DiffJsonProblem[];
+  /** What the search for unfixed siblings did, when it ran. */
+  siblingSearch?: SiblingSearchSummary;
 }
 
 export interface DiffJsonReport {
@@ -118,6 +123,7 @@ function patchRecord(audit: PatchAudit): DiffJsonPatch {
     ...(audit.typesFrom === undefined ? {} : { typesFrom: audit.typesFrom }),
     findings: audit.findings.map(auditedFindingRecord),
     problems: audit.problems.map(patchProblemRecord),
+    ...(audit.siblingSearch ? { siblingSearch: siblingSearchRecord(audit.siblingSearch) } : {}),
   };
 }
 
@@ -127,6 +133,7 @@ function auditedFindingRecord(audited: AuditedFinding): DiffJsonFinding {
     ...(audited.patchLine === undefined ? {} : { patchLine: audited.patchLine }),
     onChangedLine: audited.onChangedLine,
     ...findingRecord(audited.finding),
+    ...(audited.siblings ? { unfixedSiblings: unfixedSiblingsRecord(audited.siblings) } : {}),
   };
 }
 

@@ -20,6 +20,7 @@ import {
   type SarifReportOptions,
 } from './sarif';
 import { capByImportance } from './sarif-limits';
+import { siblingResults } from './siblings-sarif';
 
 export interface DiffSarifOptions extends SarifReportOptions {
   /**
@@ -46,6 +47,8 @@ export function buildDiffSarif(result: DiffResult, options: DiffSarifOptions): S
   );
   const { kept, omitted } = capByImportance(reported, options.maxResults, (entry) => entry.audited.finding);
   const results = kept.map(({ audited, patch }) => diffResult(audited, patch, ruleIndexes.get(audited.finding.ruleId)));
+  // One note per fixed finding with unfixed siblings; few, so outside the cap.
+  results.push(...result.patches.flatMap((audit) => siblingResults(audit, ruleIndexes, patchReference(audit.patch))));
   const run = invocation(result);
   if (omitted > 0) run.toolExecutionNotifications!.push(cappedNotification(kept.length, omitted));
   return {

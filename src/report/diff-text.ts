@@ -18,6 +18,7 @@ import type { AuditedFinding, DiffResult, PatchAudit, PatchProblem, PatchSource 
 import { CHECKPATCH_LEVEL, checkpatchType, evidenceLines, type CheckpatchLevel } from './checkpatch';
 import { printable } from './common';
 import { countStates } from './diff-json';
+import { siblingParagraphs } from './siblings-text';
 
 export interface DiffTextOptions {
   color?: boolean;
@@ -50,6 +51,7 @@ export function renderDiffText(result: DiffResult, options: DiffTextOptions = {}
   for (const audit of result.patches) {
     paragraphs.push([...patchHeader(audit.patch, paint), ...(audit.typesFrom === undefined ? [] : [`types at ${printable(audit.typesFrom)}`])]);
     for (const audited of audit.findings) paragraphs.push(findingBlock(audited, paint));
+    paragraphs.push(...siblingParagraphs(audit));
     for (const problem of audit.problems) paragraphs.push(problemBlock(problem, paint));
     paragraphs.push([patchSummary(audit, showExisting)]);
   }

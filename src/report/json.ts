@@ -1,7 +1,7 @@
 // A stable machine-readable document. Objects are rebuilt field by field so the key
 // order never depends on how the stages happened to construct them.
 
-import type { Confidence, Finding, GatingSummary, InputProblem, RuleInfo, ScanResult, ScanStats, Severity, SourceLocation } from '../model';
+import type { Confidence, Finding, GatingSummary, InputProblem, RuleInfo, ScanResult, ScanStats, Severity, SourceLocation, SiblingKey } from '../model';
 
 /** Bump when a field is renamed or removed; adding fields keeps the version. */
 export const JSON_REPORT_VERSION = 1;
@@ -22,6 +22,8 @@ export interface JsonReport {
   rules: JsonReportRule[];
   /** Suppressions and the baseline, when either was in play. */
   gating?: GatingSummary;
+  /** A sharded scan's part: shard `index` of `count`. */
+  shard?: { index: number; count: number };
 }
 
 export interface JsonReportOptions {
@@ -37,6 +39,7 @@ export function buildJsonReport(result: ScanResult, options: JsonReportOptions):
     stats: statsRecord(result.stats),
     rules: result.rules.map(ruleRecord),
     ...(result.gating ? { gating: gatingRecord(result.gating) } : {}),
+    ...(result.shard ? { shard: { index: result.shard.index, count: result.shard.count } } : {}),
   };
 }
 
@@ -79,6 +82,18 @@ export function findingRecord(finding: Finding): Finding {
     fingerprint: finding.fingerprint,
     ...(finding.suppression ? { suppression: { reason: finding.suppression.reason, line: finding.suppression.line } } : {}),
     ...(finding.baselineState ? { baselineState: finding.baselineState } : {}),
+    ...(finding.siblingKey ? { siblingKey: siblingKeyRecord(finding.siblingKey) } : {}),
+  };
+}
+
+/** A sibling key, field by field. */
+export function siblingKeyRecord(key: SiblingKey): SiblingKey {
+  return {
+    id: key.id,
+    reason: key.reason,
+    ...(key.calls ? { calls: [...key.calls] } : {}),
+    ...(key.dropsResult ? { dropsResult: true } : {}),
+    ...(key.declared ? { declared: { name: key.declared.name, in: key.declared.in } } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ export interface Capped<T> {
 }
 
 /** The `max` items whose findings rank highest (severity, then confidence, then input order); all when `max` is undefined. */
-export function capByImportance<T>(items: readonly T[], max: number | undefined, findingOf: (item: T) => Finding): Capped<T> {
+export function capByImportance<T>(items: readonly T[], max: number | undefined, findingOf: (item: T) => Pick<Finding, 'severity' | 'confidence'>): Capped<T> {
   if (max === undefined || items.length <= max) return { kept: [...items], omitted: 0 };
   const importance = (item: T) => {
     const finding = findingOf(item);

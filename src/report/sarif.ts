@@ -40,6 +40,7 @@ export function buildSarifLog(result: ScanResult, options: SarifReportOptions): 
         // The model counts columns in UTF-8 bytes; every region is converted with its line's text.
         columnKind: 'utf16CodeUnits',
         results: kept.map((finding) => sarifResult(finding, ruleIndexes.get(finding.ruleId))),
+        ...(result.shard ? { properties: { shard: { index: result.shard.index, count: result.shard.count } } } : {}),
       },
     ],
   };

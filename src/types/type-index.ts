@@ -8,7 +8,7 @@ import { loadHints } from '../frontend/hints';
 import { Abi, ABIS, AbiName } from './ctype';
 import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
 import { factsOfSource } from './extract';
-import { DeclKind, FileFacts, FunctionDecl, IncludeDirective, indexKey, Located, NameSpace } from './facts';
+import { CallsDecl, DeclKind, FileFacts, FunctionDecl, IncludeDirective, indexKey, Located, NameSpace } from './facts';
 import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
 import { ANY_TIER, LookupRecorder, tallyKey } from './lookup-keys';
 
@@ -89,6 +89,11 @@ export class TypeIndex {
   /** The files that call `name`, from the call-use records of the index. */
   filesCalling(name: string): string[] {
     return [...new Set((this.source?.lookup(indexKey('calls', name)) ?? []).map((record) => record.file))].sort();
+  }
+
+  /** Each file's record of how it uses the results of its calls to `name`. */
+  callRecordsOf(name: string): readonly Located<CallsDecl>[] {
+    return (this.source?.lookup(indexKey('calls', name)) ?? []).filter((record): record is Located<CallsDecl> => record.kind === 'calls');
   }
 
   /** The files with an #include line that could have named one of `paths` (its spec ends the path): who included a file that is gone. */
