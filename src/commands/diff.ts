@@ -13,7 +13,10 @@ import { findKernelRoot } from '../types/tree-root';
 import { TypeIndex } from '../types/type-index';
 import { createPatchAuditor, visibleFindings } from '../diff/audit';
 import { ImageAnalyser } from '../diff/image-analysis';
-import { gitTopLevel, readGitRange, readPatchFiles, SeriesInput } from '../diff/inputs';
+import { readPatchFiles, SeriesInput } from '../diff/inputs';
+import { readGitRange } from '../diff/git-range';
+import { GitRepository, gitTopLevel } from '../diff/git-repository';
+import { systemGit, type GitRunner } from '../diff/git-runner';
 import { DEFAULT_SIBLING_SECONDS, type DiffResult, type PatchAudit, type PatchProblem } from '../diff/model';
 import { DiskTree } from '../diff/tree-source';
 import { SiblingBudget, withUnfixedSiblings } from '../diff/siblings';
@@ -69,6 +72,8 @@ export interface AuditOptions {
   fixAgainstTree?: boolean;
   /** The configuration file and suppressions (src/gating/). */
   gate?: ConfigRequest & ShowOptions;
+  /** How git is started, for tests. */
+  gitRunner?: GitRunner;
 }
 
 export interface DiffOptions extends AuditOptions {
@@ -161,32 +166,39 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
   const hints = loadHints(options.macros);
   const knowledge = loadKnowledge(options.knowledge);
   const root = treeRoot(options);
-
-  const series: SeriesInput = options.git
-    ? readGitRange(root!, options.git)
-    : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
   if (options.siblings === true && (!root || !options.index)) {
     throw new UsageError(`--siblings needs a tree and its type index: ${root ? 'drop --no-index' : 'give --tree DIR'}`);
   }
-  const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes) || options.siblings === true, options);
-  const analyser = new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null });
-  const auditor = createPatchAuditor(analyser);
   const keep = (f: { confidence: Confidence }) => CONFIDENCE_RANK[f.confidence] >= CONFIDENCE_RANK[options.minConfidence];
   const notIgnored = (f: Finding) => {
     const absolute = path.resolve(root ?? process.cwd(), f.location.file);
     return !config || !(config.excluded(absolute) || config.ignoredFor(f.ruleId, absolute));
   };
   const siblingSeconds = options.siblingSeconds ?? DEFAULT_SIBLING_SECONDS;
-  const siblingSearch = options.siblings !== false && index.hasTree ? { keep: (f: Finding) => keep(f) && notIgnored(f), budget: new SiblingBudget(siblingSeconds * 1000) } : null;
+  let siblingSearch: { keep: (f: Finding) => boolean; budget: SiblingBudget } | null = null;
 
-  const fuzz = options.fuzz ?? 0;
-  const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
-  const patches = series.entries.map(({ patch, base }) => {
-    const tree = base && !options.fixAgainstTree ? new WorkingTree(base, fuzz) : shared;
-    let audit = auditor.audit(patch, tree);
-    if (options.fixAgainstTree && audit.status === 'not-applied') audit = fromHunksAlone(audit, auditor.audit(patch, null));
-    return siblingSearch && tree && audit.status === 'audited' ? withUnfixedSiblings(audit, tree, analyser, siblingSearch) : audit;
-  });
+  // One repository session per audit: its short commands first, then one cat-file process for every read, closed at the end.
+  const repository = options.git ? new GitRepository(root!, options.gitRunner ?? systemGit) : null;
+  const patches: PatchAudit[] = [];
+  let series: SeriesInput;
+  try {
+    series = repository ? readGitRange(repository, options.git!) : readPatchFiles(options.patches, options.maxPatchSize, options.readStdin);
+    const index = await typeIndexFor(root, rules.some((rule) => rule.needsTypes) || options.siblings === true, options);
+    const analyser = new ImageAnalyser(rules, { hints, knowledge, index, maxBytes: options.maxFileSize, treeRoot: root ?? null });
+    const auditor = createPatchAuditor(analyser);
+    siblingSearch = options.siblings !== false && index.hasTree ? { keep: (f: Finding) => keep(f) && notIgnored(f), budget: new SiblingBudget(siblingSeconds * 1000) } : null;
+    const fuzz = options.fuzz ?? 0;
+    const shared = root ? new WorkingTree(new DiskTree(root), fuzz) : null;
+    for (const { patch, base } of series.entries) {
+      const tree = base && !options.fixAgainstTree ? new WorkingTree(base, fuzz) : shared;
+      let audit = await auditor.audit(patch, tree);
+      if (options.fixAgainstTree && audit.status === 'not-applied') audit = fromHunksAlone(audit, await auditor.audit(patch, null));
+      patches.push(siblingSearch && tree && audit.status === 'audited' ? await withUnfixedSiblings(audit, tree, analyser, siblingSearch) : audit);
+      base?.release?.();
+    }
+  } finally {
+    await repository?.close();
+  }
   const showSuppressed = Boolean(options.gate?.showSuppressed);
   return {
     patches: patches.map((audit) => {
@@ -210,9 +222,9 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
  * --tree, else the kernel tree around the current directory (for --git, the
  * repository's top level). Null: no tree, the hunks are audited alone.
  */
-function treeRoot(options: { git?: string; tree?: string }): string | null {
+function treeRoot(options: { git?: string; tree?: string; gitRunner?: GitRunner }): string | null {
   if (options.git) {
-    const top = gitTopLevel(options.tree ?? process.cwd());
+    const top = gitTopLevel(options.tree ?? process.cwd(), options.gitRunner);
     if (!top) throw new UsageError(`--git needs a git repository: ${path.resolve(options.tree ?? '.')} is not in one`);
     return top;
   }

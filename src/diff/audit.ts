@@ -5,7 +5,9 @@
 import type { Finding, InputProblem } from '../model';
 import { compareFindings } from '../engine/findings';
 import { classifyFindings, AnalysedChange } from './classify';
-import { changedNames, dependentFiles, MAX_DEPENDENTS } from './dependents';
+import { changedNames, DependencyFacts, dependentFiles, MAX_DEPENDENTS } from './dependents';
+import type { FileFacts } from '../types/facts';
+import type { TypeIndex } from '../types/type-index';
 import { fragmentImages } from './fragments';
 import { ImageAnalyser, isCSource } from './image-analysis';
 import type { AuditedFinding, FilePatch, PatchAudit, PatchProblem, PatchSource } from './model';
@@ -19,23 +21,25 @@ const STATE_ORDER = { introduced: 0, fixed: 1, existing: 2 } as const;
 
 export interface PatchAuditor {
   /** Audits one patch against `tree` (null: no tree, hunks only) and, when it applies, leaves it applied there. */
-  audit(patch: PatchSource, tree: WorkingTree | null): PatchAudit;
+  audit(patch: PatchSource, tree: WorkingTree | null): Promise<PatchAudit>;
 }
 
 export function createPatchAuditor(analyser: ImageAnalyser): PatchAuditor {
   return { audit: (patch, tree) => auditPatch(patch, tree, analyser) };
 }
 
-function auditPatch(patch: PatchSource, tree: WorkingTree | null, analyser: ImageAnalyser): PatchAudit {
+async function auditPatch(patch: PatchSource, tree: WorkingTree | null, analyser: ImageAnalyser): Promise<PatchAudit> {
   const parsed = parsePatch(patch);
   const problems: PatchProblem[] = [...parsed.problems];
   const files = parsed.files.filter((file) => !file.binary);
   const touched = files.map((file) => file.newPath ?? file.oldPath!);
-  const base = { patch, files: touched, findings: [] as AuditedFinding[] };
+  // Without the tree's index there are only the analysed files' own declarations: nothing to say where types came from.
+  const typesFrom = analyser.index.hasTree ? tree?.base.typesFrom : undefined;
+  const base = { patch, files: touched, findings: [] as AuditedFinding[], ...(typesFrom ? { typesFrom } : {}) };
   if (parsed.problems.some((problem) => REFUSES_PATCH.has(problem.kind))) return { ...base, status: 'not-applied', problems };
   if (files.length === 0) return { ...base, status: parsed.files.length ? 'audited' : 'no-diff', problems };
 
-  const analysed = tree ? analyseApplied(patch, files, tree, analyser, problems) : analyseHunks(patch, files, analyser, problems);
+  const analysed = tree ? await analyseApplied(patch, files, tree, analyser, problems) : analyseHunks(patch, files, analyser, problems);
   if (!analysed) return { ...base, status: 'not-applied', problems };
   problems.push(...addedSuppressionProblems(patch, analysed));
   const findings = classifyFindings(analysed).sort(
@@ -44,18 +48,18 @@ function auditPatch(patch: PatchSource, tree: WorkingTree | null, analyser: Imag
   return { ...base, status: 'audited', findings, problems };
 }
 
-function analyseApplied(
+async function analyseApplied(
   patch: PatchSource,
   files: FilePatch[],
   tree: WorkingTree,
   analyser: ImageAnalyser,
   problems: PatchProblem[],
-): AnalysedChange[] | null {
-  const overlayBefore = new Map(tree.changedFiles());
-  const applied = tree.apply(files);
+): Promise<AnalysedChange[] | null> {
+  const overlayBefore = await tree.typeOverlay();
+  const applied = await tree.apply(files);
   problems.push(...[...applied.problems, ...applied.fuzzed].map((problem) => ({ ...problem, patch: patch.label })));
   if (applied.problems.length > 0) return null;
-  const overlayAfter = new Map(tree.changedFiles());
+  const overlayAfter = await tree.typeOverlay();
   const sourceChanges = applied.changes.filter((change) => isCSource(change.newPath ?? change.oldPath!));
   const analysed: AnalysedChange[] = sourceChanges.map((change) => ({
     before: change.oldPath !== null && change.before !== null ? analyse(change.oldPath, change.before, overlayBefore) : null,
@@ -71,17 +75,9 @@ function analyseApplied(
     names: changedNames(factsOrNull(change.oldPath, change.before), factsOrNull(change.newPath, change.after)),
   }));
   const touched = new Set(sourceChanges.flatMap((change) => [change.oldPath, change.newPath]).filter((p): p is string => p !== null));
-  const readText = (path: string) => {
-    const read = tree.read(path);
-    return read.ok ? read.text : null;
-  };
-  const dependents = dependentFiles(analyser.index, changedDeclarations, touched, readText);
-  if (dependents.skipped > 0) {
-    const reason = `${dependents.skipped} more files use declarations this patch changes; only the first ${MAX_DEPENDENTS} were analysed`;
-    problems.push({ kind: 'too-large', patch: patch.label, reason, applied: true });
-  }
-  for (const path of dependents.files) {
-    const text = readText(path)!;
+  const dependents = await dependentFiles(dependencyFacts(analyser, overlayBefore), changedDeclarations, touched, (path) => tree.readForSearch(path));
+  if (dependents.skipped + dependents.unexamined > 0) problems.push({ kind: 'too-large', patch: patch.label, reason: capNotice(dependents.skipped, dependents.unexamined), applied: true });
+  for (const { path, text } of dependents.files) {
     analysed.push({ before: analyse(path, text, overlayBefore), after: analyse(path, text, overlayAfter), changed: { added: new Map(), removed: new Map() } });
   }
   return analysed;
@@ -95,6 +91,44 @@ function analyseApplied(
     problems.push(...analysis.problems.map((problem) => fromInputProblem(problem, patch)));
     return analysis;
   }
+}
+
+/**
+ * Includers and callers as the tree is before this patch: the index overlaid
+ * with the files that differ from it. The include graph is worked out again
+ * only for files whose #include lines differ from the index's, and kept for
+ * as long as the same files differ in the same way (a range's commits mostly
+ * share them).
+ */
+function dependencyFacts(analyser: ImageAnalyser, overlay: ReadonlyMap<string, string | null>): DependencyFacts {
+  const index = analyser.index;
+  const facts = new Map<string, FileFacts>();
+  for (const [path, text] of overlay) if (isCSource(path)) facts.set(path, text === null ? { decls: [], includes: [] } : analyser.factsOf(path, text));
+  const seen = index.withOverlay(facts);
+  const moved = [...facts].filter(([path, own]) => JSON.stringify(own.includes) !== JSON.stringify(index.includesOf(path) ?? []));
+  const graph = includeGraphOf(index, moved);
+  return { includersOf: (headers) => graph.includersOf(headers), filesCalling: (name) => seen.filesCalling(name) };
+}
+
+const includeGraphs = new WeakMap<TypeIndex, Map<string, TypeIndex>>();
+
+/** The index whose include graph has `moved` files' #include lines in place of its own. */
+function includeGraphOf(index: TypeIndex, moved: [string, FileFacts][]): TypeIndex {
+  if (moved.length === 0) return index;
+  let graphs = includeGraphs.get(index);
+  if (!graphs) includeGraphs.set(index, (graphs = new Map()));
+  const key = JSON.stringify(moved.map(([path, facts]) => [path, facts.includes]));
+  let graph = graphs.get(key);
+  if (!graph) graphs.set(key, (graph = index.withOverlay(new Map(moved.map(([path, facts]) => [path, { decls: [], includes: facts.includes }])))));
+  return graph;
+}
+
+function capNotice(skipped: number, unexamined: number): string {
+  const parts = [
+    ...(skipped > 0 ? [`${skipped} more call a function it changes`] : []),
+    ...(unexamined > 0 ? [`${unexamined} more include a header it changes and were not read`] : []),
+  ];
+  return `only the first ${MAX_DEPENDENTS} files that use declarations this patch changes were analysed; ${parts.join(', ')}`;
 }
 
 function analyseHunks(patch: PatchSource, files: FilePatch[], analyser: ImageAnalyser, problems: PatchProblem[]): AnalysedChange[] {

@@ -64,11 +64,11 @@ export class ImageAnalyser {
       const reason = `${bytes} bytes, over the limit of ${this.services.maxBytes} bytes; raise it with --max-file-size to audit this file`;
       return { findings: [], functions: [], problems: [{ path, kind: 'too-large', reason, analysed: false }] };
     }
-    const parsed = parseFile(path, text, { hints: this.services.hints });
+    const parsed = this.parse(path, text);
     const functions = spansOf(parsed);
     const applicable = this.rules.filter((rule) => matcherFor(rule)(text));
     if (applicable.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
-    const index = this.services.index.withOverlay(this.overlayFacts(path, overlay));
+    const index = this.overlaidIndex(path, overlay);
     const { findings, problems } = runRules(parsed, applicable, {
       makeTyper: () => new Typer(parsed, index.scopeFor(path, this.memoFacts(path, text, () => extractFacts(parsed)))),
       knowledge: this.services.knowledge,
@@ -77,11 +77,40 @@ export class ImageAnalyser {
     return { problems, functions, ...this.suppressed(path, text, findings) };
   }
 
+  /**
+   * The parse of a file; the last one is kept, because a file that a patch
+   * reaches without touching is analysed twice in a row with the same text
+   * (with each side's types). What rules derive from a parse is syntax only.
+   */
+  private parse(path: string, text: string): ParsedFile {
+    if (this.lastParse?.path !== path || this.lastParse.text !== text) this.lastParse = { path, text, parsed: parseFile(path, text, { hints: this.services.hints }) };
+    return this.lastParse.parsed;
+  }
+
+  private lastParse: { path: string; text: string; parsed: ParsedFile } | null = null;
+
   /** A suppression comment in this image accepts its finding here: in the post-image, an introduced one. */
   private suppressed(path: string, text: string, findings: Finding[]): Pick<ImageAnalysis, 'findings' | 'suppressionProblems'> {
     const outcome = suppressInText(path, text, findings, this.knownRules);
     return { findings: outcome.findings, ...(outcome.problems.length > 0 ? { suppressionProblems: outcome.problems } : {}) };
   }
+
+  /**
+   * The index seen through one side's overlay. Kept per overlay (one side of
+   * one patch), so the include closures it works out serve every file
+   * analysed on that side instead of being worked out again for each.
+   */
+  private overlaidIndex(analysed: string, overlay: ReadonlyMap<string, string | null>): TypeIndex {
+    let bySkipped = this.overlaid.get(overlay);
+    if (!bySkipped) this.overlaid.set(overlay, (bySkipped = new Map()));
+    // The analysed file's declarations come from its own parse, so it is left out of the overlay.
+    const skipped = overlay.has(analysed) ? analysed : '';
+    let index = bySkipped.get(skipped);
+    if (!index) bySkipped.set(skipped, (index = this.services.index.withOverlay(this.overlayFacts(analysed, overlay))));
+    return index;
+  }
+
+  private readonly overlaid = new WeakMap<ReadonlyMap<string, string | null>, Map<string, TypeIndex>>();
 
   private overlayFacts(analysed: string, overlay: ReadonlyMap<string, string | null>): Map<string, FileFacts> {
     const facts = new Map<string, FileFacts>();

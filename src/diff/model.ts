@@ -139,7 +139,10 @@ export interface PatchAudit {
   findings: AuditedFinding[];
   problems: PatchProblem[];
   /** Introduced findings accepted by suppression comments and left out of `findings` (--show-suppressed keeps them). */
-  suppressed?: number;  /** Present when unfixed siblings were searched for (a tree with an index, fixed findings with a key). */
+  suppressed?: number;
+  /** Where the types came from, when not from the tree on disk as it is (a git range: each commit's parent). */
+  typesFrom?: string;
+  /** Present when unfixed siblings were searched for (a tree with an index, fixed findings with a key). */
   siblingSearch?: SiblingSearchSummary;
 }
 

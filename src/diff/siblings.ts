@@ -20,10 +20,10 @@ export class SiblingBudget {
   constructor(readonly limitMs: number, private readonly now: () => number = () => performance.now()) {}
 
   /** Runs `work` with a test that says when the limit is reached; what it spends is added. */
-  spend<T>(work: (over: () => boolean) => T): T {
+  async spend<T>(work: (over: () => boolean) => Promise<T>): Promise<T> {
     const started = this.now();
     try {
-      return work(() => this.spentMs + (this.now() - started) >= this.limitMs);
+      return await work(() => this.spentMs + (this.now() - started) >= this.limitMs);
     } finally {
       this.spentMs += this.now() - started;
     }
@@ -46,11 +46,12 @@ interface Group {
  * siblings, as the tree is now (the patch applied). `tree` is the working tree
  * the audit left the patch applied in.
  */
-export function withUnfixedSiblings(audit: PatchAudit, tree: WorkingTree, analyser: ImageAnalyser, options: SiblingSearchOptions): PatchAudit {
+export async function withUnfixedSiblings(audit: PatchAudit, tree: WorkingTree, analyser: ImageAnalyser, options: SiblingSearchOptions): Promise<PatchAudit> {
   const groups = groupsOf(audit.findings, options.keep);
   if (groups.size === 0) return audit;
   const changed = { texts: tree.changedFiles(), factsOf: (path: string, text: string) => analyser.factsOf(path, text) };
-  const overlay = new Map(tree.changedFiles());
+  // The types of the tree as the patch left it (for a git commit: its parent's, with the commit applied).
+  const overlay = await tree.typeOverlay();
   const analysers = new Map<string, ImageAnalyser>();
   const analysed = new Map<string, Finding[] | null>();
   const candidates = new Set<string>();
@@ -58,10 +59,10 @@ export function withUnfixedSiblings(audit: PatchAudit, tree: WorkingTree, analys
   const found = new Map<Group, UnfixedSiblings>();
 
   /** The rule's findings in a file as it is now (null: unreadable, or not worth parsing). */
-  const findingsIn = (ruleId: string, file: string, mentions: (text: string) => boolean): Finding[] | null => {
+  const findingsIn = async (ruleId: string, file: string, mentions: (text: string) => boolean): Promise<Finding[] | null> => {
     const memo = `${ruleId}\0${file}`;
     if (analysed.has(memo)) return analysed.get(memo)!;
-    const read = tree.read(file);
+    const read = await tree.read(file);
     let findings: Finding[] | null = null;
     if (read.ok && read.text !== null && mentions(read.text)) {
       let only = analysers.get(ruleId);
@@ -72,7 +73,7 @@ export function withUnfixedSiblings(audit: PatchAudit, tree: WorkingTree, analys
     return findings;
   };
 
-  options.budget.spend((over) => {
+  await options.budget.spend(async (over) => {
     for (const group of groups.values()) {
       const key = group.fixed[0].finding.siblingKey!;
       const files = siblingCandidates(analyser.index, key, changed);
@@ -86,7 +87,7 @@ export function withUnfixedSiblings(audit: PatchAudit, tree: WorkingTree, analys
           break;
         }
         searched.add(file);
-        for (const finding of findingsIn(group.ruleId, file, mentions) ?? []) {
+        for (const finding of (await findingsIn(group.ruleId, file, mentions)) ?? []) {
           if (finding.ruleId === group.ruleId && finding.siblingKey?.id === key.id && !finding.suppression && options.keep(finding)) siblings.push(finding);
         }
       }

@@ -2,10 +2,9 @@
 // the patches applied so far, held in memory. A patch is applied whole or
 // not at all, like `git am`, so a failed patch leaves the tree as it was.
 
-import { isUtf8 } from 'node:buffer';
 import { applyFilePatch, ApplyResult, ChangedLines } from './apply';
 import type { FilePatch, PatchProblem } from './model';
-import type { TreeSource } from './tree-source';
+import { decodeSource, type TreeSource } from './tree-source';
 
 /** One file as a patch changed it. `before`/`after` null: it did not exist / it was deleted. */
 export interface FileChange {
@@ -35,27 +34,51 @@ export class WorkingTree {
     return this.changed;
   }
 
-  read(path: string): Lookup {
+  /**
+   * The files whose text differs from the tree the type index was built
+   * from: the base's differences (a git revision's), then the series' changes.
+   */
+  async typeOverlay(): Promise<Map<string, string | null>> {
+    return new Map([...(await this.base.typeOverlay()), ...this.changed]);
+  }
+
+  async read(path: string): Promise<Lookup> {
     if (this.changed.has(path)) return { ok: true, text: this.changed.get(path)! };
-    const read = this.base.read(path);
+    const read = await this.base.read(path);
     if (read.kind === 'missing') return { ok: true, text: null };
     if (read.kind === 'refused') return { ok: false, problem: { kind: 'unsafe-path', file: path, reason: read.reason, applied: false } };
+    if (read.kind === 'unreadable') return { ok: false, problem: { kind: 'unreadable', file: path, reason: read.reason, applied: false } };
     const { bytes } = read;
     if (bytes.includes(0)) return { ok: false, problem: { kind: 'unreadable', file: path, reason: `'${path}' in the tree is a binary file`, applied: false } };
     // Latin-1 keeps every byte, so a patch written against a non-UTF-8 file still matches where its bytes do.
-    return { ok: true, text: bytes.toString(isUtf8(bytes) ? 'utf8' : 'latin1') };
+    return { ok: true, text: decodeSource(bytes) };
+  }
+
+  /**
+   * A file's content for a search, undecoded when it comes from the base
+   * tree (bytes cost the heap nothing); null when it is missing, unreadable
+   * or binary.
+   */
+  async readForSearch(path: string): Promise<string | Buffer | null> {
+    if (this.changed.has(path)) return this.changed.get(path)!;
+    const read = await this.base.read(path);
+    return read.kind === 'file' && !read.bytes.includes(0) ? read.bytes : null;
   }
 
   /**
    * Applies every text file of a patch, or none. Binary sections were already
    * reported by the parser and are skipped here.
    */
-  apply(files: readonly FilePatch[]): { changes: FileChange[]; problems: Omit<PatchProblem, 'patch'>[]; fuzzed: Omit<PatchProblem, 'patch'>[] } {
+  async apply(files: readonly FilePatch[]): Promise<{ changes: FileChange[]; problems: Omit<PatchProblem, 'patch'>[]; fuzzed: Omit<PatchProblem, 'patch'>[] }> {
+    // Every file the patch names is asked for at once, so a git tree answers them in one stream.
+    const names = [...new Set(files.filter((f) => !f.binary).flatMap((f) => [f.oldPath, f.newPath]).filter((p): p is string => p !== null))];
+    const lookups = await Promise.all(names.map((name) => this.read(name)));
+    const fetched = new Map(names.map((name, i) => [name, lookups[i]]));
     const staged = new Map<string, string | null>();
     const changes: FileChange[] = [];
     const problems: Omit<PatchProblem, 'patch'>[] = [];
     const fuzzed: Omit<PatchProblem, 'patch'>[] = [];
-    const current = (path: string): Lookup => (staged.has(path) ? { ok: true, text: staged.get(path)! } : this.read(path));
+    const current = (path: string): Lookup => (staged.has(path) ? { ok: true, text: staged.get(path)! } : fetched.get(path)!);
     for (const patch of files) {
       if (patch.binary) continue;
       const source = patch.oldPath ?? patch.newPath!;

@@ -55,6 +55,8 @@ export interface DiffJsonPatch {
   summary: DiffStateCounts;
   /** Introduced findings accepted by suppression comments, when there are any. */
   suppressed?: number;
+  /** Where the types came from, when not the tree on disk (diff --git: the commit's parent). */
+  typesFrom?: string;
   findings: DiffJsonFinding[];
   problems: DiffJsonProblem[];
   /** What the search for unfixed siblings did, when it ran. */
@@ -118,6 +120,7 @@ function patchRecord(audit: PatchAudit): DiffJsonPatch {
     files: [...audit.files],
     summary: countStates(audit.findings),
     ...(audit.suppressed ? { suppressed: audit.suppressed } : {}),
+    ...(audit.typesFrom === undefined ? {} : { typesFrom: audit.typesFrom }),
     findings: audit.findings.map(auditedFindingRecord),
     problems: audit.problems.map(patchProblemRecord),
     ...(audit.siblingSearch ? { siblingSearch: siblingSearchRecord(audit.siblingSearch) } : {}),

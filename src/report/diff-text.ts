@@ -49,7 +49,7 @@ export function renderDiffText(result: DiffResult, options: DiffTextOptions = {}
   // A partial audit is said on standard error (diffNotices) and in the total line.
   const paragraphs: string[][] = [];
   for (const audit of result.patches) {
-    paragraphs.push(patchHeader(audit.patch, paint));
+    paragraphs.push([...patchHeader(audit.patch, paint), ...(audit.typesFrom === undefined ? [] : [`types at ${printable(audit.typesFrom)}`])]);
     for (const audited of audit.findings) paragraphs.push(findingBlock(audited, paint));
     paragraphs.push(...siblingParagraphs(audit));
     for (const problem of audit.problems) paragraphs.push(problemBlock(problem, paint));

@@ -8,7 +8,7 @@ import { loadHints } from '../frontend/hints';
 import { Abi, ABIS, AbiName } from './ctype';
 import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
 import { factsOfSource } from './extract';
-import { CallsDecl, DeclKind, FileFacts, FunctionDecl, indexKey, Located, NameSpace } from './facts';
+import { CallsDecl, DeclKind, FileFacts, FunctionDecl, IncludeDirective, indexKey, Located, NameSpace } from './facts';
 import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
 import { ANY_TIER, LookupRecorder, tallyKey } from './lookup-keys';
 
@@ -79,6 +79,11 @@ export class TypeIndex {
       }
     }
     return out;
+  }
+
+  /** The #include lines the index holds for a file; undefined when it does not know the file. */
+  includesOf(file: string): readonly IncludeDirective[] | undefined {
+    return this.source?.includesOf(file);
   }
 
   /** The files that call `name`, from the call-use records of the index. */
