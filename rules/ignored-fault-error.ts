@@ -53,6 +53,18 @@ export default defineRule({
   },
   // Any function body can drop a result; a file without one never does.
   requires: ['return', 'if', 'void'],
+  // The skips at the top of check(), answered from the index before parsing:
+  // a file whose dropped calls can give no finding at any tier is not parsed.
+  requiresInIndex: {
+    droppedCall: {
+      exceptWithoutLowercase: true,
+      exceptKnowledge: ['result-ignored'],
+      exceptVoid: true,
+      failing: { knowledge: 'error-returning' },
+      // A callee with no visible failure is reported only with STRONG_SITES sites, STRONG_CONVENTION of them using it.
+      orUsedAtLeast: Math.floor(STRONG_SITES * STRONG_CONVENTION),
+    },
+  },
   needsTypes: true,
   knowledge: ['error-returning', 'result-ignored'],
   check(context) {

@@ -9,6 +9,7 @@ import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile } from '../frontend/parse';
 import { functionDefinitions, functionName } from '../frontend/syntax';
 import { matcherFor, runRules } from '../engine/analyse-file';
+import { droppedCallNames, meetsIndexRequirement } from '../engine/index-prefilter';
 import type { Rule } from '../rule';
 import type { Knowledge } from '../knowledge';
 import { extractFacts, factsOfSource } from '../types/extract';
@@ -66,15 +67,26 @@ export class ImageAnalyser {
     }
     const parsed = parseFile(path, text, { hints: this.services.hints });
     const functions = spansOf(parsed);
-    const applicable = this.rules.filter((rule) => matcherFor(rule)(text));
-    if (applicable.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
+    const mentioned = this.rules.filter((rule) => matcherFor(rule)(text));
+    if (mentioned.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
     const index = this.services.index.withOverlay(this.overlayFacts(path, overlay));
+    const ownFacts = () => this.memoFacts(path, text, () => extractFacts(parsed));
+    const applicable = this.letThroughByIndex(mentioned, parsed, () => index.withOverlay(new Map([[path, ownFacts()]])));
+    if (applicable.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
     const { findings, problems } = runRules(parsed, applicable, {
-      makeTyper: () => new Typer(parsed, index.scopeFor(path, this.memoFacts(path, text, () => extractFacts(parsed)))),
+      makeTyper: () => new Typer(parsed, index.scopeFor(path, ownFacts())),
       knowledge: this.services.knowledge,
       kbuild: () => (this.services.treeRoot ? kbuildViewOf(this.services.treeRoot, path) : null),
     });
     return { problems, functions, ...this.suppressed(path, text, findings) };
+  }
+
+  /** The rules whose index requirement the image meets, read as the rules will see the tree (`asSeen`: the series' changes so far and this image's own facts). */
+  private letThroughByIndex(rules: Rule[], parsed: ParsedFile, asSeen: () => TypeIndex): Rule[] {
+    if (!rules.some((rule) => rule.requiresInIndex)) return rules;
+    const calls = droppedCallNames(parsed.parsedText);
+    const index = asSeen();
+    return rules.filter((rule) => !rule.requiresInIndex || meetsIndexRequirement(rule.requiresInIndex, calls, index, this.services.knowledge));
   }
 
   /** A suppression comment in this image accepts its finding here: in the post-image, an introduced one. */

@@ -56,12 +56,14 @@ export interface ParseOptions {
   raw?: boolean;
   /** How the file's bytes were decoded, so columns count the file's bytes. */
   encoding?: 'utf8' | 'latin1';
+  /** The text already normalised with these hints (a pre-filter read it first). */
+  normalised?: NormaliseResult;
 }
 
 export function parseFile(path: string, text: string, options: ParseOptions): ParsedFile {
   const normalised = options.raw
     ? { text, rewrites: { hint: 0, iterator: 0, 'type-argument': 0, 'case-range': 0, conditional: 0 } }
-    : normalise(text, options.hints);
+    : (options.normalised ?? normalise(text, options.hints));
   return {
     path,
     text,

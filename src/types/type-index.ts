@@ -59,6 +59,16 @@ export class TypeIndex {
     return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder);
   }
 
+  /** Every declaration filed under an index key, from every file (none without a tree). */
+  declarations(key: string): readonly Located[] {
+    return this.source?.lookup(key) ?? [];
+  }
+
+  /** Does the index hold facts of this file (a tree-relative path)? */
+  knows(file: string): boolean {
+    return this.source?.includesOf(file) !== undefined;
+  }
+
   /** The .c files whose #include lines reach one of `headers`, directly or through other headers. */
   includersOf(headers: ReadonlySet<string>): string[] {
     return [...this.filesReaching(headers)].filter((file) => file.endsWith('.c')).sort();
