@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { REPO } from './support/fixtures';
 import { diffBetween, FileSet, tempDir, writeFiles } from './support/patches';
-import { droppedCallNames, meetsIndexRequirement } from '../src/engine/index-prefilter';
+import { fileCalls, meetsIndexRequirement } from '../src/engine/index-prefilter';
 import { MemoryDeclSource } from '../src/types/decl-source';
 import { TypeIndex } from '../src/types/type-index';
 import { knowledgeFor } from '../src/knowledge';
@@ -19,7 +19,7 @@ import ignoredFaultError from '../rules/ignored-fault-error';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 
-describe('droppedCallNames', () => {
+describe('fileCalls', () => {
   it('takes every call that can be a statement of its own, and no call whose result is used', () => {
     const text = [
       'int proto(void);',
@@ -47,9 +47,14 @@ describe('droppedCallNames', () => {
       '}',
     ].join('\n');
     assert.deepEqual(
-      [...droppedCallNames(text)].sort(),
+      [...fileCalls(text).dropped].sort(),
       ['after_directive', 'after_label', 'first', 'foo', 'in_do', 'in_else', 'in_if', 'voided'],
     );
+  });
+
+  it('notes the names the file declares itself, and whether all of them return void', () => {
+    const text = 'int proto(void);\nstatic void quiet(int a)\n{\n\tproto();\n}\nstatic struct s *made(void);\nvoid twice(void);\nlong twice(void);\n';
+    assert.deepEqual(Object.fromEntries(fileCalls(text).declaredHere), { proto: { void: false }, quiet: { void: true }, made: { void: false }, twice: { void: false } });
   });
 });
 
@@ -95,7 +100,7 @@ describe('meetsIndexRequirement (ignored-fault-error)', () => {
     ]),
   ];
   const index = new TypeIndex(new MemoryDeclSource(files));
-  const meets = (...calls: string[]) => meetsIndexRequirement(requirement, new Set(calls), index, knowledge);
+  const meets = (...calls: string[]) => meetsIndexRequirement(requirement, { dropped: new Set(calls), declaredHere: new Map() }, index, knowledge);
 
   it('lets a file through when a dropped callee may fail: an error return in its definition, or a row of error-returning', () => {
     assert.equal(meets('w_start'), true);
@@ -107,6 +112,14 @@ describe('meetsIndexRequirement (ignored-fault-error)', () => {
     assert.equal(meets('w_reset', 'W_MACRO', 'w_start'), true, 'one reportable callee is enough');
     assert.ok(knowledge.table('result-ignored').lookup('printk'), 'printk is a row of result-ignored');
     assert.equal(meets('printk'), false);
+  });
+
+  it('trusts the file itself over the index for a callee it declares (the index may have missed a definition)', () => {
+    const own = (declaredHere: [string, { void: boolean }][], ...calls: string[]) =>
+      meetsIndexRequirement(requirement, { dropped: new Set(calls), declaredHere: new Map(declaredHere) }, index, knowledge);
+    assert.equal(own([['local_start', { void: false }]], 'local_start'), true);
+    assert.equal(own([['local_reset', { void: true }]], 'local_reset'), false);
+    assert.equal(own([['w_reset', { void: false }]], 'w_reset'), true, 'declared here returning a value, though void in the index');
   });
 
   it('lets a file through for a callee with no visible failure only when 19 sites use its result', () => {

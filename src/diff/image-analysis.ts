@@ -9,7 +9,7 @@ import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile } from '../frontend/parse';
 import { functionDefinitions, functionName } from '../frontend/syntax';
 import { matcherFor, runRules } from '../engine/analyse-file';
-import { droppedCallNames, meetsIndexRequirement } from '../engine/index-prefilter';
+import { fileCalls, meetsIndexRequirement } from '../engine/index-prefilter';
 import type { Rule } from '../rule';
 import type { Knowledge } from '../knowledge';
 import { extractFacts, factsOfSource } from '../types/extract';
@@ -84,7 +84,7 @@ export class ImageAnalyser {
   /** The rules whose index requirement the image meets, read as the rules will see the tree (`asSeen`: the series' changes so far and this image's own facts). */
   private letThroughByIndex(rules: Rule[], parsed: ParsedFile, asSeen: () => TypeIndex): Rule[] {
     if (!rules.some((rule) => rule.requiresInIndex)) return rules;
-    const calls = droppedCallNames(parsed.parsedText);
+    const calls = fileCalls(parsed.parsedText);
     const index = asSeen();
     return rules.filter((rule) => !rule.requiresInIndex || meetsIndexRequirement(rule.requiresInIndex, calls, index, this.services.knowledge));
   }

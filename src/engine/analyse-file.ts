@@ -9,7 +9,7 @@ import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
 import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile, ParseOptions } from '../frontend/parse';
 import { normalise } from '../frontend/normalise';
-import { droppedCallNames, meetsIndexRequirement } from './index-prefilter';
+import { fileCalls, FileCalls, meetsIndexRequirement } from './index-prefilter';
 import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
@@ -103,10 +103,10 @@ function rulesTheIndexLetThrough(rules: Rule[], parsedText: string, indexPath: s
   if (!rules.some((rule) => rule.requiresInIndex) || !options.types.tablePath) return rules;
   const index = typeIndexOf(options.types);
   if (!index.knows(indexPath)) return rules;
-  let calls: Set<string> | undefined;
+  let calls: FileCalls | undefined;
   return rules.filter((rule) => {
     if (!rule.requiresInIndex) return true;
-    calls ??= droppedCallNames(parsedText);
+    calls ??= fileCalls(parsedText);
     return meetsIndexRequirement(rule.requiresInIndex, calls, index, options.knowledge, recorder);
   });
 }

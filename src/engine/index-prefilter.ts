@@ -21,15 +21,36 @@ const KEYWORDS = new Set(['if', 'while', 'for', 'switch', 'return', 'sizeof']);
 /** Tokens after which a statement can start (`else` and `do` too); a directive line is looked through. */
 const STATEMENT_BOUNDARY = new Set([';', '{', '}', ':', ')']);
 
-/** Every name called as `name(...);` where a statement can start: a superset of the calls whose result is dropped. */
-export function droppedCallNames(text: string): Set<string> {
+/** Words before a name and its `(` that do not make it a declaration. */
+const NOT_A_RETURN_TYPE = new Set(['return', 'else', 'do', 'case', 'goto', 'sizeof', 'typeof', '__typeof__']);
+
+/** What a file's tokens say about its calls. */
+export interface FileCalls {
+  /** Every name called as `name(...);` where a statement can start: a superset of the calls whose result is dropped. */
+  dropped: Set<string>;
+  /**
+   * Names declared or defined in the file itself (`int foo(`, `*foo(`), and
+   * whether every such declaration returns plain `void`. The index's facts of
+   * the file come from a parse with the bodies blanked, which can miss a
+   * definition the full parse sees: the file's own word counts for these.
+   */
+  declaredHere: Map<string, { void: boolean }>;
+}
+
+export function fileCalls(text: string): FileCalls {
   const scan = new TokenScan(text, tokenize(text));
-  const names = new Set<string>();
+  const dropped = new Set<string>();
+  const declaredHere = new Map<string, { void: boolean }>();
   for (let t = 0; t < scan.tokens.count; t++) {
     const name = scan.word(t);
     if (!name || KEYWORDS.has(name)) continue;
     const open = scan.next(t);
     if (scan.punct(open) !== '(') continue;
+    const typeWord = scan.word(scan.previous(t));
+    if ((typeWord && !NOT_A_RETURN_TYPE.has(typeWord)) || scan.punct(scan.previous(t)) === '*') {
+      const known = declaredHere.get(name);
+      declaredHere.set(name, { void: (known?.void ?? true) && typeWord === 'void' });
+    }
     const close = scan.partner[open];
     // An unmatched bracket (an #if half) could hide the `;`: keep the call.
     if (close >= 0 && scan.punct(scan.next(close)) !== ';') continue;
@@ -38,9 +59,9 @@ export function droppedCallNames(text: string): Set<string> {
       const word = scan.word(before);
       if (word !== 'else' && word !== 'do') continue;
     }
-    names.add(name);
+    dropped.add(name);
   }
-  return names;
+  return { dropped, declaredHere };
 }
 
 /** Where the index's declarations come from: every file's, the analysed file's as the index (or a patch) has it. */
@@ -49,13 +70,13 @@ export interface IndexView {
 }
 
 /**
- * Does the file meet the rule's requirement? `calls`: droppedCallNames of the
+ * Does the file meet the rule's requirement? `calls`: fileCalls() of the
  * text the rule's parse reads. The keys consulted are told to `recorder` as
  * depending on every declaration (a cached result must be redone when any of them changes).
  */
 export function meetsIndexRequirement(
   requirement: IndexRequirement,
-  calls: ReadonlySet<string>,
+  calls: FileCalls,
   index: IndexView,
   knowledge: Knowledge,
   recorder?: LookupRecorder,
@@ -63,10 +84,13 @@ export function meetsIndexRequirement(
   const { droppedCall } = requirement;
   const excepted = (droppedCall.exceptKnowledge ?? []).map((table) => knowledge.table(table));
   const failing = knowledge.table(droppedCall.failing.knowledge);
-  for (const name of calls) {
+  for (const name of calls.dropped) {
     if (droppedCall.exceptWithoutLowercase && !/[a-z]/.test(name)) continue;
     if (excepted.some((table) => table.lookup(name))) continue;
     if (failing.lookup(name)) return true;
+    // Declared here with a return value: the file's own parse may know more than the index does.
+    const here = calls.declaredHere.get(name);
+    if (here && !here.void) return true;
     const functionKey = indexKey('ordinary', name);
     recorder?.add(functionKey, ANY_TIER);
     const functions = index.declarations(functionKey).filter((d) => d.kind === 'function');
