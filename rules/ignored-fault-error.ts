@@ -53,6 +53,18 @@ export default defineRule({
   },
   // Any function body can drop a result; a file without one never does.
   requires: ['return', 'if', 'void'],
+  // The skips at the top of check(), answered from the index before parsing:
+  // a file whose dropped calls can give no finding at any tier is not parsed.
+  requiresInIndex: {
+    droppedCall: {
+      exceptWithoutLowercase: true,
+      exceptKnowledge: ['result-ignored'],
+      exceptVoid: true,
+      failing: { knowledge: 'error-returning' },
+      // A callee with no visible failure is reported only with STRONG_SITES sites, STRONG_CONVENTION of them using it.
+      orUsedAtLeast: Math.floor(STRONG_SITES * STRONG_CONVENTION),
+    },
+  },
   needsTypes: true,
   knowledge: ['error-returning', 'result-ignored'],
   check(context) {
@@ -71,6 +83,9 @@ export default defineRule({
         const tally = inference.callUses(callee);
         const sites = tally.used + tally.discarded + tally.voided;
         const share = sites ? tally.used / sites : 0;
+        const deviant = !failure && returns === 'integer' && sites >= STRONG_SITES && share >= STRONG_CONVENTION;
+        // Nothing to report: skip the evidence below, whose typing is most of this rule's cost.
+        if (!failure && !deviant) continue;
         const statement = call.parent!;
         const next = nextStep(statement);
         const outValue = failureVisibleThrough(call, statement, typer);
@@ -101,7 +116,7 @@ export default defineRule({
             fix: fixFor(callee, failure, caller),
             key: droppedResultOf(callee),
           });
-        } else if (returns === 'integer' && sites >= STRONG_SITES && share >= STRONG_CONVENTION) {
+        } else if (deviant) {
           context.report({
             node: call,
             messageId: 'deviant',

@@ -60,11 +60,39 @@ export interface Rule<MessageId extends string = string> {
    * (the pre-filter). A file mentioning none of them is not parsed for this rule.
    */
   requires: readonly string[];
+  /**
+   * What the tree's type index must show about a file, after `requires`,
+   * before it is parsed for this rule (src/engine/index-prefilter.ts). It must
+   * let through every file the rule could report in, at any tier; a file the
+   * index does not know is always parsed.
+   */
+  requiresInIndex?: IndexRequirement;
   /** The rule types expressions: scan opens the tree's type index for it. */
   needsTypes?: boolean;
   /** The knowledge tables the rule reads (data/knowledge/<name>.txt); the meta test checks they exist. */
   knowledge?: readonly string[];
   check(context: RuleContext<MessageId>): void;
+}
+
+/** See Rule.requiresInIndex. */
+export interface IndexRequirement {
+  /**
+   * The file drops the result of a call (`callee(...);`, a statement of its
+   * own) to a callee that could be reported: one not excepted below, that may
+   * fail or whose result enough call sites use.
+   */
+  droppedCall: {
+    /** Names without a lowercase letter are never reported. */
+    exceptWithoutLowercase?: boolean;
+    /** Rows of these knowledge tables are never reported. */
+    exceptKnowledge?: readonly string[];
+    /** A callee that every declaration in the tree says returns void is never reported (a row of `failing.knowledge` still is). */
+    exceptVoid?: boolean;
+    /** May fail: a row of this knowledge table, or a definition in the tree that returns an error code or another call's result. */
+    failing: { knowledge: string };
+    /** Or: at least this many call sites across the tree use the callee's result. */
+    orUsedAtLeast?: number;
+  };
 }
 
 export function defineRule<MessageId extends string>(rule: Rule<MessageId>): Rule<MessageId> {

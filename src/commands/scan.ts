@@ -8,10 +8,12 @@ import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
 import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
 import { runPerFile } from '../workers/work-items';
+import { WarmPool } from '../workers/pool';
 import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
 import { SCAN_WORKER } from '../engine/worker-scripts';
 import type { FileAnalysis } from '../engine/analyse-file';
+import type { ScanTask } from '../engine/worker';
 import { ResultCache } from '../engine/result-cache';
 import { resultKey } from '../engine/result-key';
 import type { CachedAnalysis } from '../engine/result-store';
@@ -114,8 +116,15 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
   const files = options.shard ? filesOfShard(included, options.shard) : included;
   // Problems met while walking the folders belong to no file's shard: the first shard reports them.
   const walkProblems = options.shard && options.shard.index !== 1 ? [] : collected.problems;
-  const session = await typeSessionFor(paths.length > 0 ? paths : [process.cwd()], rules, options);
-  const results = await analyseFiles(files, ruleIds, session, options);
+  // The workers load their modules while the index is refreshed.
+  const warm = files.length > 0 ? new WarmPool(SCAN_WORKER, Math.min(options.jobs, files.length)) : undefined;
+  let results: CachedAnalysis[];
+  try {
+    const session = await typeSessionFor(paths.length > 0 ? paths : [process.cwd()], rules, options);
+    results = await analyseFiles(files, ruleIds, session, options, warm);
+  } finally {
+    await warm?.destroy();
+  }
 
   const verdict = gate.judge(
     results.flatMap((r) => r.findings).sort(compareFindings),
@@ -168,7 +177,7 @@ function refuseWithShards(options: ScanOptions, readsStdin: boolean): void {
 }
 
 /** Each file's analysis, in input order: from the result cache, or from the workers. */
-async function analyseFiles(files: SourceFile[], ruleIds: string[], session: TypeSession, options: ScanOptions): Promise<CachedAnalysis[]> {
+async function analyseFiles(files: SourceFile[], ruleIds: string[], session: TypeSession, options: ScanOptions, warm?: WarmPool<ScanTask, FileAnalysis[]>): Promise<CachedAnalysis[]> {
   const cache = options.resultCache ? openResultCache(ruleIds, session, options) : null;
   const check = cache?.check(files);
   const pending = check ? files.filter((_, i) => !check.reused[i]) : files;
@@ -187,7 +196,7 @@ async function analyseFiles(files: SourceFile[], ruleIds: string[], session: Typ
       knowledgeFiles: options.knowledge,
       forResultCache: cache !== null,
     }),
-    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch) },
+    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), warm },
   );
   progress.stop();
   reportDebugStats('scan', { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) });

@@ -9,6 +9,7 @@ import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile } from '../frontend/parse';
 import { functionDefinitions, functionName } from '../frontend/syntax';
 import { matcherFor, runRules } from '../engine/analyse-file';
+import { fileCalls, meetsIndexRequirement } from '../engine/index-prefilter';
 import type { Rule } from '../rule';
 import type { Knowledge } from '../knowledge';
 import { extractFacts, factsOfSource } from '../types/extract';
@@ -66,11 +67,14 @@ export class ImageAnalyser {
     }
     const parsed = this.parse(path, text);
     const functions = spansOf(parsed);
-    const applicable = this.rules.filter((rule) => matcherFor(rule)(text));
-    if (applicable.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
+    const mentioned = this.rules.filter((rule) => matcherFor(rule)(text));
+    if (mentioned.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
     const index = this.overlaidIndex(path, overlay);
+    const ownFacts = () => this.memoFacts(path, text, () => extractFacts(parsed));
+    const applicable = this.letThroughByIndex(mentioned, parsed, () => index.withOverlay(new Map([[path, ownFacts()]])));
+    if (applicable.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
     const { findings, problems } = runRules(parsed, applicable, {
-      makeTyper: () => new Typer(parsed, index.scopeFor(path, this.memoFacts(path, text, () => extractFacts(parsed)))),
+      makeTyper: () => new Typer(parsed, index.scopeFor(path, ownFacts())),
       knowledge: this.services.knowledge,
       kbuild: () => (this.services.treeRoot ? kbuildViewOf(this.services.treeRoot, path) : null),
     });
@@ -88,6 +92,14 @@ export class ImageAnalyser {
   }
 
   private lastParse: { path: string; text: string; parsed: ParsedFile } | null = null;
+
+  /** The rules whose index requirement the image meets, read as the rules will see the tree (`asSeen`: the series' changes so far and this image's own facts). */
+  private letThroughByIndex(rules: Rule[], parsed: ParsedFile, asSeen: () => TypeIndex): Rule[] {
+    if (!rules.some((rule) => rule.requiresInIndex)) return rules;
+    const calls = fileCalls(parsed.parsedText);
+    const index = asSeen();
+    return rules.filter((rule) => !rule.requiresInIndex || meetsIndexRequirement(rule.requiresInIndex, calls, index, this.services.knowledge));
+  }
 
   /** A suppression comment in this image accepts its finding here: in the post-image, an introduced one. */
   private suppressed(path: string, text: string, findings: Finding[]): Pick<ImageAnalysis, 'findings' | 'suppressionProblems'> {

@@ -8,6 +8,8 @@ import { decodeSource, readSourceBytes } from '../input/read';
 import { createIdentifierMatcher, IdentifierMatcher } from '../input/prefilter';
 import type { HintTable } from '../frontend/hints';
 import { parseFile, ParsedFile, ParseOptions } from '../frontend/parse';
+import { normalise } from '../frontend/normalise';
+import { fileCalls, FileCalls, meetsIndexRequirement } from './index-prefilter';
 import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
 import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
@@ -64,24 +66,49 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const recorder = options.forResultCache ? new LookupRecorder() : undefined;
   if (options.forResultCache) result.hash = createHash('sha1').update(read.bytes).digest('hex');
   if (mayHoldSuppressions(read.bytes)) result.suppressions = suppressionDirectives(decodeSource(file, read.bytes).text);
-  const applicable = rules.filter((rule) => matcherFor(rule)(read.bytes));
-  if (applicable.length === 0) {
+  const mentioned = rules.filter((rule) => matcherFor(rule)(read.bytes));
+  if (mentioned.length === 0) {
     if (recorder) result.lookups = recorder.recorded();
     return result;
   }
 
-  const { parsed, problem } = decodeAndParse(file, read.bytes, { hints: options.hints });
+  const { text, encoding, problem } = decodeSource(file, read.bytes);
   if (problem) result.problems.push(problem);
+  const normalised = normalise(text, options.hints);
+  const indexPath = indexPathOf(options.types, file.absolutePath, file.displayPath);
+  const applicable = rulesTheIndexLetThrough(mentioned, normalised.text, indexPath, options, recorder);
+  if (applicable.length === 0) {
+    if (recorder) result.lookups = recorder.recorded();
+    return result;
+  }
+  const parsed = parseFile(file.displayPath, text, { hints: options.hints, encoding, normalised });
   result.parsed = true;
   const checked = runRules(parsed, applicable, {
-    makeTyper: () => typerFor(parsed, typeIndexOf(options.types), indexPathOf(options.types, file.absolutePath, file.displayPath), recorder),
+    makeTyper: () => typerFor(parsed, typeIndexOf(options.types), indexPath, recorder),
     knowledge: options.knowledge,
-    kbuild: () => (options.types.root ? kbuildViewOf(options.types.root, indexPathOf(options.types, file.absolutePath, file.displayPath)) : null),
+    kbuild: () => (options.types.root ? kbuildViewOf(options.types.root, indexPath) : null),
   });
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
   if (recorder) result.lookups = recorder.recorded();
   return result;
+}
+
+/**
+ * The rules whose index requirement the file meets (src/engine/index-prefilter.ts),
+ * read from `parsedText` (the normalised text the parse will read). Without a
+ * tree, or for a file the index does not know, every rule.
+ */
+function rulesTheIndexLetThrough(rules: Rule[], parsedText: string, indexPath: string, options: AnalyseOptions, recorder?: LookupRecorder): Rule[] {
+  if (!rules.some((rule) => rule.requiresInIndex) || !options.types.tablePath) return rules;
+  const index = typeIndexOf(options.types);
+  if (!index.knows(indexPath)) return rules;
+  let calls: FileCalls | undefined;
+  return rules.filter((rule) => {
+    if (!rule.requiresInIndex) return true;
+    calls ??= fileCalls(parsedText);
+    return meetsIndexRequirement(rule.requiresInIndex, calls, index, options.knowledge, recorder);
+  });
 }
 
 /** Decodes a file's bytes (UTF-8, or Latin-1 with a problem) and parses it, columns counting the file's bytes. */

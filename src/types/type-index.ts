@@ -59,6 +59,16 @@ export class TypeIndex {
     return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder);
   }
 
+  /** Every declaration filed under an index key, from every file (none without a tree). */
+  declarations(key: string): readonly Located[] {
+    return this.source?.lookup(key) ?? [];
+  }
+
+  /** Does the index hold facts of this file (a tree-relative path)? */
+  knows(file: string): boolean {
+    return this.source?.includesOf(file) !== undefined;
+  }
+
   /** The .c files whose #include lines reach one of `headers`, directly or through other headers. */
   includersOf(headers: ReadonlySet<string>): string[] {
     return [...this.filesReaching(headers)].filter((file) => file.endsWith('.c')).sort();
@@ -156,6 +166,8 @@ export class FileScope {
   /** What a file's analysis asks, it asks again and again (`u64`, `struct kvm`): answers are kept per scope. */
   private readonly declarations = new Map<string, readonly Located[]>();
   private readonly best = new Map<string, Ranked | null>();
+  /** Call tallies by key: a popular callee has thousands of records, and a file drops its result at many sites. */
+  private readonly tallies = new Map<string, CallTally>();
 
   constructor(
     readonly file: string,
@@ -207,9 +219,15 @@ export class FileScope {
 
   /** How the results of calls to `name` are used, summed over every file of this file's program (the kernel, or its userspace area). */
   callUses(name: string): CallTally {
-    const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
     const key = indexKey('calls', name);
     this.recorder?.add(tallyKey(key), ANY_TIER);
+    let tally = this.tallies.get(key);
+    if (!tally) this.tallies.set(key, (tally = this.sumCallUses(key)));
+    return { ...tally };
+  }
+
+  private sumCallUses(key: string): CallTally {
+    const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
     for (const record of this.declarationsOf(key)) {
       if (record.kind !== 'calls' || !this.visibility.sameArea(record)) continue;
       tally.used += record.used;

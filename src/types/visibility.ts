@@ -146,7 +146,11 @@ export class Visibility {
  */
 const USERSPACE_AREAS = new Set(['tools', 'samples', 'scripts', 'usr', 'Documentation']);
 
+/** First letters of the userspace areas: any other path is the kernel's without slicing it (a call tally asks this of every record). */
+const USERSPACE_INITIALS = new Set([...USERSPACE_AREAS].map((area) => area.charCodeAt(0)));
+
 export function areaOf(file: string): string {
+  if (!USERSPACE_INITIALS.has(file.charCodeAt(0))) return 'kernel';
   const top = file.slice(0, file.indexOf('/'));
   return USERSPACE_AREAS.has(top) ? top : 'kernel';
 }

@@ -22,10 +22,29 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
+/**
+ * Threads started before their tasks are known: each loads its script (the
+ * parser, the rules' modules) while the caller gets the tasks ready, e.g.
+ * refreshes the type index. The caller destroys it.
+ */
+export class WarmPool<Task, Result> {
+  readonly piscina: Piscina;
+
+  constructor(readonly script: WorkerScript<Task, Result>, readonly jobs: number) {
+    this.piscina = new Piscina({ filename: script.filename, minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
+  }
+
+  destroy(): Promise<void> {
+    return this.piscina.destroy();
+  }
+}
+
 export interface RunTasksOptions<Task, Result> {
   jobs: number;
   /** Called as each task finishes, in completion order (for progress); `index` is the task's place in `tasks`. */
   onDone?: (task: Task, result: Result, index: number) => void;
+  /** Run on these threads (started earlier, for the same script) instead of new ones; they are left running. */
+  warm?: WarmPool<Task, Result>;
 }
 
 /** Runs every task on at most `jobs` threads, in the order given; results come back in that order too. */
@@ -35,12 +54,15 @@ export async function runTasks<Task, Result>(
   options: RunTasksOptions<Task, Result>,
 ): Promise<Result[]> {
   if (tasks.length === 0) return [];
-  const pool = new Piscina({
-    filename: script.filename,
-    minThreads: Math.min(options.jobs, tasks.length),
-    maxThreads: options.jobs,
-    idleTimeout: 1000,
-  });
+  if (options.warm && options.warm.script.filename !== script.filename) throw new Error(`a pool of ${options.warm.script.filename} cannot run ${script.filename}`);
+  const pool =
+    options.warm?.piscina ??
+    new Piscina({
+      filename: script.filename,
+      minThreads: Math.min(options.jobs, tasks.length),
+      maxThreads: options.jobs,
+      idleTimeout: 1000,
+    });
   try {
     return await Promise.all(
       tasks.map(async (task, index) => {
@@ -50,6 +72,6 @@ export async function runTasks<Task, Result>(
       }),
     );
   } finally {
-    await pool.destroy();
+    if (!options.warm) await pool.destroy();
   }
 }
