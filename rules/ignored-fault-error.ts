@@ -9,6 +9,7 @@ import { callArguments, functionDefinitions, functionName } from '../src/fronten
 import type { LineIndex } from '../src/frontend/lines';
 import { Failure, FailureInference } from '../src/analysis/failure';
 import { failureAtCall } from '../src/analysis/failure-at-call';
+import { BusFile, BusTables, busCannotFail } from '../src/analysis/bus-failure';
 import { alreadyFailing, voidTeardownCaller } from '../src/analysis/nothing-to-report';
 import { uninitialisedReadAfter } from '../src/analysis/uninitialised-fill';
 import type { KbuildView } from '../src/kernel/kbuild';
@@ -54,11 +55,15 @@ export default defineRule({
   // Any function body can drop a result; a file without one never does.
   requires: ['return', 'if', 'void'],
   needsTypes: true,
-  knowledge: ['error-returning', 'result-ignored'],
+  knowledge: ['error-returning', 'result-ignored', 'bus-accessors', 'bus-inits'],
   check(context) {
     const typer = context.types;
     const inference = new FailureInference(typer.scope, context.knowledge('error-returning'));
     const ignoredByConvention = context.knowledge('result-ignored');
+    const bus: BusContext = {
+      tables: { accessors: context.knowledge('bus-accessors'), inits: context.knowledge('bus-inits') },
+      where: { file: typer.scope.file, text: context.file.text, root: context.file.tree.rootNode, scope: typer.scope },
+    };
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const caller = functionName(fn) ?? '';
       for (const call of discardedCalls(fn)) {
@@ -85,7 +90,7 @@ export default defineRule({
         ];
         if (failure) {
           const { confidence: base, why: baseWhy } = rankFailure(failure, callee, caller, sites, share);
-          const ranked = rankCall({ fn, caller, call, callee, failure, base, baseWhy, tally, next }, context.kbuild, inference, context.file.text);
+          const ranked = rankCall({ fn, caller, call, callee, failure, base, baseWhy, tally, next }, context.kbuild, inference, context.file.text, bus);
           evidence.push(...ranked.steps);
           const confidence = ranked.unwrittenRead || !(outValue || deliberate) ? ranked.confidence : 'low';
           if (confidence !== ranked.confidence) {
@@ -136,9 +141,19 @@ interface CallFacts {
   next: NextStep;
 }
 
-function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: FailureInference, fileText: string): { confidence: Confidence; steps: Step[]; unwrittenRead: boolean } {
+/** What the bus check needs: the knowledge tables, and the file with its view of the index. */
+interface BusContext {
+  tables: BusTables;
+  where: BusFile;
+}
+
+function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: FailureInference, fileText: string, bus: BusContext): { confidence: Confidence; steps: Step[]; unwrittenRead: boolean } {
   const { fn, caller, call, callee, failure, base } = facts;
-  const atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
+  let atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
+  if (atCall.verdict === 'counts') {
+    const busSteps = busCannotFail(callee, call, bus.tables, bus.where, inference);
+    if (busSteps) atCall = { verdict: 'cannot', steps: [...atCall.steps, ...busSteps] };
+  }
   const steps: Step[] = atCall.steps.map((message) => ({ node: call, message }));
   if (atCall.verdict !== 'counts') {
     const why = atCall.verdict === 'cannot' ? 'the error it reports cannot happen at this call' : 'whether the error it reports can happen at this call is not decided';
