@@ -9,21 +9,33 @@ import { callArguments, functionDefinitions, functionName } from '../src/fronten
 import type { LineIndex } from '../src/frontend/lines';
 import { Failure, FailureInference } from '../src/analysis/failure';
 import { failureAtCall } from '../src/analysis/failure-at-call';
-import { alreadyFailing, voidTeardownCaller } from '../src/analysis/nothing-to-report';
+import { BusFile, BusTables, busCannotFail } from '../src/analysis/bus-failure';
+import { alreadyFailing, runsAtProbeTime, voidTeardownCaller } from '../src/analysis/nothing-to-report';
+import { harmlessFailure } from '../src/analysis/harmless-failure';
 import { uninitialisedReadAfter } from '../src/analysis/uninitialised-fill';
 import type { KbuildView } from '../src/kernel/kbuild';
+import type { KnowledgeTable } from '../src/knowledge';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence, SiblingKey } from '../src/model';
 
 /** Knowledge-table path classes where a dropped error leaves a fault unresolved or memory unfilled. */
 const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
-/** Callees on the paths that rank higher: page faults, gup, user copies, allocations. */
-const FAULT_PATH_CALLEE = /fault|gup|get_user_pages|pin_user_pages|copy_(from|to)_user|(^|_)alloc|populate/;
+/**
+ * Callees on the paths that rank higher: page faults, gup, user copies,
+ * allocations. `fault` and `gup` are whole words of the name: `default` and
+ * `hangup` are not fault paths.
+ */
+const FAULT_PATH_CALLEE = /(^|_)(fault|faultin|nofault|gup)(_|$)|get_user_pages|pin_user_pages|copy_(from|to)_user|(^|_)alloc|populate/;
 /** Callers that are themselves on a fault path (not `*_alloc` constructors, which fail loudly elsewhere). */
-const FAULT_PATH_CALLER = /fault|gup|get_user_pages|pin_user_pages|async_pf/;
+const FAULT_PATH_CALLER = /(^|_)(fault|faultin|gup)(_|$)|get_user_pages|pin_user_pages|async_pf/;
 /** A comment saying the drop is deliberate. */
-const DELIBERATE = /\bignor(e|es|ed|ing)\b(?!-)|best[- ]effort|don'?t care|do not care|may fail/i;
+const DELIBERATE = /\bignor(e|es|ed|ing)\b(?!-)|best[- ]effort|don'?t care|do not care|may fail|do(n'?t| not) check|no need to check|dummy (read|write|access)|on purpose|intentional/i;
+/** Phrases that speak for the statements below them, not only the next one: read further up (STRONG_REACH lines, to a blank line). */
+const DELIBERATE_FOR_A_GROUP = /do(n'?t| not) check|ignore (any|all|the)? ?errors?|errors? (are|is) ignored/i;
+const STRONG_REACH = 8;
+/** The longest comment block right above a call that is read whole. */
+const COMMENT_BLOCK = 15;
 /** At least this many call sites before their habits count as evidence. */
 const MIN_SITES = 4;
 /** Share of call sites that use the result for it to be the convention. */
@@ -66,11 +78,16 @@ export default defineRule({
     },
   },
   needsTypes: true,
-  knowledge: ['error-returning', 'result-ignored'],
+  knowledge: ['error-returning', 'result-ignored', 'bus-accessors', 'bus-inits', 'harmless-failure'],
   check(context) {
     const typer = context.types;
     const inference = new FailureInference(typer.scope, context.knowledge('error-returning'));
     const ignoredByConvention = context.knowledge('result-ignored');
+    const ranking: RankingContext = {
+      tables: { accessors: context.knowledge('bus-accessors'), inits: context.knowledge('bus-inits') },
+      where: { file: typer.scope.file, text: context.file.text, root: context.file.tree.rootNode, scope: typer.scope },
+      harmless: context.knowledge('harmless-failure'),
+    };
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const caller = functionName(fn) ?? '';
       for (const call of discardedCalls(fn)) {
@@ -100,7 +117,7 @@ export default defineRule({
         ];
         if (failure) {
           const { confidence: base, why: baseWhy } = rankFailure(failure, callee, caller, sites, share);
-          const ranked = rankCall({ fn, caller, call, callee, failure, base, baseWhy, tally, next }, context.kbuild, inference, context.file.text);
+          const ranked = rankCall({ fn, caller, call, callee, failure, base, baseWhy, tally, next, fileText: context.file.text }, context.kbuild, inference, ranking);
           evidence.push(...ranked.steps);
           const confidence = ranked.unwrittenRead || !(outValue || deliberate) ? ranked.confidence : 'low';
           if (confidence !== ranked.confidence) {
@@ -151,11 +168,24 @@ interface CallFacts {
   baseWhy: string;
   tally: CallTally;
   next: NextStep;
+  /** The file's text as written (for `__init` markers the parse does not keep). */
+  fileText: string;
 }
 
-function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: FailureInference, fileText: string): { confidence: Confidence; steps: Step[]; unwrittenRead: boolean } {
-  const { fn, caller, call, callee, failure, base } = facts;
-  const atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
+/** What the bus and harmless-failure checks need: the knowledge tables, and the file with its view of the index. */
+interface RankingContext {
+  tables: BusTables;
+  where: BusFile;
+  harmless: KnowledgeTable;
+}
+
+function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: FailureInference, ranking: RankingContext): { confidence: Confidence; steps: Step[]; unwrittenRead: boolean } {
+  const { fn, caller, call, callee, failure, base, fileText } = facts;
+  let atCall = failureAtCall(callee, failure, call, inference, kbuild, fileText);
+  if (atCall.verdict === 'counts') {
+    const busSteps = busCannotFail(callee, call, ranking.tables, ranking.where, inference);
+    if (busSteps) atCall = { verdict: 'cannot', steps: [...atCall.steps, ...busSteps] };
+  }
   const steps: Step[] = atCall.steps.map((message) => ({ node: call, message }));
   if (atCall.verdict !== 'counts') {
     const why = atCall.verdict === 'cannot' ? 'the error it reports cannot happen at this call' : 'whether the error it reports can happen at this call is not decided';
@@ -163,11 +193,22 @@ function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: Failur
     return { confidence: 'low', steps, unwrittenRead: false };
   }
   // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions below.
-  const garbage = uninitialisedReadAfter(fn, call);
+  const writesFirst = new Set(failure.writesFirst ?? []);
+  const garbage = uninitialisedReadAfter(fn, call, writesFirst);
+  const filledAnyway = !garbage && writesFirst.size ? uninitialisedReadAfter(fn, call) : null;
+  if (filledAnyway && failure.definition) {
+    const where = `${failure.definition.file}:${failure.definition.line}`;
+    steps.push({ node: filledAnyway.read, message: `'${filledAnyway.name}' is read at line ${filledAnyway.read.startPosition.row + 1}, but ${callee}() writes it on every path before it can fail (${where}): a failed call does not leave it unwritten` });
+  }
   const unwrittenRead = !!garbage && base !== 'low';
   let confidence = base;
   const reasons = nothingToReport(fn, caller, call, failure);
-  if (reasons.length && (base === 'high' || unwrittenRead)) {
+  // Checked before the reasons below, which a callee on an allocation path by name would override.
+  const harmless = unwrittenRead || base === 'low' ? null : harmlessFailure(callee, failure, { name: caller, fn, text: fileText }, call, ranking.harmless, inference);
+  if (harmless) {
+    steps.push({ node: call, message: harmless });
+    confidence = 'low';
+  } else if (reasons.length && (base === 'high' || unwrittenRead)) {
     const why = unwrittenRead ? 'a local it was to fill is read afterwards' : 'the callee is on a fault or allocation path and the caller carries on with what was not done';
     steps.push(...reasons.map((r) => ({ node: r.node, message: r.message.replace(/^ranked low: /, `not demoted, as ${why}: `) })));
   } else if (reasons.length) {
@@ -218,7 +259,17 @@ function conventionAlone(facts: CallFacts): { confidence: Confidence; step: Step
   }
   const returned = next.node?.type === 'return_statement' ? next.node.namedChildren.find((c) => c.type !== 'comment') : undefined;
   const reportsSuccess = returned?.text === '0';
-  if (sites >= STRONG_SITES && tally.used / sites >= STRONG_HABIT && reportsSuccess) {
+  const strong = sites >= STRONG_SITES && tally.used / sites >= STRONG_HABIT && reportsSuccess;
+  if (strong && runsAtProbeTime({ name: caller, fn, text: facts.fileText })) {
+    return {
+      confidence: 'low',
+      step: {
+        node: where,
+        message: `ranked low: the tree's convention alone (${habit}), in ${caller}(), which runs at probe or init time: registration and setup calls there fail on configuration errors or small allocations that do not happen in practice (issue 13's triage read 14 such findings at probe or init time: 13 false)`,
+      },
+    };
+  }
+  if (strong) {
     return {
       confidence: 'medium',
       step: { node: next.node!, message: `kept at medium: ${habit}, and ${caller || 'the caller'}() reports success right after, at line ${next.node!.startPosition.row + 1}` },
@@ -332,7 +383,20 @@ function mentions(node: SyntaxNode, name: string): boolean {
 /** The line of a comment, in the function's header comment or just above the call, that says the drop is deliberate. */
 function saysDeliberate(call: SyntaxNode, fn: SyntaxNode, lines: LineIndex): number | null {
   const callLine = call.startPosition.row + 1;
+  const bodyLine = fn.startPosition.row + 1;
   for (let line = callLine; line >= Math.max(1, callLine - 3); line--) if (isDeliberateComment(lines.lineText(line))) return line;
+  // The comment block right above the call, however long (a paragraph explaining why).
+  for (let line = callLine - 1; line > Math.max(bodyLine, callLine - COMMENT_BLOCK); line--) {
+    const text = lines.lineText(line).trim();
+    if (!/^(\/\*|\*|\/\/)/.test(text) && !text.endsWith('*/')) break;
+    if (isDeliberateComment(lines.lineText(line))) return line;
+  }
+  // "do not check for errors" over a group of statements, up to a blank line.
+  for (let line = callLine - 1; line > Math.max(bodyLine, callLine - STRONG_REACH); line--) {
+    const text = lines.lineText(line);
+    if (text.trim() === '') break;
+    if (isDeliberateComment(text, DELIBERATE_FOR_A_GROUP)) return line;
+  }
   for (let line = fn.startPosition.row; line >= Math.max(1, fn.startPosition.row - 12); line--) {
     const text = lines.lineText(line).trim();
     if (!/^(\/\*|\*|\/\/)/.test(text)) break;
@@ -341,9 +405,9 @@ function saysDeliberate(call: SyntaxNode, fn: SyntaxNode, lines: LineIndex): num
   return null;
 }
 
-function isDeliberateComment(text: string): boolean {
+function isDeliberateComment(text: string, says: RegExp = DELIBERATE): boolean {
   const comment = /\/\*.*|\/\/.*|^\s*\*.*/.exec(text)?.[0];
-  return !!comment && DELIBERATE.test(comment);
+  return !!comment && says.test(comment);
 }
 
 function tallyText(tally: CallTally): string {

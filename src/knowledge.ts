@@ -59,6 +59,11 @@ export class KnowledgeTable {
     return parsed;
   }
 
+  /** Every row lookup() can return: exact rows (the first of a name), then globs. */
+  rows(): KnowledgeRow[] {
+    return [...this.exact.values(), ...this.globs.map((g) => g.row)];
+  }
+
   get size(): number {
     return this.exact.size + this.globs.length;
   }

@@ -130,6 +130,21 @@ describe('body facts: what decides whether an error can happen', () => {
     assert.deepEqual(failures.get('plain'), { errors: [{ code: '-EIO', line: 17 }] });
   });
 
+  it('records the pointer parameters written on every path before the first return', () => {
+    const first = 'int f(struct node *np, int *mode)\n{\n\tint err;\n\n\t*mode = -1;\n\terr = g(np);\n\tif (err)\n\t\treturn err;\n\t*mode = err;\n\treturn 0;\n}\n';
+    assert.deepEqual((summarise(first).failures.get('f') as { writesFirst?: number[] }).writesFirst, [1]);
+    const guarded = 'int f(int *out, int *done)\n{\n\tint rc = -EIO;\n\tif (a())\n\t\tgoto out;\n\trc = b();\nout:\n\tif (done)\n\t\t*done = 3;\n\treturn rc;\n}\n';
+    assert.deepEqual((summarise(guarded).failures.get('f') as { writesFirst?: number[] }).writesFirst, [1]);
+  });
+
+  it('does not take a write after a return, under another test, or past a goto to a later label as written first', () => {
+    const late = 'int f(int *v)\n{\n\tif (a())\n\t\treturn -EIO;\n\t*v = 1;\n\treturn 0;\n}\n';
+    const tested = 'int f(int *v, int x)\n{\n\tif (x)\n\t\t*v = 1;\n\treturn -EIO;\n}\n';
+    const skipped = 'int f(int *v)\n{\n\tif (a())\n\t\tgoto err;\n\t*v = 1;\nerr:\n\treturn -EIO;\n}\n';
+    const nested = 'int f(int *v)\n{\n\tif (a()) {\n\t\t*v = 1;\n\t}\n\treturn -EIO;\n}\n';
+    for (const src of [late, tested, skipped, nested]) assert.equal((summarise(src).failures.get('f') as { writesFirst?: number[] }).writesFirst, undefined, src);
+  });
+
   it('says a function logs its failure only when every error path logs first', () => {
     const logs = [
       'int f(int x)',

@@ -26,6 +26,8 @@ export interface Failure {
   stub?: { symbols: string[]; file: string; line: number };
   /** A definition on the chain logs every error path itself. */
   logs?: { name: string; file: string; line: number };
+  /** Pointer parameters (0-based) the callee's definition writes on every path before it can return. */
+  writesFirst?: number[];
 }
 
 const MAX_CHAIN = 4;
@@ -117,6 +119,7 @@ export class FailureInference {
           errors,
           ...(definition.failure?.returnsResultOf ? { passesOn: definition.failure.returnsResultOf } : {}),
           ...this.logged(name, definition),
+          ...(definition.failure?.writesFirst ? { writesFirst: definition.failure.writesFirst } : {}),
         };
       }
     }
@@ -126,12 +129,13 @@ export class FailureInference {
         if (seen.has(callee)) continue;
         const inner = this.lookup(callee, seen);
         if (inner) {
-          const { errors: _innerErrors, passesOn: _innerPasses, ...passed } = inner;
+          const { errors: _innerErrors, passesOn: _innerPasses, writesFirst: _innerWrites, ...passed } = inner;
           return {
             ...passed,
             steps: [`${name}() returns the result of ${callee}() (${definition.file}:${definition.line})`, ...inner.steps],
             definition,
             ...(this.logged(name, definition) ?? {}),
+            ...(definition.failure?.writesFirst ? { writesFirst: definition.failure.writesFirst } : {}),
           };
         }
       }

@@ -2,11 +2,14 @@
 // function (stop, remove, release...: its own caller cannot act on failure),
 // and a call on a path that already returns another error (the error
 // unwinding after `err_free:`, or an `if (ret) { ...; return ret; }` block).
+// And when a caller runs: at probe or init time.
 
 import type { SyntaxNode } from '../frontend/parse';
 
 /** Names of teardown work: a void one has nobody to tell about a failure. */
 const TEARDOWN = /(^|_)(stop|teardown|cleanup|clean_up|remove|exit|release|suspend|shutdown|destroy|fini|deinit|uninit|unregister|unload|detach|disconnect|unbind|free|close|poweroff|power_off)(_|$)/;
+/** Callers that run when a device or subsystem comes up. */
+const PROBE_TIME = /(^|_)(probe|init\d*|bind|attach|setup)(_|$)/;
 /** Labels of error unwinding. */
 const ERROR_LABEL = /err|fail|bad|abort|unwind|undo/i;
 /** Variables that hold an error code by name. */
@@ -100,4 +103,12 @@ function enclosingIfCondition(block: SyntaxNode): SyntaxNode | null {
 function identifiers(node: SyntaxNode): string[] {
   if (node.type === 'identifier') return [node.text];
   return node.namedChildren.flatMap(identifiers);
+}
+
+/** A probe, init, bind, attach or setup function by its name, or one marked `__init`. */
+export function runsAtProbeTime(caller: { name: string; fn: SyntaxNode; text: string }): boolean {
+  if (PROBE_TIME.test(caller.name)) return true;
+  const declarator = caller.fn.childForFieldName('declarator');
+  const header = caller.text.slice(caller.fn.startIndex, declarator ? declarator.startIndex : caller.fn.startIndex);
+  return /\b__(dev)?init\b/.test(header);
 }

@@ -108,14 +108,18 @@ function inSizeof(node: SyntaxNode): boolean {
 
 /**
  * For the dropped `call` in the function `fn`: a local it was to fill that
- * may be unwritten before it and is read after it, or null.
+ * may be unwritten before it and is read after it, or null. A local passed
+ * at an argument in `writtenAnyway` (the callee writes it before it can
+ * fail) is written by the call, failed or not.
  */
-export function uninitialisedReadAfter(fn: SyntaxNode, call: SyntaxNode): UninitialisedRead | null {
+export function uninitialisedReadAfter(fn: SyntaxNode, call: SyntaxNode, writtenAnyway: ReadonlySet<number> = new Set()): UninitialisedRead | null {
   const body = fn.childForFieldName('body');
   if (!body) return null;
   const locals = uninitialisedLocals(body, call);
   if (locals.size === 0) return null;
-  const filled = callArguments(call).map((arg) => filledLocal(arg, locals)).filter((name): name is string => !!name);
+  const handed = callArguments(call).map((arg, index) => ({ name: filledLocal(arg, locals), index })).filter((a): a is { name: string; index: number } => !!a.name);
+  const filled = handed.filter((a) => !writtenAnyway.has(a.index)).map((a) => a.name);
+  const alwaysWritten = handed.filter((a) => writtenAnyway.has(a.index)).map((a) => a.name);
   if (filled.length === 0) return null;
   let hit: UninitialisedRead | null = null;
   const write = (name: string, state: InitState) => {
@@ -142,6 +146,7 @@ export function uninitialisedReadAfter(fn: SyntaxNode, call: SyntaxNode): Uninit
     call(node, state) {
       const args = callArguments(node);
       if (node.id === call.id) {
+        for (const name of alwaysWritten) write(name, state);
         for (const name of filled) if (!state.written.has(name)) state.pending.add(name);
         return;
       }

@@ -30,6 +30,13 @@ export interface FailureSummary {
   conditions?: string[];
   /** Every error path (a returned errno, or a value returned from inside an `if`) logs first: `dev_err()`, `WARN_ON()`... */
   logs?: true;
+  /**
+   * Pointer parameters (0-based) the body writes through on every path
+   * before it can return: `*mode = MODE_NONE;` (or `if (p) *p = ...;`) in
+   * the body's own block before its first `return`, with no earlier `goto`
+   * that could jump past it. A failed call has still written them.
+   */
+  writesFirst?: number[];
 }
 
 /** How the results of calls to one function are used in one file. */
@@ -238,11 +245,54 @@ function summariseBody(scan: TokenScan, open: number, close: number, lineOf: (of
   }
   if (errors.length === 0 && direct.size === 0) return null;
   errors.sort((a, b) => a.line - b.line);
+  const writesFirst = writtenBeforeReturning(scan, open, close, params);
   return {
     ...(errors.length ? { errors } : {}),
     ...(direct.size ? { returnsResultOf: [...direct] } : {}),
     ...(errorPaths > 0 && loggedPaths === errorPaths ? { logs: true as const } : {}),
+    ...(writesFirst.length ? { writesFirst } : {}),
   };
+}
+
+/**
+ * The parameters written through by a statement of the body's own block
+ * (`*p = ...;`, or `if (p) *p = ...;`) before the body's first `return`,
+ * when every `goto` before that statement jumps to a label before it too.
+ */
+function writtenBeforeReturning(scan: TokenScan, open: number, close: number, params: readonly string[]): number[] {
+  const written = new Set<number>();
+  if (params.length === 0) return [];
+  const labels = new Set<string>();
+  const gotos: string[] = [];
+  let depth = 0;
+  for (let t = open + 1; t < close; t++) {
+    const c = scan.punct(t);
+    if (c === '{' || c === '(') depth++;
+    else if (c === '}' || c === ')') depth--;
+    const word = scan.word(t);
+    if (word === 'return') break;
+    if (word === 'goto') gotos.push(scan.word(scan.next(t)));
+    else if (word && scan.punct(scan.next(t)) === ':' && /^[;{}]$/.test(scan.punct(scan.previous(t)))) labels.add(word);
+    if (depth !== 0 || c !== '*') continue;
+    const target = scan.next(t);
+    const index = params.indexOf(scan.word(target));
+    if (index < 0 || !scan.isAssign(scan.next(target)) || !startsOwnStatement(scan, t, open, params[index])) continue;
+    if (gotos.every((label) => labels.has(label))) written.add(index);
+  }
+  return [...written].sort((a, b) => a - b);
+}
+
+/** Does the `*` at token t start a statement of the body's own block (after a label too), alone or under `if (p)` / `if (p != NULL)`? */
+function startsOwnStatement(scan: TokenScan, t: number, open: number, param: string): boolean {
+  const before = scan.previous(t);
+  const c = scan.punct(before);
+  if (before === open || c === ';' || c === '}' || c === ':') return true;
+  if (c !== ')') return false;
+  const paren = scan.partner[before];
+  if (paren < 0 || scan.word(scan.previous(paren)) !== 'if') return false;
+  const condition = scan.text.slice(scan.tokens.end[paren], scan.tokens.start[before]).replace(/\s+/g, '');
+  const head = scan.previous(scan.previous(paren));
+  return (condition === param || condition === `${param}!=NULL`) && (head === open || /^[;{}:]$/.test(scan.punct(head)));
 }
 
 /** The braces open around the token being read in a body, and what they say about it. */

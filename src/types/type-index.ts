@@ -238,6 +238,15 @@ export class FileScope {
     return tally;
   }
 
+  /** The files of this file's program (the kernel, or its userspace area) that call `name`, with the line of their first call. */
+  filesCalling(name: string): { file: string; line: number }[] {
+    const key = indexKey('calls', name);
+    this.recorder?.add(key, ANY_TIER);
+    return this.declarationsOf(key)
+      .filter((record) => record.kind === 'calls' && this.visibility.sameArea(record))
+      .map((record) => ({ file: record.file, line: record.line }));
+  }
+
   private declarationsOf(key: string): readonly Located[] {
     let found = this.declarations.get(key);
     if (!found) this.declarations.set(key, (found = this.source.lookup(key)));
