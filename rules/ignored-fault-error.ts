@@ -15,6 +15,7 @@ import type { KbuildView } from '../src/kernel/kbuild';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence } from '../src/model';
+import { errorReturningTable, resultIgnoredTable } from './ignored-fault-error/tables';
 
 /** Knowledge-table path classes where a dropped error leaves a fault unresolved or memory unfilled. */
 const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
@@ -45,20 +46,15 @@ export default defineRule({
       dropped: '{{callee}}() can fail ({{failure}}) but its result is discarded: {{next}}',
       deviant: '{{callee}}() returns a value that {{share}} of its callers check, but it is discarded here: {{next}}',
     },
-    fix: 'Keep the result and act on failure: return or propagate the error, or record it so that the fault is not retried blindly. If dropping it is really intended, say so with an explicit (void) cast and a comment.',
-    references: [
-      '[PATCH v4] kvm,x86: Exit to user space in case page fault error (Vivek Goyal, LKML, 2020-07-20)',
-      'Documentation/process/coding-style.rst, section 16: function return values and names',
-    ],
   },
   // Any function body can drop a result; a file without one never does.
   requires: ['return', 'if', 'void'],
   needsTypes: true,
-  knowledge: ['error-returning', 'result-ignored'],
+  knowledge: [errorReturningTable, resultIgnoredTable],
   check(context) {
     const typer = context.types;
-    const inference = new FailureInference(typer.scope, context.knowledge('error-returning'));
-    const ignoredByConvention = context.knowledge('result-ignored');
+    const inference = new FailureInference(typer.scope, context.knowledge(errorReturningTable));
+    const ignoredByConvention = context.knowledge(resultIgnoredTable);
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const caller = functionName(fn) ?? '';
       for (const call of discardedCalls(fn)) {

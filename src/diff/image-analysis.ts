@@ -66,7 +66,7 @@ export class ImageAnalyser {
     }
     const parsed = parseFile(path, text, { hints: this.services.hints });
     const functions = spansOf(parsed);
-    const applicable = this.rules.filter((rule) => matcherFor(rule)(text));
+    const applicable = this.rules.filter((rule) => matcherFor(rule, this.services.knowledge)(text));
     if (applicable.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
     const index = this.services.index.withOverlay(this.overlayFacts(path, overlay));
     const { findings, problems } = runRules(parsed, applicable, {

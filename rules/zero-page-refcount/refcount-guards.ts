@@ -1,8 +1,5 @@
 // Which tests decide whether a page reference is taken or dropped, for the
-// zero-page-refcount rule. Two knowledge tables feed it:
-// data/knowledge/pfn-refcount-ops.txt (get/put calls, PG_reserved tests,
-// zero-page tests, refcountability guards) and data/knowledge/page-lookups.txt
-// (gup, pin and KVM's hva_to_pfn family, follow_pfn/follow_pte).
+// zero-page-refcount rule, from its two tables (./tables.ts).
 //
 // The questions are syntactic and stay inside one file: a test's truth value
 // is followed to the `if` it controls, to a variable it sets, or out through
@@ -10,79 +7,10 @@
 // function defined in the same file counts as the get/put, guard or zero test
 // its body makes directly (one level).
 
-import type { SyntaxNode } from '../frontend/parse';
-import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../frontend/syntax';
-import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
-import { clip } from '../rule';
-
-// ---------------------------------------------------------------------------
-// The tables
-
-export type OpRole = 'get' | 'put' | 'reserved' | 'zero' | 'guard';
-
-export interface OpRow {
-  role: OpRole;
-  /** What the argument is, and which one (null: none matters). */
-  argKind: 'page' | 'pages' | 'pfn' | null;
-  argIndex: number;
-  /** The helper checks refcountability itself (KVM's release helpers). */
-  checked: boolean;
-  what: string;
-  origin: string;
-}
-
-const ROLES = new Set<OpRole>(['get', 'put', 'reserved', 'zero', 'guard']);
-
-export class RefcountOps {
-  constructor(private readonly table: KnowledgeTable) {}
-
-  row(name: string): OpRow | null {
-    return this.table.parsed(name, parseOpRow) ?? null;
-  }
-
-  role(name: string): OpRole | null {
-    return this.row(name)?.role ?? null;
-  }
-}
-
-function parseOpRow(row: KnowledgeRow): OpRow | null {
-  const [role, argument = '-', what = ''] = row.fields;
-  if (!ROLES.has(role as OpRole)) return null;
-  const m = /^(page|pages|pfn):(\d+)(,checked)?$/.exec(argument);
-  return {
-    role: role as OpRole,
-    argKind: m ? (m[1] as OpRow['argKind']) : null,
-    argIndex: m ? Number(m[2]) : -1,
-    checked: !!m?.[3],
-    what,
-    origin: row.origin,
-  };
-}
-
-export type LookupReturns = 'page' | 'pfn-ref' | 'pfn-noref' | 'pte-noref';
-
-export interface LookupRow {
-  returns: LookupReturns;
-  /** -1: the return value; N: argument N; null: not said. */
-  where: number | null;
-  what: string;
-  origin: string;
-}
-
-export class PageLookups {
-  constructor(private readonly table: KnowledgeTable) {}
-
-  row(name: string): LookupRow | null {
-    return this.table.parsed(name, parseLookupRow) ?? null;
-  }
-}
-
-function parseLookupRow(row: KnowledgeRow): LookupRow | null {
-  const [returns, where = '-', what = ''] = row.fields;
-  if (!['page', 'pfn-ref', 'pfn-noref', 'pte-noref'].includes(returns)) return null;
-  const out = /^out:(\d+)$/.exec(where);
-  return { returns: returns as LookupReturns, where: where === 'ret' ? -1 : out ? Number(out[1]) : null, what, origin: row.origin };
-}
+import type { SyntaxNode } from '../../src/frontend/parse';
+import { callArguments, calleeName, declaredIdentifier, declaredName, enclosingFunction, functionDefinitions, functionName } from '../../src/frontend/syntax';
+import { clip } from '../../src/rule';
+import type { LookupRow, PageLookups, RefcountOps } from './tables';
 
 // ---------------------------------------------------------------------------
 // Small syntax helpers
@@ -186,11 +114,6 @@ export function consumerOf(expression: SyntaxNode): Consumer {
   }
 }
 
-function declaredName(declarator: SyntaxNode): string | null {
-  let d: SyntaxNode | null = declarator;
-  while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-  return d?.text ?? null;
-}
 
 // ---------------------------------------------------------------------------
 // What a file says about its own functions
@@ -214,7 +137,7 @@ export interface Mention {
   through?: string;
 }
 
-export class FileFacts {
+export class RefcountFacts {
   readonly functions = new Map<string, SyntaxNode>();
   private readonly calls = new Map<string, SyntaxNode[]>();
   private readonly directOps = new Map<number, RefOp[]>();
@@ -406,7 +329,7 @@ const MAX_CALLER_DEPTH = 3;
 const MAX_DECISIONS = 12;
 
 export class DecisionFinder {
-  constructor(private readonly facts: FileFacts) {}
+  constructor(private readonly facts: RefcountFacts) {}
 
   /** The get/put calls whose running depends on `test` (an expression in `fn`) about `subjects`. */
   decisions(test: SyntaxNode, fn: SyntaxNode, subjects: ReadonlySet<string>): Decision[] {
@@ -585,15 +508,9 @@ export function lastAssignment(name: string, fn: SyntaxNode, before: SyntaxNode)
   let found: { node: SyntaxNode; value: SyntaxNode } | null = null;
   for (const node of body.descendantsOfType(['assignment_expression', 'init_declarator'])) {
     if (node.startIndex >= before.startIndex) break;
-    const target = node.type === 'assignment_expression' ? node.childForFieldName('left') : declaratorIdentifier(node.childForFieldName('declarator'));
+    const target = node.type === 'assignment_expression' ? node.childForFieldName('left') : declaredIdentifier(node.childForFieldName('declarator'));
     const value = node.childForFieldName(node.type === 'assignment_expression' ? 'right' : 'value');
     if (target?.text === name && value && (node.type !== 'assignment_expression' || node.child(1)?.type === '=')) found = { node, value };
   }
   return found;
-}
-
-export function declaratorIdentifier(declarator: SyntaxNode | null): SyntaxNode | null {
-  let d = declarator;
-  while (d && d.type !== 'identifier') d = d.childForFieldName('declarator');
-  return d;
 }

@@ -3,10 +3,10 @@
 // contents or give their address, and which argument holds the page. Read by
 // rules of the form "after A(page), no B(page)".
 
-import type { SyntaxNode } from '../frontend/parse';
-import { callArguments, calleeName, normaliseKey } from '../frontend/syntax';
-import type { KnowledgeRow, KnowledgeTable } from '../knowledge';
-import type { Confidence } from '../model';
+import type { SyntaxNode } from '../../src/frontend/parse';
+import { callArguments, calleeName, normaliseKey } from '../../src/frontend/syntax';
+import { badRow, defineTable, KnowledgeRow, KnowledgeTable } from '../../src/knowledge';
+import type { Confidence } from '../../src/model';
 
 type Role = 'revoke' | 'access' | 'grant' | 'address';
 
@@ -28,13 +28,19 @@ export interface OrderingRow {
 const ROLES: readonly Role[] = ['revoke', 'access', 'grant', 'address'];
 const CONFIDENCES: readonly Confidence[] = ['high', 'medium', 'low'];
 
+export const accessOrderingTable = defineTable({
+  name: 'access-ordering',
+  columns: 'role, argument, "what the call does", options (argN=V, else=ROLE, confidence=C)',
+  parse: parseOrderingRow,
+});
+
 export class OrderingTable {
-  constructor(private readonly table: KnowledgeTable) {}
+  constructor(private readonly table: KnowledgeTable<OrderingRow>) {}
 
   /** What this call does to a page, its conditions applied; undefined when the table does not know it. */
   roleOf(call: SyntaxNode): { row: OrderingRow; role: Role } | undefined {
     const name = calleeName(call);
-    const row = name ? this.table.parsed(name, parseOrderingRow) : undefined;
+    const row = name ? this.table.get(name) : undefined;
     if (!row) return undefined;
     const args = callArguments(call);
     const holds = row.conditions.every((c) => args[c.index] !== undefined && normaliseKey(args[c.index].text) === c.literal);
@@ -50,15 +56,12 @@ export function callsARevoker(body: SyntaxNode, ordering: OrderingTable): boolea
 
 function parseOrderingRow(raw: KnowledgeRow): OrderingRow {
   const [role, argument, what, ...options] = raw.fields;
-  const fail = (why: string): never => {
-    throw new Error(`${raw.origin}: ${why} (columns: name, role, argument, "what it does", options)`);
-  };
-  if (!isRole(role)) fail(`role '${role ?? ''}' is not one of ${ROLES.join(', ')}`);
-  if (what === undefined) fail('the row says nothing about what the call does');
+  if (!isRole(role)) badRow(`role '${role ?? ''}' is not one of ${ROLES.join(', ')}`);
+  if (what === undefined) badRow('the row says nothing about what the call does');
   const row: OrderingRow = {
     role: role as Role,
     conditions: [],
-    pageArguments: parsePageArguments(argument) ?? fail(`argument '${argument}' is not N, N,M, addr:N or *`),
+    pageArguments: parsePageArguments(argument) ?? badRow(`argument '${argument}' is not N, N,M, addr:N or *`),
     what,
     confidence: 'medium',
     origin: raw.origin,
@@ -69,7 +72,7 @@ function parseOrderingRow(raw: KnowledgeRow): OrderingRow {
     if (condition) row.conditions.push({ index: Number(condition[1]), literal: normaliseKey(condition[2]) });
     else if (key === 'else' && isRole(value)) row.otherwise = value;
     else if (key === 'confidence' && CONFIDENCES.includes(value as Confidence)) row.confidence = value as Confidence;
-    else fail(`option '${option}' is not argN=V, else=<role> or confidence=<high|medium|low>`);
+    else badRow(`option '${option}' is not argN=V, else=<role> or confidence=<high|medium|low>`);
   }
   return row;
 }

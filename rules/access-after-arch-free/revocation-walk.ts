@@ -1,13 +1,13 @@
-// The ordering rules' domain on the flow engine (./flow): which pages are
+// The ordering rule's domain on the flow engine (src/analysis/flow): which pages are
 // revoked on some path reaching each point, and which expressions name the
 // same page (values flow through plain assignments). The calls' roles come
 // from the access-ordering table; each access to a revoked page is reported.
 
-import type { SyntaxNode } from '../frontend/parse';
-import { addressTaken, callArguments, declaredName, mentionPattern, normaliseKey, stripCastsAndParens } from '../frontend/syntax';
+import type { SyntaxNode } from '../../src/frontend/parse';
+import { addressTaken, callArguments, declaredName, mentionPattern, normaliseKey, stripCastsAndParens } from '../../src/frontend/syntax';
 import type { OrderingRow, OrderingTable } from './access-ordering-table';
-import type { FlowDomain } from './flow/domain';
-import { runFlow } from './flow/engine';
+import type { FlowDomain } from '../../src/analysis/flow/domain';
+import { runFlow } from '../../src/analysis/flow/engine';
 
 const LOOPS = new Set(['while_statement', 'for_statement', 'do_statement']);
 const CONSTANTS = new Set(['null', 'number_literal', 'true', 'false', 'char_literal', 'string_literal']);
