@@ -21,10 +21,10 @@ import {
   withoutSign,
 } from '../src/analysis/conversions';
 import type { Typer } from '../src/types/typer';
-import { ValueFacts } from '../src/analysis/values/facts';
-import { wideOnlyByPromotion } from '../src/analysis/values/promotion';
-import { findRoundTrip, RoundTripSearch } from '../src/analysis/values/round-trip';
-import { isSequenceName, READERS } from '../src/analysis/values/quantities';
+import { ValueFacts } from './seqcount-truncation/values/facts';
+import { wideOnlyByPromotion } from './seqcount-truncation/values/promotion';
+import { findRoundTrip, RoundTripSearch } from './seqcount-truncation/values/round-trip';
+import { isSequenceName, READERS } from './seqcount-truncation/values/quantities';
 import { typeToString } from '../src/types/ctype';
 import type { Confidence } from '../src/model';
 

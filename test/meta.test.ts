@@ -58,7 +58,9 @@ describe('rule conventions', () => {
       assert.ok(fixtures.some((f) => /^good-.+\.[ch]$/.test(f)), 'at least one good fixture');
       assert.ok(fixtures.some((f) => /^bad-.+\.patch$/.test(f)), 'at least one bad-*.patch: a patch that introduces the bug');
       assert.ok(fixtures.some((f) => /^good-.+\.patch$/.test(f)), 'at least one good-*.patch: a patch that fixes it');
-      for (const f of fixtures) assert.match(f, /^(bad|good)-[a-z0-9-]+\.(c|h|patch)$/, `fixture name ${f}`);
+      for (const f of fixtures) assert.match(f, /^(bad|good)-[a-z0-9-]+\.(c|h|patch)(\.snap)?$/, `fixture name ${f}`);
+      for (const f of fixtures.filter((name) => !name.endsWith('.snap'))) assert.ok(fixtures.includes(`${f}.snap`), `${f} has its snapshot ${f}.snap`);
+      for (const f of fixtures.filter((name) => name.endsWith('.snap'))) assert.ok(fixtures.includes(f.slice(0, -5)), `${f} is the snapshot of a fixture that exists`);
     });
   }
 });

@@ -58,7 +58,7 @@ interface Revocation {
 }
 
 /** What is known at one point of a function: which expressions hold which values, and which values are revoked. */
-class FlowState {
+class RevocationState {
   constructor(
     readonly bindings = new Map<string, Set<ValueId>>(),
     /** The assignment that last gave an expression its value, for the evidence. */
@@ -66,8 +66,8 @@ class FlowState {
     readonly revoked = new Map<ValueId, Revocation>(),
   ) {}
 
-  clone(): FlowState {
-    return new FlowState(new Map([...this.bindings].map(([k, v]) => [k, new Set(v)])), new Map(this.boundAt), new Map(this.revoked));
+  clone(): RevocationState {
+    return new RevocationState(new Map([...this.bindings].map(([k, v]) => [k, new Set(v)])), new Map(this.boundAt), new Map(this.revoked));
   }
 
   /**
@@ -76,8 +76,8 @@ class FlowState {
    * on its path is left out first: `free_pages(base); base = other;` on one
    * path and `base` untouched on the other must not make `base` freed.
    */
-  static join(states: (FlowState | null)[], values: ValueSpace): FlowState | null {
-    const live = states.filter((s): s is FlowState => s !== null);
+  static join(states: (RevocationState | null)[], values: ValueSpace): RevocationState | null {
+    const live = states.filter((s): s is RevocationState => s !== null);
     if (live.length === 0) return null;
     if (live.length === 1) return live[0];
     for (const state of live) state.forgetUnheldRevocations(values);
@@ -127,7 +127,7 @@ export interface AccessFinding {
  * which page values and which values are revoked; calls revoke, grant and
  * access, assignments and declarations bind.
  */
-export class FunctionWalk implements FlowDomain<FlowState> {
+export class FunctionWalk implements FlowDomain<RevocationState> {
   private readonly values = new ValueSpace();
   /** Accesses already reported: a loop body is walked more than once. */
   private readonly reportedAccesses = new Set<number>();
@@ -142,20 +142,20 @@ export class FunctionWalk implements FlowDomain<FlowState> {
     runFlow(body, this);
   }
 
-  initial(): FlowState {
-    return new FlowState();
+  initial(): RevocationState {
+    return new RevocationState();
   }
 
-  clone(state: FlowState): FlowState {
+  clone(state: RevocationState): RevocationState {
     return state.clone();
   }
 
-  join(states: FlowState[]): FlowState {
-    return FlowState.join(states, this.values)!;
+  join(states: RevocationState[]): RevocationState {
+    return RevocationState.join(states, this.values)!;
   }
 
   /** Entering a loop: an iterator macro's cursor takes a value of its own. */
-  statement(node: SyntaxNode, state: FlowState): void {
+  statement(node: SyntaxNode, state: RevocationState): void {
     if (LOOPS.has(node.type)) this.forgetIteratorArguments(node, state);
   }
 
@@ -165,7 +165,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
    * walk's back (a list_del(), a store through another pointer), so only
    * plain variables keep their values into the next iteration.
    */
-  loopBack(state: FlowState, loop: SyntaxNode): void {
+  loopBack(state: RevocationState, loop: SyntaxNode): void {
     for (const key of [...state.bindings.keys()]) {
       if (/^\w+$/.test(key)) continue;
       state.bindings.delete(key);
@@ -174,7 +174,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
     this.forgetIteratorArguments(loop, state);
   }
 
-  expression(node: SyntaxNode, state: FlowState): void {
+  expression(node: SyntaxNode, state: RevocationState): void {
     switch (node.type) {
       case 'assignment_expression':
         this.assignment(node, state);
@@ -191,7 +191,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
     }
   }
 
-  call(node: SyntaxNode, state: FlowState): void {
+  call(node: SyntaxNode, state: RevocationState): void {
     const known = this.ordering.roleOf(node);
     if (!known) {
       this.forgetPassedByAddress(node, state);
@@ -208,7 +208,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
    * as `while (page, head, lru)`: its cursor takes new values, so the names
    * given to it are forgotten.
    */
-  private forgetIteratorArguments(loop: SyntaxNode, state: FlowState): void {
+  private forgetIteratorArguments(loop: SyntaxNode, state: RevocationState): void {
     const condition = loop.childForFieldName('condition');
     if (!condition) return;
     const inner = stripCastsAndParens(condition);
@@ -220,14 +220,14 @@ export class FunctionWalk implements FlowDomain<FlowState> {
     }
   }
 
-  private assignment(node: SyntaxNode, state: FlowState): void {
+  private assignment(node: SyntaxNode, state: RevocationState): void {
     const left = node.childForFieldName('left')!;
     const right = node.childForFieldName('right')!;
     const plain = node.childForFieldName('operator')?.text === '=';
     this.rebind(normaliseKey(left.text), plain ? this.assignedValues(right, state) : new Set([this.values.fresh()]), node, state);
   }
 
-  private initialisation(node: SyntaxNode, state: FlowState): void {
+  private initialisation(node: SyntaxNode, state: RevocationState): void {
     const value = node.childForFieldName('value')!;
     const name = declaredName(node.childForFieldName('declarator'));
     if (!name) return;
@@ -241,7 +241,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
    * a constant: `p = NULL` names no page, so two variables set to NULL (or
    * one set again when a retry goes round) share nothing.
    */
-  private assignedValues(value: SyntaxNode, state: FlowState): Set<ValueId> {
+  private assignedValues(value: SyntaxNode, state: RevocationState): Set<ValueId> {
     const node = stripCastsAndParens(value);
     const freshEachTime =
       node.type === 'initializer_list' ||
@@ -251,7 +251,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   }
 
   /** `struct page *p;` starts a new, unrelated p (it may shadow an outer one). */
-  private declareUninitialised(node: SyntaxNode, state: FlowState): void {
+  private declareUninitialised(node: SyntaxNode, state: RevocationState): void {
     for (const declarator of node.childrenForFieldName('declarator')) {
       if (declarator.type === 'init_declarator') continue;
       const name = declaredName(declarator);
@@ -260,7 +260,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   }
 
   /** `key` now holds `values`; expressions built on the old key (`key->x`, `pages[key]`) are forgotten. */
-  private rebind(key: string, values: Set<ValueId>, at: SyntaxNode, state: FlowState): void {
+  private rebind(key: string, values: Set<ValueId>, at: SyntaxNode, state: RevocationState): void {
     const mentions = mentionPattern(key);
     for (const other of [...state.bindings.keys()]) {
       if (other !== key && mentions.test(other)) {
@@ -273,14 +273,14 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   }
 
   /** An unknown call given `&p` may change p. */
-  private forgetPassedByAddress(node: SyntaxNode, state: FlowState): void {
+  private forgetPassedByAddress(node: SyntaxNode, state: RevocationState): void {
     for (const arg of callArguments(node)) {
       const operand = addressTaken(arg);
       if (operand) this.rebind(normaliseKey(operand.text), new Set([this.values.fresh()]), node, state);
     }
   }
 
-  private revoke(node: SyntaxNode, row: OrderingRow, state: FlowState): void {
+  private revoke(node: SyntaxNode, row: OrderingRow, state: RevocationState): void {
     for (const { arg, viaAddress } of this.pageArgumentsOf(node, row)) {
       const subjectNode = subjectOf(arg, this.ordering);
       const revocation: Revocation = { call: node, row, subject: normaliseKey(subjectNode.text), subjectNode, viaAddress };
@@ -289,7 +289,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
     }
   }
 
-  private grant(node: SyntaxNode, row: OrderingRow, state: FlowState): void {
+  private grant(node: SyntaxNode, row: OrderingRow, state: RevocationState): void {
     for (const { arg, viaAddress } of this.pageArgumentsOf(node, row)) {
       const values = this.valuesOf(arg, state);
       for (const value of values) {
@@ -300,7 +300,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
     }
   }
 
-  private checkAccess(node: SyntaxNode, row: OrderingRow, state: FlowState): void {
+  private checkAccess(node: SyntaxNode, row: OrderingRow, state: RevocationState): void {
     for (const { arg, viaAddress } of this.pageArgumentsOf(node, row)) {
       const inner = stripCastsAndParens(arg);
       if (inner.type === 'call_expression' && this.reportedCalls.has(inner.startIndex)) continue;
@@ -317,7 +317,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   }
 
   /** The revocation reaching a page argument: the page itself, or its contents freed by address. */
-  private revokedPage(arg: SyntaxNode, state: FlowState): Revocation | undefined {
+  private revokedPage(arg: SyntaxNode, state: RevocationState): Revocation | undefined {
     for (const value of this.valuesOf(arg, state)) {
       const direct = state.revoked.get(value);
       if (direct && !direct.viaAddress) return direct;
@@ -329,7 +329,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   }
 
   /** The revocation reaching an address argument: the address freed, or the page it lies in revoked. */
-  private revokedAddress(arg: SyntaxNode, state: FlowState): Revocation | undefined {
+  private revokedAddress(arg: SyntaxNode, state: RevocationState): Revocation | undefined {
     for (const value of this.valuesOf(arg, state)) {
       const direct = state.revoked.get(value);
       if (direct?.viaAddress) return direct;
@@ -352,7 +352,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   }
 
   /** The values an expression may hold: through casts, to the contents of a page, along an offset into them. */
-  private valuesOf(expression: SyntaxNode, state: FlowState): Set<ValueId> {
+  private valuesOf(expression: SyntaxNode, state: RevocationState): Set<ValueId> {
     const node = stripCastsAndParens(expression);
     const page = contentsProducerPage(node, this.ordering);
     if (page) return new Set([...this.valuesOf(page, state)].map((v) => this.values.contentsOf(v)));
@@ -368,7 +368,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
    * p's contents. Other arithmetic (`pages + i`, `base + SZ_1M` after a free
    * of part of a block) may name another page, so it is a value of its own.
    */
-  private isOffsetIntoContents(node: SyntaxNode, state: FlowState): boolean {
+  private isOffsetIntoContents(node: SyntaxNode, state: RevocationState): boolean {
     if (!isArithmetic(node)) return false;
     const left = stripCastsAndParens(node.childForFieldName('left')!);
     if (contentsProducerPage(left, this.ordering)) return true;
@@ -377,7 +377,7 @@ export class FunctionWalk implements FlowDomain<FlowState> {
   }
 
   /** The assignments, if any, through which the access's page and the revoked page are the same. */
-  private aliasSteps(pageNode: SyntaxNode, revocation: Revocation, state: FlowState): { node: SyntaxNode; key: string }[] {
+  private aliasSteps(pageNode: SyntaxNode, revocation: Revocation, state: RevocationState): { node: SyntaxNode; key: string }[] {
     const accessKey = normaliseKey(pageNode.text);
     const steps: { node: SyntaxNode; key: string }[] = [];
     for (const key of [revocation.subject, accessKey]) {

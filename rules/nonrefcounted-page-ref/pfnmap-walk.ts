@@ -45,7 +45,7 @@ export interface WeakCheck {
   row: PfnmapRow;
 }
 
-class FlowState {
+class PfnFlowState {
   constructor(
     readonly bindings = new Map<string, Value>(),
     /** Ids of values a conditional acquire has checked. */
@@ -54,8 +54,8 @@ class FlowState {
     readonly weak = new Map<number, WeakCheck>(),
   ) {}
 
-  clone(): FlowState {
-    return new FlowState(new Map(this.bindings), new Set(this.strong), new Map(this.weak));
+  clone(): PfnFlowState {
+    return new PfnFlowState(new Map(this.bindings), new Set(this.strong), new Map(this.weak));
   }
 
   private heldIds(): Set<number> {
@@ -65,13 +65,13 @@ class FlowState {
   }
 
   /** Paths joined: a value bound on any path is bound; a check holds only if every path that holds the value made it. */
-  static join(states: (FlowState | null)[]): FlowState | null {
-    const live = states.filter((s): s is FlowState => s !== null);
+  static join(states: (PfnFlowState | null)[]): PfnFlowState | null {
+    const live = states.filter((s): s is PfnFlowState => s !== null);
     if (live.length === 0) return null;
     if (live.length === 1) return live[0];
     const held = live.map((s) => s.heldIds());
-    const everywhere = (id: number, has: (s: FlowState) => boolean): boolean => live.every((s, i) => has(s) || !held[i].has(id));
-    const joined = new FlowState();
+    const everywhere = (id: number, has: (s: PfnFlowState) => boolean): boolean => live.every((s, i) => has(s) || !held[i].has(id));
+    const joined = new PfnFlowState();
     // Paths that bind a name differently: the value from the earliest lookup, the one on the main line
     // (`pfn = lookup(); if (x) pfn = other_lookup();` keeps the first), whatever order the paths come in.
     for (const state of live) {
@@ -110,7 +110,7 @@ export interface PfnmapFinding {
  * a value followed from a lookup, and which of those values were checked;
  * lookups, conversions and checks are calls, gets and puts are sinks.
  */
-export class PfnmapWalk implements FlowDomain<FlowState> {
+export class PfnmapWalk implements FlowDomain<PfnFlowState> {
   private next = 0;
   /** One finding per lookup (the first get or put reached): a loop body is walked more than once. */
   private readonly reportedLookups = new Set<number>();
@@ -124,19 +124,19 @@ export class PfnmapWalk implements FlowDomain<FlowState> {
     runFlow(body, this);
   }
 
-  initial(): FlowState {
-    return new FlowState();
+  initial(): PfnFlowState {
+    return new PfnFlowState();
   }
 
-  clone(state: FlowState): FlowState {
+  clone(state: PfnFlowState): PfnFlowState {
     return state.clone();
   }
 
-  join(states: FlowState[]): FlowState {
-    return FlowState.join(states)!;
+  join(states: PfnFlowState[]): PfnFlowState {
+    return PfnFlowState.join(states)!;
   }
 
-  expression(node: SyntaxNode, state: FlowState): void {
+  expression(node: SyntaxNode, state: PfnFlowState): void {
     switch (node.type) {
       case 'assignment_expression': {
         const right = node.childForFieldName('right')!;
@@ -161,7 +161,7 @@ export class PfnmapWalk implements FlowDomain<FlowState> {
   }
 
   /** `key` now holds `value` (null: nothing we follow); expressions built on the old key are forgotten. */
-  private bind(key: string, value: Value | null, at: SyntaxNode, state: FlowState): void {
+  private bind(key: string, value: Value | null, at: SyntaxNode, state: PfnFlowState): void {
     const mentions = mentionPattern(key);
     for (const other of [...state.bindings.keys()]) if (other !== key && mentions.test(other)) state.bindings.delete(other);
     if (!value) {
@@ -172,7 +172,7 @@ export class PfnmapWalk implements FlowDomain<FlowState> {
     state.bindings.set(key, { ...value, steps: [...value.steps, { node: at, message: described }] });
   }
 
-  call(node: SyntaxNode, state: FlowState): void {
+  call(node: SyntaxNode, state: PfnFlowState): void {
     const row = this.table.roleOf(node);
     const args = callArguments(node);
     if (!row) {
@@ -233,7 +233,7 @@ export class PfnmapWalk implements FlowDomain<FlowState> {
     }
   }
 
-  private checkSink(node: SyntaxNode, row: PfnmapRow, arg: SyntaxNode, state: FlowState): void {
+  private checkSink(node: SyntaxNode, row: PfnmapRow, arg: SyntaxNode, state: PfnFlowState): void {
     const value = this.valueOf(arg, state);
     const wanted: Kind = row.role.endsWith('-page') ? 'page' : 'pfn';
     if (!value || value.kind !== wanted) return;
@@ -245,7 +245,7 @@ export class PfnmapWalk implements FlowDomain<FlowState> {
   }
 
   /** The followed value an expression holds, if any. */
-  private valueOf(expression: SyntaxNode, state: FlowState): Value | null {
+  private valueOf(expression: SyntaxNode, state: PfnFlowState): Value | null {
     const node = stripCastsAndParens(expression);
     switch (node.type) {
       case 'identifier':
@@ -278,7 +278,7 @@ export class PfnmapWalk implements FlowDomain<FlowState> {
     return null;
   }
 
-  private callValue(call: SyntaxNode, state: FlowState): Value | null {
+  private callValue(call: SyntaxNode, state: PfnFlowState): Value | null {
     const row = this.table.roleOf(call);
     if (!row) return null;
     const arg = callArguments(call)[row.argument];

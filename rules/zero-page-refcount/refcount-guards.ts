@@ -312,7 +312,7 @@ function directMention(node: SyntaxNode, matches: (name: string) => boolean): Me
 // ---------------------------------------------------------------------------
 // Decisions: where a test's truth value decides a get/put
 
-export interface Step {
+export interface DecisionStep {
   node: SyntaxNode;
   message: string;
 }
@@ -320,7 +320,7 @@ export interface Step {
 export interface Decision {
   op: RefOp;
   /** How the test reaches the op, each step with its node. */
-  steps: Step[];
+  steps: DecisionStep[];
   /** The functions the chain goes through, the test's first. */
   functions: SyntaxNode[];
 }
@@ -342,7 +342,7 @@ export class DecisionFinder {
     test: SyntaxNode,
     fn: SyntaxNode,
     subjects: ReadonlySet<string>,
-    steps: Step[],
+    steps: DecisionStep[],
     functions: SyntaxNode[],
     seen: Set<number>,
     out: Decision[],
@@ -351,7 +351,7 @@ export class DecisionFinder {
     if (out.length >= MAX_DECISIONS) return;
     const consumer = consumerOf(test);
     if (!consumer) return;
-    const add = (op: RefOp, extra: Step[]): void => {
+    const add = (op: RefOp, extra: DecisionStep[]): void => {
       if (out.length < MAX_DECISIONS && op.subjects.some((s) => intersects(subjectIdentifiers(s, fn, op.call), subjects))) {
         out.push({ op, steps: [...steps, ...extra], functions });
       }
@@ -411,7 +411,7 @@ export class DecisionFinder {
     after: SyntaxNode,
     fn: SyntaxNode,
     subjects: ReadonlySet<string>,
-    steps: Step[],
+    steps: DecisionStep[],
     functions: SyntaxNode[],
     seen: Set<number>,
     out: Decision[],
@@ -435,7 +435,7 @@ export class DecisionFinder {
   private callers(
     fn: SyntaxNode,
     _subjects: ReadonlySet<string>,
-    steps: Step[],
+    steps: DecisionStep[],
     functions: SyntaxNode[],
     seen: Set<number>,
     out: Decision[],

@@ -5,8 +5,8 @@
 // long, while no operand carries a wide quantity of its own. Narrowing such
 // a value back loses at most an overflow of the arithmetic, never a counter.
 
-import type { SyntaxNode } from '../../frontend/parse';
-import type { Typer } from '../../types/typer';
+import type { SyntaxNode } from '../../../src/frontend/parse';
+import type { Typer } from '../../../src/types/typer';
 import { BIT_SEARCHES } from './ranges';
 
 export interface Promotion {

@@ -7,9 +7,9 @@
 // defined in the same file. A callee elsewhere counts when the object the
 // quantity was read from is handed to it with the narrowed value.
 
-import type { SyntaxNode } from '../../frontend/parse';
-import { callArguments, enclosingFunction } from '../../frontend/syntax';
-import type { Typer } from '../../types/typer';
+import type { SyntaxNode } from '../../../src/frontend/parse';
+import { callArguments, enclosingFunction } from '../../../src/frontend/syntax';
+import type { Typer } from '../../../src/types/typer';
 import {
   Conversion,
   declaredName,
@@ -20,7 +20,7 @@ import {
   Receiver,
   unparenthesised,
   usesOf,
-} from '../conversions';
+} from '../../../src/analysis/conversions';
 import { isSequenceName, Quantity, quantitiesOf, sameQuantityIn } from './quantities';
 
 export interface RoundTrip {

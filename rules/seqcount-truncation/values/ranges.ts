@@ -6,10 +6,10 @@
 // Names, members and calls are asked of a LeafFacts (origins.ts), which
 // follows them to where their values come from.
 
-import { parseC, SyntaxNode } from '../../frontend/parse';
-import { callArguments } from '../../frontend/syntax';
-import type { Typer } from '../../types/typer';
-import { integerLiteralValue } from '../../types/literals';
+import { parseC, SyntaxNode } from '../../../src/frontend/parse';
+import { callArguments } from '../../../src/frontend/syntax';
+import type { Typer } from '../../../src/types/typer';
+import { integerLiteralValue } from '../../../src/types/literals';
 import * as I from './interval';
 import type { Interval } from './interval';
 

@@ -2,7 +2,7 @@
 // [lo, hi], closed. Arithmetic here is exact (no wrapping): callers
 // compare the result with the range of the type a value lands in.
 
-import type { IntInfo } from '../../types/ctype';
+import type { IntInfo } from '../../../src/types/ctype';
 
 export interface Interval {
   lo: bigint;

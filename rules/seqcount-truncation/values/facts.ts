@@ -2,9 +2,9 @@
 // and constants (ranges.ts) and from where its names, members and calls get
 // their values (origins.ts). One instance per file and typer.
 
-import type { SyntaxNode } from '../../frontend/parse';
-import type { IntInfo } from '../../types/ctype';
-import type { Typer } from '../../types/typer';
+import type { SyntaxNode } from '../../../src/frontend/parse';
+import type { IntInfo } from '../../../src/types/ctype';
+import type { Typer } from '../../../src/types/typer';
 import { rangeOfType, within } from './interval';
 import { Origins } from './origins';
 import { Bound, RangeEvaluator } from './ranges';

@@ -4,12 +4,12 @@
 // function, the stores into a struct member in the same file, and the
 // return statements of a callee defined in the same file.
 
-import type { SyntaxNode } from '../../frontend/parse';
-import { callArguments, enclosingFunction, functionName } from '../../frontend/syntax';
-import type { Typer } from '../../types/typer';
+import type { SyntaxNode } from '../../../src/frontend/parse';
+import { callArguments, enclosingFunction, functionName } from '../../../src/frontend/syntax';
+import type { Typer } from '../../../src/types/typer';
 import * as I from './interval';
 import type { Bound, LeafFacts, RangeEvaluator } from './ranges';
-import type { LocalDecl } from '../../types/locals';
+import type { LocalDecl } from '../../../src/types/locals';
 import { Guards } from './guards';
 
 interface NarrowSource {

@@ -4,15 +4,15 @@
 // bounded by its loop condition. A domain on the flow engine: the state
 // maps each variable to the interval known for it on the path.
 
-import type { SyntaxNode } from '../../frontend/parse';
-import { runFlow, FlowResult } from '../flow/engine';
-import type { FlowDomain } from '../flow/domain';
-import type { Typer } from '../../types/typer';
+import type { SyntaxNode } from '../../../src/frontend/parse';
+import { runFlow, FlowResult } from '../../../src/analysis/flow/engine';
+import type { FlowDomain } from '../../../src/analysis/flow/domain';
+import type { Typer } from '../../../src/types/typer';
 import * as I from './interval';
 import type { Interval } from './interval';
 import { RangeEvaluator } from './ranges';
-import { enclosingFunction } from '../../frontend/syntax';
-import { unparenthesised } from '../conversions';
+import { enclosingFunction } from '../../../src/frontend/syntax';
+import { unparenthesised } from '../../../src/analysis/conversions';
 
 export interface GuardFact {
   range: Interval;

@@ -5,11 +5,11 @@
 // getter; or, for sequence counts, when their names say they are copies of
 // one count (`unlink_seqnum` and `seqnum`).
 
-import type { SyntaxNode } from '../../frontend/parse';
-import { callArguments, enclosingFunction } from '../../frontend/syntax';
-import type { Typer } from '../../types/typer';
-import { integerLiteralValue } from '../../types/literals';
-import { unparenthesised } from '../conversions';
+import type { SyntaxNode } from '../../../src/frontend/parse';
+import { callArguments, enclosingFunction } from '../../../src/frontend/syntax';
+import type { Typer } from '../../../src/types/typer';
+import { integerLiteralValue } from '../../../src/types/literals';
+import { unparenthesised } from '../../../src/analysis/conversions';
 
 export interface Quantity {
   key: string;
