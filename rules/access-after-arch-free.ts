@@ -5,16 +5,17 @@
 // which calls revoke, grant and touch is the knowledge table
 // data/knowledge/access-ordering.txt, which users extend.
 //
-// The walk (src/analysis/access-ordering-flow.ts) is a domain on the shared flow engine (src/analysis/flow): which pages
+// The walk (./access-after-arch-free/revocation-walk.ts) is a domain on the shared flow engine (src/analysis/flow): which pages
 // are revoked on some path reaching this point, and which expressions name the
 // same page (values flow through plain assignments).
 
 import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { calleeName, functionDefinitions } from '../src/frontend/syntax';
-import { callsARevoker, OrderingTable } from '../src/analysis/access-ordering-table';
-import { FunctionWalk } from '../src/analysis/access-ordering-flow';
-import type { AccessFinding } from '../src/analysis/access-ordering-flow';
+import { namesOf } from '../src/knowledge';
+import { accessOrderingTable, callsARevoker, OrderingTable } from './access-after-arch-free/access-ordering-table';
+import { FunctionWalk } from './access-after-arch-free/revocation-walk';
+import type { AccessFinding } from './access-after-arch-free/revocation-walk';
 import type { Confidence } from '../src/model';
 
 export default defineRule({
@@ -27,29 +28,12 @@ export default defineRule({
     messages: {
       accessAfterRevoke: "{{access}}() touches the contents of '{{page}}' after {{revoke}}() revoked access to them (line {{line}})",
     },
-    fix:
-      "Move the revoking call after the last access to the page's contents (as commit 234fdce892f9 did with arch_free_page() in free_pages_prepare()), or do the access before revoking.",
-    references: [
-      'commit 234fdce892f9 (moves arch_free_page() after kernel_poison_pages() and kernel_init_free_pages() in free_pages_prepare())',
-      'Re: [PATCH] mm/page_alloc: fix a crash in free_pages_prepare() (David Hildenbrand, LKML, 2019-09-28): what arch_free_page() does on s390',
-    ],
   },
-  // The built-in revokers; a file that calls none of them is not parsed.
-  requires: [
-    'arch_free_page',
-    'kernel_map_pages',
-    '__kernel_map_pages',
-    'debug_pagealloc_unmap_pages',
-    'set_direct_map_invalid_noflush',
-    '__free_pages',
-    '__free_page',
-    'free_pages',
-    'free_page',
-    'free_the_page',
-  ],
-  knowledge: ['access-ordering'],
+  // The revokers (built-in and the user's); a file that calls none of them is not parsed.
+  requires: [namesOf(accessOrderingTable, (row) => row.role === 'revoke')],
+  knowledge: [accessOrderingTable],
   check(context) {
-    const ordering = new OrderingTable(context.knowledge('access-ordering'));
+    const ordering = new OrderingTable(context.knowledge(accessOrderingTable));
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const body = fn.childForFieldName('body');
       if (!body || !callsARevoker(body, ordering)) continue;

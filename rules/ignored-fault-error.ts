@@ -7,17 +7,18 @@ import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { LineIndex } from '../src/frontend/lines';
-import { Failure, FailureInference } from '../src/analysis/failure';
-import { failureAtCall } from '../src/analysis/failure-at-call';
-import { BusFile, BusTables, busCannotFail } from '../src/analysis/bus-failure';
-import { alreadyFailing, runsAtProbeTime, voidTeardownCaller } from '../src/analysis/nothing-to-report';
-import { harmlessFailure } from '../src/analysis/harmless-failure';
-import { uninitialisedReadAfter } from '../src/analysis/uninitialised-fill';
+import { Failure, FailureInference } from './ignored-fault-error/failure';
+import { failureAtCall } from './ignored-fault-error/failure-at-call';
+import { BusFile, BusTables, busCannotFail } from './ignored-fault-error/bus-failure';
+import { alreadyFailing, runsAtProbeTime, voidTeardownCaller } from './ignored-fault-error/nothing-to-report';
+import { harmlessFailure } from './ignored-fault-error/harmless-failure';
+import { uninitialisedReadAfter } from './ignored-fault-error/uninitialised-fill';
 import type { KbuildView } from '../src/kernel/kbuild';
 import type { KnowledgeTable } from '../src/knowledge';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence, SiblingKey } from '../src/model';
+import { busAccessorsTable, busInitsTable, errorReturningTable, harmlessFailureTable, resultIgnoredTable } from './ignored-fault-error/tables';
 
 /** Knowledge-table path classes where a dropped error leaves a fault unresolved or memory unfilled. */
 const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
@@ -57,11 +58,6 @@ export default defineRule({
       dropped: '{{callee}}() can fail ({{failure}}) but its result is discarded: {{next}}',
       deviant: '{{callee}}() returns a value that {{share}} of its callers check, but it is discarded here: {{next}}',
     },
-    fix: 'Keep the result and act on failure: return or propagate the error, or record it so that the fault is not retried blindly. If dropping it is really intended, say so with an explicit (void) cast and a comment.',
-    references: [
-      '[PATCH v4] kvm,x86: Exit to user space in case page fault error (Vivek Goyal, LKML, 2020-07-20)',
-      'Documentation/process/coding-style.rst, section 16: function return values and names',
-    ],
   },
   // Any function body can drop a result; a file without one never does.
   requires: ['return', 'if', 'void'],
@@ -70,23 +66,23 @@ export default defineRule({
   requiresInIndex: {
     droppedCall: {
       exceptWithoutLowercase: true,
-      exceptKnowledge: ['result-ignored'],
+      exceptKnowledge: [resultIgnoredTable],
       exceptVoid: true,
-      failing: { knowledge: 'error-returning' },
+      failing: { knowledge: errorReturningTable },
       // A callee with no visible failure is reported only with STRONG_SITES sites, STRONG_CONVENTION of them using it.
       orUsedAtLeast: Math.floor(STRONG_SITES * STRONG_CONVENTION),
     },
   },
   needsTypes: true,
-  knowledge: ['error-returning', 'result-ignored', 'bus-accessors', 'bus-inits', 'harmless-failure'],
+  knowledge: [errorReturningTable, resultIgnoredTable, busAccessorsTable, busInitsTable, harmlessFailureTable],
   check(context) {
     const typer = context.types;
-    const inference = new FailureInference(typer.scope, context.knowledge('error-returning'));
-    const ignoredByConvention = context.knowledge('result-ignored');
+    const inference = new FailureInference(typer.scope, context.knowledge(errorReturningTable));
+    const ignoredByConvention = context.knowledge(resultIgnoredTable);
     const ranking: RankingContext = {
-      tables: { accessors: context.knowledge('bus-accessors'), inits: context.knowledge('bus-inits') },
+      tables: { accessors: context.knowledge(busAccessorsTable), inits: context.knowledge(busInitsTable) },
       where: { file: typer.scope.file, text: context.file.text, root: context.file.tree.rootNode, scope: typer.scope },
-      harmless: context.knowledge('harmless-failure'),
+      harmless: context.knowledge(harmlessFailureTable),
     };
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const caller = functionName(fn) ?? '';

@@ -10,14 +10,20 @@
 //     data/knowledge/pfnmap-lookups.txt) reaching an unconditional get or put
 //     with no check that its page is refcounted: the shape of
 //     hva_to_pfn_remapped() before it used kvm_try_get_pfn().
-// Both walks (the failure path, the pfn's flow) are in src/analysis/pfnmap-flow.ts.
+// The tables and both walks (the failure path, the pfn's flow) are in ./nonrefcounted-page-ref/.
 
 import { clip, defineRule } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
 import { callArguments, calleeName, enclosingFunction, functionDefinitions, functionName } from '../src/frontend/syntax';
 import type { Confidence, SiblingKey } from '../src/model';
-import { ConditionalRefs, failurePath, objectWord, PfnmapTable, PfnmapWalk, unwrapPage } from '../src/analysis/pfnmap-flow';
-import type { AcquireRow, Failure, PfnmapFinding } from '../src/analysis/pfnmap-flow';
+import { namesOf } from '../src/knowledge';
+import { conditionalRefsTable, ConditionalRefs, objectWord } from './nonrefcounted-page-ref/conditional-refs';
+import type { AcquireRow } from './nonrefcounted-page-ref/conditional-refs';
+import { failurePath, unwrapPage } from './nonrefcounted-page-ref/failure-path';
+import type { FailurePath } from './nonrefcounted-page-ref/failure-path';
+import { pfnmapLookupsTable, PfnmapTable } from './nonrefcounted-page-ref/pfnmap-table';
+import { PfnmapWalk } from './nonrefcounted-page-ref/pfnmap-walk';
+import type { PfnmapFinding } from './nonrefcounted-page-ref/pfnmap-walk';
 
 /** `f(args);` or `(f(args));` with `f` named: a call whose result is discarded. */
 function discardedCalls(root: SyntaxNode): { statement: SyntaxNode; callee: SyntaxNode }[] {
@@ -49,24 +55,12 @@ export default defineRule({
       pfnmapReference:
         "{{sink}}() {{verb}} a reference on '{{argument}}', a {{kind}} from {{lookup}}() at line {{line}} (VM_PFNMAP/VM_IO), without checking that its page is refcounted",
     },
-    fix:
-      'Test the result and take the failure path when no reference was taken, e.g. `if (!get_page_unless_zero(page)) return -EAGAIN;`; ' +
-      'drop the reference later only on the path where it was taken.',
-    references: [
-      'KVM: mmu: Improve handling of non-refcounted pfns (David Stevens, v9 3/6; review by Sean Christopherson, LKML, 2024-02-05)',
-      'lore message ZRZeaP7W5SuereMX, cited in that review: TTM maps tail pages of a non-compound allocation with vmf_insert_pfn_prot(), without a usable refcount',
-      'commit f8be156be163 (KVM: do not allow mapping valid but non-reference-counted pages, CVE-2021-22543): kvm_try_get_pfn() in hva_to_pfn_remapped()',
-    ],
   },
-  // The built-in names of both tables; a file that mentions none of them is not parsed.
-  requires: [
-    'get_page_unless_zero', 'try_get_page', 'folio_try_get', 'folio_try_get_rcu', 'page_ref_add_unless', 'folio_ref_try_add_rcu',
-    'kref_get_unless_zero', 'refcount_inc_not_zero', 'atomic_inc_not_zero', 'atomic_long_inc_not_zero',
-    'follow_pte', 'follow_pfn', 'follow_phys', 'follow_pfnmap_start',
-  ],
-  knowledge: ['conditional-refs', 'pfnmap-lookups'],
+  // Every conditional acquire and every lookup (built-in and the user's); a file that mentions none of them is not parsed.
+  requires: [namesOf(conditionalRefsTable), namesOf(pfnmapLookupsTable, (row) => row.role.startsWith('lookup-'))],
+  knowledge: [conditionalRefsTable, pfnmapLookupsTable],
   check(context) {
-    const refs = new ConditionalRefs(context.knowledge('conditional-refs'));
+    const refs = new ConditionalRefs(context.knowledge(conditionalRefsTable));
 
     // 1a. Discarded results.
     const discarded = new Set<number>();
@@ -99,7 +93,7 @@ export default defineRule({
       });
     }
 
-    const pfnmap = new PfnmapTable(context.knowledge('pfnmap-lookups'), (name) => refs.pageAcquireArgument(name));
+    const pfnmap = new PfnmapTable(context.knowledge(pfnmapLookupsTable), (name) => refs.pageAcquireArgument(name));
     const definitions = functionDefinitions(context.file.tree.rootNode);
     let byName: Map<string, SyntaxNode> | null = null;
     const definitionOf = (name: string): SyntaxNode | undefined => {
@@ -125,7 +119,7 @@ export default defineRule({
   },
 });
 
-function failureReport(call: SyntaxNode, acquire: AcquireRow, failure: Failure) {
+function failureReport(call: SyntaxNode, acquire: AcquireRow, failure: FailurePath) {
   const callee = calleeName(call)!;
   const { hit, test } = failure;
   const line = String(hit.node.startPosition.row + 1);
@@ -145,13 +139,13 @@ function failureReport(call: SyntaxNode, acquire: AcquireRow, failure: Failure) 
   const confidence: Confidence = acquire.object === 'atomic' || hit.glob ? 'low' : 'medium';
   const subject = clip(hit.kind === 'return' ? hit.node.namedChildren[0]?.text ?? '' : callArguments(call)[acquire.argument]?.text ?? '');
   const base = { node: call, evidence, confidence, fix: `Send the failure path of ${callee}() where nothing is released (for example a label after the put), or record that no reference is held and release only when one is.` };
-  const messageId = hit.kind === 'release' ? ('failurePathRelease' as const) : ('failurePathReturn' as const);
-  const data: Record<string, string> = hit.kind === 'release' ? { callee, release: hit.callee!, line } : { callee, subject, line };
   const key: SiblingKey =
     hit.kind === 'release'
       ? { id: `${callee}() failure, ${hit.callee}()`, reason: `drop with ${hit.callee}() a reference that ${callee}() did not take`, calls: [callee, hit.callee!] }
       : { id: `${callee}() failure, returned`, reason: `return as referenced what ${callee}() did not take a reference on`, calls: [callee] };
-  return { ...base, messageId, data, key };
+  return hit.kind === 'release'
+    ? { ...base, messageId: 'failurePathRelease' as const, data: { callee, release: hit.callee!, line }, key }
+    : { ...base, messageId: 'failurePathReturn' as const, data: { callee, subject, line }, key };
 }
 
 // ---------------------------------------------------------------------------

@@ -21,10 +21,10 @@ import {
   withoutSign,
 } from '../src/analysis/conversions';
 import type { Typer } from '../src/types/typer';
-import { ValueFacts } from '../src/analysis/values/facts';
-import { wideOnlyByPromotion } from '../src/analysis/values/promotion';
-import { findRoundTrip, RoundTripSearch } from '../src/analysis/values/round-trip';
-import { isSequenceName, quantitiesOf, READERS } from '../src/analysis/values/quantities';
+import { ValueFacts } from './seqcount-truncation/values/facts';
+import { wideOnlyByPromotion } from './seqcount-truncation/values/promotion';
+import { findRoundTrip, RoundTripSearch } from './seqcount-truncation/values/round-trip';
+import { isSequenceName, quantitiesOf, READERS } from './seqcount-truncation/values/quantities';
 import { typeToString } from '../src/types/ctype';
 import type { Confidence, SiblingKey } from '../src/model';
 
@@ -47,12 +47,6 @@ export default defineRule({
         '{{from}} value {{source}} is narrowed to {{to}} ({{receiver}}) and widened back to {{back}}: values with bit {{bit}} set no longer compare equal',
       narrowing: '{{from}} value {{source}} is narrowed to {{to}} ({{receiver}}, {{channel}})',
     },
-    fix: "Keep the value in its own type all the way: declare the variable, parameter, member or return type that receives it with the source's type (e.g. `unsigned long mmu_seq`).",
-    references: [
-      'https://lore.kernel.org/all/ZOaHMn9zj3RCTVbZ@google.com/ (KVM: x86/mmu: Fix an sign-extension bug with mmu_seq that hangs vCPUs)',
-      'commit d5aaad6f8342 ("KVM: x86/mmu: Fix per-cpu counter corruption on 32-bit builds")',
-      'commit ba6e3fe25543 ("KVM: x86/mmu: Grab mmu_invalidate_seq in kvm_faultin_pfn()")',
-    ],
   },
   // A file that names no wide integer type rarely converts one; reading only those keeps whole-tree scans fast.
   requires: WIDE_TYPE_WORDS,
@@ -95,7 +89,7 @@ export default defineRule({
           shownTrips.set(ranking.tripAt.id, conversion.source);
         }
         const backTo = back?.to ?? ranking.backTo;
-        const data: { messageId: 'roundTrip' | 'narrowing'; data: Record<string, string> } = backTo
+        const message = backTo
           ? {
               messageId: 'roundTrip' as const,
               data: {
@@ -118,7 +112,7 @@ export default defineRule({
               },
             };
         const key = siblingKeyOf(conversion, typer);
-        context.report({ node: conversion.source, ...data, evidence, confidence: ranking.confidence, fix: fixFor(conversion, typer), ...(key ? { key } : {}) });
+        context.report({ node: conversion.source, ...message, evidence, confidence: ranking.confidence, fix: fixFor(conversion, typer), ...(key ? { key } : {}) });
       }
     }
   },

@@ -13,61 +13,47 @@
 // Part B: put_page(pfn_to_page(pfn)) (or a get) on a pfn from a KVM or
 // page-table lookup, with no refcountability check before it.
 //
-// The analysis lives in src/analysis/refcount-guards.ts; the knowledge is
-// data/knowledge/pfn-refcount-ops.txt and data/knowledge/page-lookups.txt.
+// The analysis lives in ./zero-page-refcount/refcount-guards.ts; the knowledge is
+// data/knowledge/pfn-refcount-ops.txt and data/knowledge/page-lookups.txt (./zero-page-refcount/tables.ts).
 
 import { clip, defineRule } from '../src/rule';
 import type { EvidenceInput, ReportInput } from '../src/rule';
 import type { SyntaxNode } from '../src/frontend/parse';
-import { callArguments, calleeName, functionDefinitions, functionName, stripCastsAndParens } from '../src/frontend/syntax';
+import { addressTaken, callArguments, calleeName, declaredIdentifier, functionDefinitions, functionName, stripCastsAndParens } from '../src/frontend/syntax';
 import type { Confidence, SiblingKey } from '../src/model';
-import {
-  Decision,
-  consumerOf,
-  declaratorIdentifier,
-  DecisionFinder,
-  FileFacts,
-  lastAssignment,
-  line,
-  LookupRow,
-  PageLookups,
-  RefcountOps,
-  RefOp,
-  valueIdentifiers,
-} from '../src/analysis/refcount-guards';
+import { namesOf } from '../src/knowledge';
+import { Decision, consumerOf, DecisionFinder, lastAssignment, line, RefcountFacts, RefOp, valueIdentifiers } from './zero-page-refcount/refcount-guards';
+import { LookupRow, PageLookups, pageLookupsTable, pfnRefcountOpsTable, RefcountOps } from './zero-page-refcount/tables';
 
-type MessageId = 'reservedGate' | 'uncheckedPfnRef';
+const MESSAGES = {
+  reservedGate:
+    '{{test}} decides whether {{op}}() at line {{line}} drops a reference, but does not except the zero page, which is PG_reserved yet refcounted: {{effect}}',
+  uncheckedPfnRef:
+    "{{op}}() {{action}} the page of pfn '{{pfn}}' from {{lookup}}() (line {{line}}) without checking that the page is refcounted",
+} as const;
+type Report = ReportInput<typeof MESSAGES>;
 
 const FIX_A =
   'Treat the zero page as refcounted: except it from the reserved test (`PageReserved(page) && !is_zero_pfn(pfn)`, or `is_zero_page(page)`), as commit 7df003c85218 did in kvm_is_reserved_pfn(); in KVM, decide with kvm_pfn_to_refcounted_page(), which does.';
 const FIX_B =
   'Check that the page is refcounted before touching its count: in KVM take the page from kvm_pfn_to_refcounted_page(pfn) and get/put only when it is non-NULL (or use kvm_release_pfn_clean()); elsewhere test pfn_valid() and PageReserved() with the zero page excepted (is_zero_pfn()).';
 
-export default defineRule<MessageId>({
+export default defineRule({
   meta: {
     id: 'zero-page-refcount',
     description: 'Reference counting gated on PageReserved() without excepting the zero page, which is reserved but refcounted, or get/put on a pfn with no refcountability check',
     category: 'refcount',
     severity: 'error',
     confidence: 'high',
-    messages: {
-      reservedGate:
-        '{{test}} decides whether {{op}}() at line {{line}} drops a reference, but does not except the zero page, which is PG_reserved yet refcounted: {{effect}}',
-      uncheckedPfnRef:
-        "{{op}}() {{action}} the page of pfn '{{pfn}}' from {{lookup}}() (line {{line}}) without checking that the page is refcounted",
-    },
-    fix: FIX_A,
-    references: [
-      'commit 7df003c85218 ("KVM: fix overflow of zero page refcount with ksm running")',
-      '[SRU][B][F][PATCH 0/1] KVM: Fix zero_page reference counter overflow when using KSM on KVM compute host (Matthew Ruffell, kernel-team, 2020-08-16), BugLink https://bugs.launchpad.net/bugs/1837810',
-    ],
+    messages: MESSAGES,
   },
-  requires: ['PageReserved', 'folio_test_reserved', 'pfn_to_page'],
-  knowledge: ['pfn-refcount-ops', 'page-lookups'],
+  // A reserved test (built-in and the user's), or a pfn turned into its page.
+  requires: [namesOf(pfnRefcountOpsTable, (row) => row.role === 'reserved'), 'pfn_to_page'],
+  knowledge: [pfnRefcountOpsTable, pageLookupsTable],
   check(context) {
-    const ops = new RefcountOps(context.knowledge('pfn-refcount-ops'));
-    const lookups = new PageLookups(context.knowledge('page-lookups'));
-    const facts = new FileFacts(context.file.tree.rootNode, ops, lookups);
+    const ops = new RefcountOps(context.knowledge(pfnRefcountOpsTable));
+    const lookups = new PageLookups(context.knowledge(pageLookupsTable));
+    const facts = new RefcountFacts(context.file.tree.rootNode, ops, lookups);
     const finder = new DecisionFinder(facts);
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const body = fn.childForFieldName('body');
@@ -87,7 +73,7 @@ export default defineRule<MessageId>({
 // ---------------------------------------------------------------------------
 // Part A: PageReserved() deciding a put
 
-function reservedGate(test: SyntaxNode, testName: string, fn: SyntaxNode, facts: FileFacts, finder: DecisionFinder): ReportInput<MessageId> | null {
+function reservedGate(test: SyntaxNode, testName: string, fn: SyntaxNode, facts: RefcountFacts, finder: DecisionFinder): Report | null {
   const body = fn.childForFieldName('body')!;
   if (facts.zeroTestIn(body)) return null;
   const subjects = new Set<string>();
@@ -162,8 +148,8 @@ interface PfnSource {
   row: LookupRow;
 }
 
-function uncheckedPfnRefs(facts: FileFacts): ReportInput<MessageId>[] {
-  const out: ReportInput<MessageId>[] = [];
+function uncheckedPfnRefs(facts: RefcountFacts): Report[] {
+  const out: Report[] = [];
   const helperCache = new Map<string, HelperOp | null>();
   const helper = (name: string): HelperOp | null => {
     if (!helperCache.has(name)) helperCache.set(name, helperPfnOp(name, facts));
@@ -237,7 +223,7 @@ interface HelperOp {
 }
 
 /** The pfn whose page a call gets or puts: put_page(pfn_to_page(pfn)), put_page(page) after page = pfn_to_page(pfn), or a same-file helper that does so on its parameter. */
-function pfnTarget(call: SyntaxNode, name: string, fn: SyntaxNode, facts: FileFacts, helper: (name: string) => HelperOp | null): PfnTarget | null {
+function pfnTarget(call: SyntaxNode, name: string, fn: SyntaxNode, facts: RefcountFacts, helper: (name: string) => HelperOp | null): PfnTarget | null {
   const row = facts.ops.row(name);
   const args = callArguments(call);
   if (row && (row.role === 'get' || row.role === 'put') && row.argKind === 'page' && !(row.checked && facts.body(name))) {
@@ -257,7 +243,7 @@ function pfnTarget(call: SyntaxNode, name: string, fn: SyntaxNode, facts: FileFa
 }
 
 /** A same-file function that gets/puts pfn_to_page(<its parameter>) with no check before. */
-function helperPfnOp(name: string, facts: FileFacts): HelperOp | null {
+function helperPfnOp(name: string, facts: RefcountFacts): HelperOp | null {
   const fn = facts.functions.get(name);
   const body = fn?.childForFieldName('body');
   if (!fn || !body) return null;
@@ -307,7 +293,7 @@ function pfnToPageArgument(expression: SyntaxNode): SyntaxNode | null {
 }
 
 /** Where a pfn variable got its value in `fn`, when that is a pfn lookup. */
-function pfnSource(name: string, fn: SyntaxNode, before: SyntaxNode, facts: FileFacts): PfnSource | null {
+function pfnSource(name: string, fn: SyntaxNode, before: SyntaxNode, facts: RefcountFacts): PfnSource | null {
   const body = fn.childForFieldName('body');
   if (!body) return null;
   let found: PfnSource | null = null;
@@ -324,8 +310,7 @@ function pfnSource(name: string, fn: SyntaxNode, before: SyntaxNode, facts: File
       if (row.where === -1 && assignedTo(call) === name) found = { node: call, lookup: callee, row };
       else if (row.where !== null && row.where >= 0) {
         const arg = callArguments(call)[row.where];
-        const target = arg ? stripCastsAndParens(arg) : null;
-        if (target?.type === 'pointer_expression' && target.child(0)?.type === '&' && target.childForFieldName('argument')?.text === name) {
+        if (arg && addressTaken(arg)?.text === name) {
           found = { node: call, lookup: callee, row };
         }
       }
@@ -345,7 +330,7 @@ function assignedTo(call: SyntaxNode): string | null {
     const left = parent.childForFieldName('left');
     return left?.type === 'identifier' ? left.text : null;
   }
-  if (parent?.type === 'init_declarator') return declaratorIdentifier(parent.childForFieldName('declarator'))?.text ?? null;
+  if (parent?.type === 'init_declarator') return declaredIdentifier(parent.childForFieldName('declarator'))?.text ?? null;
   return null;
 }
 
@@ -355,7 +340,7 @@ function assignedTo(call: SyntaxNode): string | null {
  * the zero page's reference another way. Prototypes and ZERO_PAGE() used as a
  * source of zeroes do not count.
  */
-function zeroRefHandling(facts: FileFacts): { node: SyntaxNode; name: string } | null {
+function zeroRefHandling(facts: RefcountFacts): { node: SyntaxNode; name: string } | null {
   for (const fn of functionDefinitions(facts.root)) {
     const body = fn.childForFieldName('body');
     if (!body) continue;

@@ -5,14 +5,15 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { loadHints } from '../src/frontend/hints';
 import { parseFile, SyntaxNode } from '../src/frontend/parse';
-import { BusFile, busCannotFail } from '../src/analysis/bus-failure';
-import type { FailureInference } from '../src/analysis/failure';
+import { BusFile, busCannotFail } from '../rules/ignored-fault-error/bus-failure';
+import type { FailureInference } from '../rules/ignored-fault-error/failure';
 import { knowledgeFor } from '../src/knowledge';
+import { busAccessorsTable, busInitsTable } from '../rules/ignored-fault-error/tables';
 import type { FileScope } from '../src/types/type-index';
 
 const hints = loadHints();
 const knowledge = knowledgeFor([]);
-const tables = { accessors: knowledge.table('bus-accessors'), inits: knowledge.table('bus-inits') };
+const tables = { accessors: knowledge.table(busAccessorsTable), inits: knowledge.table(busInitsTable) };
 const nothingFails = { failureOf: () => null, definitions: () => [{}] } as unknown as FailureInference;
 
 function fileWith(source: string, callers: Record<string, string[]> = {}): { file: BusFile; call: SyntaxNode } {

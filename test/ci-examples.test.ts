@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { REPO } from './support/fixtures';
+import { ISOLATED_GIT_ENV } from './support/isolated-git';
 import { commitAll, git, initRepository, tempDir, writeFiles } from './support/patches';
 import { parseValidSarif } from './support/sarif-check';
 import { GUP_PROTOTYPE } from './support/gup-prototype';
@@ -50,10 +51,7 @@ function environment(): NodeJS.ProcessEnv {
     ...process.env,
     PATH: `${shims}${path.delimiter}${process.env.PATH ?? ''}`,
     PATCH_AUDIT_CACHE_DIR: path.join(scratch, 'cache'),
-    GIT_AUTHOR_NAME: 'Test',
-    GIT_AUTHOR_EMAIL: 't@example.org',
-    GIT_COMMITTER_NAME: 'Test',
-    GIT_COMMITTER_EMAIL: 't@example.org',
+    ...ISOLATED_GIT_ENV,
   };
 }
 

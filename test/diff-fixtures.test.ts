@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { auditPatches, diffExitCode } from '../src/commands/diff';
 import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PATCH_SIZE } from '../src/commands/common';
 import { expectationsIn, FIXTURES, parseFixture, ruleIdsWithSources } from './support/fixtures';
+import { matchSnapshot, snapshotText, SNAPSHOT_EXTENSION } from './support/snapshots';
 
 async function audit(ruleId: string, patch: string) {
   const result = await auditPatches({
@@ -48,6 +49,7 @@ for (const ruleId of ruleIdsWithSources()) {
         const [patchAudit] = result.patches;
         assert.equal(result.patches.length, 1);
         assert.equal(patchAudit.status, 'audited', JSON.stringify(patchAudit.problems));
+        matchSnapshot(file + SNAPSHOT_EXTENSION, snapshotText(patchAudit.findings.map(({ finding, state, patchLine }) => ({ finding, state, patchLine }))));
         const introduced = patchAudit.findings.filter((f) => f.state === 'introduced');
         const fixed = patchAudit.findings.filter((f) => f.state === 'fixed');
         if (name.startsWith('bad-')) {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { readSeries } from '../src/diff/series';
 import type { PatchSource } from '../src/diff/model';
+import { runWithin } from './support/deadline';
 
 /** Joins lines with '\n' and ends the text with one. */
 function text(...lines: string[]): string {
@@ -395,15 +396,23 @@ describe('readSeries: large and hostile inputs', () => {
     assert.equal(patches[patches.length - 1].total, messages.length);
   });
 
-  it('survives long lines built to make regexes backtrack', () => {
-    const inputs = [
-      'From ' + ' '.repeat(2e6) + '1:00 2020x',
-      'Subject: ' + '[=?'.repeat(5e5) + '\n\n' + GIT_DIFF,
-      'Subject: ' + '=?utf-8?q?'.repeat(2e5) + '\n\n' + GIT_DIFF,
-      GIT_DIFF + '-- \n'.repeat(1e6),
-      text('Content-Transfer-Encoding: quoted-printable', '') + GIT_DIFF + '=\n'.repeat(1e6),
-    ];
-    const found = inputs.map((input) => read(input).length);
+  it('survives long lines built to make regexes backtrack, within a deadline', () => {
+    const script = `
+      const { readSeries } = require('./dist/src/diff/series');
+      const GIT_DIFF = require('node:fs').readFileSync(0, 'utf8');
+      const inputs = [
+        'From ' + ' '.repeat(2e6) + '1:00 2020x',
+        'Subject: ' + '[=?'.repeat(5e5) + '\\n\\n' + GIT_DIFF,
+        'Subject: ' + '=?utf-8?q?'.repeat(2e5) + '\\n\\n' + GIT_DIFF,
+        GIT_DIFF + '-- \\n'.repeat(1e6),
+        'Content-Transfer-Encoding: quoted-printable\\n\\n' + GIT_DIFF + '=\\n'.repeat(1e6),
+      ];
+      process.stdout.write(JSON.stringify(inputs.map((input) => readSeries(input, 'big').patches.length)));`;
+    const found = runWithin<number[]>(60_000, script, GIT_DIFF);
     assert.deepEqual(found, [0, 1, 1, 1, 1], 'the diff is still found behind each hostile line');
+  });
+
+  it('the deadline stops a run that backtracks', () => {
+    assert.throws(() => runWithin(1_000, "/^(a+)+$/.test('a'.repeat(40) + 'b'); process.stdout.write('1');"), /still running after \d+ ms/);
   });
 });

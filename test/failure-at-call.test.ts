@@ -5,8 +5,8 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { loadHints } from '../src/frontend/hints';
 import { parseFile, SyntaxNode } from '../src/frontend/parse';
-import { failureAtCall } from '../src/analysis/failure-at-call';
-import type { Failure, FailureInference } from '../src/analysis/failure';
+import { failureAtCall } from '../rules/ignored-fault-error/failure-at-call';
+import type { Failure, FailureInference } from '../rules/ignored-fault-error/failure';
 import type { KbuildView, KbuildAnswer } from '../src/kernel/kbuild';
 import type { FunctionDecl, Located } from '../src/types/facts';
 

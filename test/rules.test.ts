@@ -1,11 +1,13 @@
 // One test per fixture and per documentation example: each rule flags every
-// marked line in bad fixtures and nothing else, and nothing in good ones.
+// marked line in bad fixtures and nothing else, and nothing in good ones; a
+// fixture's full findings are also kept in its snapshot (<fixture>.snap).
 
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compareWithExpectations, docExamples, expectationsIn, FIXTURES, parseFixture, RULE_SOURCES, ruleIdsWithSources } from './support/fixtures';
+import { compareWithExpectations, docExamples, expectationsIn, FIXTURES, parseFixture, RULE_SOURCES, ruleIdsWithSources, runOneRule } from './support/fixtures';
+import { matchSnapshot, snapshotText, SNAPSHOT_EXTENSION } from './support/snapshots';
 
 for (const ruleId of ruleIdsWithSources()) {
   describe(`rule ${ruleId}`, () => {
@@ -17,7 +19,9 @@ for (const ruleId of ruleIdsWithSources()) {
         const marked = expectationsIn(file).filter((e) => e.ruleId === ruleId);
         if (name.startsWith('bad-')) assert.ok(marked.length > 0, `${name} is a bad fixture without any expect marker`);
         if (name.startsWith('good-')) assert.equal(marked.length, 0, `${name} is a good fixture but has expect markers`);
-        assert.deepEqual(compareWithExpectations(ruleId, file), []);
+        const findings = runOneRule(ruleId, file);
+        assert.deepEqual(compareWithExpectations(ruleId, file, findings), []);
+        matchSnapshot(path.join(dir, name + SNAPSHOT_EXTENSION), snapshotText(findings.map((finding) => ({ finding }))));
       });
     }
     const docs = fs.readFileSync(path.join(RULE_SOURCES, `${ruleId}.md`), 'utf8');

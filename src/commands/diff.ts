@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { CONFIDENCE_RANK, Confidence, Finding, SEVERITY_RANK, Severity } from '../model';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
-import { loadRule, ruleIdsOnDisk, ruleInfo } from '../engine/registry';
+import { loadRule, ruleIdsOnDisk, ruleInfo, tablesOfAllRules } from '../engine/registry';
 import type { AbiName } from '../types/ctype';
 import { openTypeSession, typeIndexOf } from '../types/session';
 import { findKernelRoot } from '../types/tree-root';
@@ -164,7 +164,7 @@ export async function auditPatches(options: AuditOptions, config: GatingConfig |
   if (!options.git && options.patches.length === 0) throw new UsageError('no patch given: name patch or mbox files, - for standard input, or --git <range>');
   const rules = selectRuleIds(options.rules).map(loadRule);
   const hints = loadHints(options.macros);
-  const knowledge = loadKnowledge(options.knowledge);
+  const knowledge = loadKnowledge(options.knowledge).validate(tablesOfAllRules());
   const root = treeRoot(options);
   if (options.siblings === true && (!root || !options.index)) {
     throw new UsageError(`--siblings needs a tree and its type index: ${root ? 'drop --no-index' : 'give --tree DIR'}`);

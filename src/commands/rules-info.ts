@@ -1,6 +1,6 @@
 // `list-rules` and `explain <rule-id>`.
 
-import { loadAllRules, loadRule, ruleDocs, ruleIdsOnDisk } from '../engine/registry';
+import { loadAllRules, loadRule, ruleIdsOnDisk } from '../engine/registry';
 import { UsageError } from './common';
 
 export function listRules(): string {
@@ -15,6 +15,5 @@ export function listRules(): string {
 
 export function explainRule(id: string): string {
   if (!ruleIdsOnDisk().includes(id)) throw new UsageError(`unknown rule '${id}'; known: ${ruleIdsOnDisk().join(', ')}`);
-  const docs = ruleDocs(id);
-  return docs || `${id}: ${loadRule(id).meta.description}\n`;
+  return loadRule(id).docs.markdown;
 }

@@ -6,7 +6,7 @@ import { renderReport, ReportFormat } from '../report';
 import { printable } from '../report/common';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
-import { ruleIdsOnDisk, loadRule, ruleInfo } from '../engine/registry';
+import { ruleIdsOnDisk, loadRule, ruleInfo, tablesOfAllRules } from '../engine/registry';
 import { runPerFile } from '../workers/work-items';
 import { WarmPool } from '../workers/pool';
 import { advanceBy, createProgress } from '../workers/progress';
@@ -87,7 +87,7 @@ export async function scan(paths: string[], requested: ScanOptions): Promise<{ r
   const ruleIds = selectRuleIds(options.rules);
   const rules = ruleIds.map(loadRule);
   loadHints(options.macros); // fail early, in the main thread, on a bad hints file
-  loadKnowledge(options.knowledge); // likewise for knowledge files
+  loadKnowledge(options.knowledge).validate(tablesOfAllRules()); // likewise for knowledge files: every row of every table
   const stdin = givenPaths.length < paths.length ? stdinSourceFile((options.readStdin ?? readStandardInput)()) : null;
   try {
     return await scanFiles(givenPaths, stdin, { gate, gateOptions, knownRules, rules }, options);

@@ -67,7 +67,7 @@ export class ImageAnalyser {
     }
     const parsed = this.parse(path, text);
     const functions = spansOf(parsed);
-    const mentioned = this.rules.filter((rule) => matcherFor(rule)(text));
+    const mentioned = this.rules.filter((rule) => matcherFor(rule, this.services.knowledge)(text));
     if (mentioned.length === 0) return { problems: [], functions, ...this.suppressed(path, text, []) };
     const index = this.overlaidIndex(path, overlay);
     const ownFacts = () => this.memoFacts(path, text, () => extractFacts(parsed));

@@ -16,6 +16,7 @@ import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/se
 import type { Typer } from '../types/typer';
 import { LookupRecorder, RecordedLookups } from '../types/lookup-keys';
 import type { Knowledge } from '../knowledge';
+import { requiredIdentifiers } from './required-identifiers';
 import { mayHoldSuppressions, suppressionDirectives, SuppressionDirective } from '../gating/suppression-comments';
 import { KbuildView, kbuildViewOf } from '../kernel/kbuild';
 
@@ -42,14 +43,16 @@ export interface FileAnalysis {
   lookups?: RecordedLookups;
 }
 
-const matchers = new WeakMap<Rule, IdentifierMatcher>();
+const matchers = new WeakMap<Knowledge, WeakMap<Rule, IdentifierMatcher>>();
 
-/** The rule's identifier pre-filter, compiled once per rule. */
-export function matcherFor(rule: Rule): IdentifierMatcher {
-  let matcher = matchers.get(rule);
+/** The rule's identifier pre-filter (its `requires`, table names resolved in this knowledge), compiled once per rule. */
+export function matcherFor(rule: Rule, knowledge: Knowledge): IdentifierMatcher {
+  let byRule = matchers.get(knowledge);
+  if (!byRule) matchers.set(knowledge, (byRule = new WeakMap()));
+  let matcher = byRule.get(rule);
   if (!matcher) {
-    matcher = createIdentifierMatcher(rule.requires);
-    matchers.set(rule, matcher);
+    matcher = createIdentifierMatcher(requiredIdentifiers(rule, knowledge));
+    byRule.set(rule, matcher);
   }
   return matcher;
 }
@@ -66,7 +69,7 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const recorder = options.forResultCache ? new LookupRecorder() : undefined;
   if (options.forResultCache) result.hash = createHash('sha1').update(read.bytes).digest('hex');
   if (mayHoldSuppressions(read.bytes)) result.suppressions = suppressionDirectives(decodeSource(file, read.bytes).text);
-  const mentioned = rules.filter((rule) => matcherFor(rule)(read.bytes));
+  const mentioned = rules.filter((rule) => matcherFor(rule, options.knowledge)(read.bytes));
   if (mentioned.length === 0) {
     if (recorder) result.lookups = recorder.recorded();
     return result;
@@ -139,13 +142,14 @@ export function runRules(
       rule.check({
         file: parsed,
         get types() {
+          if (!rule.needsTypes) throw new Error(`rule ${rule.meta.id} asks for types without setting \`needsTypes\`, so scan would not open the type index for it`);
           return (typer ??= services.makeTyper());
         },
         get kbuild() {
           return services.kbuild?.() ?? null;
         },
         knowledge: (table) => {
-          if (!rule.knowledge?.includes(table)) throw new Error(`rule ${rule.meta.id} reads knowledge table '${table}' without listing it in \`knowledge\``);
+          if (!rule.knowledge?.includes(table)) throw new Error(`rule ${rule.meta.id} reads knowledge table '${table.name}' without listing it in \`knowledge\``);
           return services.knowledge.table(table);
         },
         report: (input) => collector.add(rule, input),

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceStep, Finding, SourceLocation } from '../model';
 import type { ParsedFile, SyntaxNode } from '../frontend/parse';
-import type { ReportInput, Rule } from '../rule';
+import type { MessageTemplates, ReportInput, Rule } from '../rule';
 import { enclosingFunction, functionName as nameOf } from '../frontend/syntax';
 
 export function locate(file: ParsedFile, node: SyntaxNode): SourceLocation {
@@ -13,8 +13,17 @@ export function locate(file: ParsedFile, node: SyntaxNode): SourceLocation {
   return { file: file.path, line: start.line, column: start.column, endLine: end.line, endColumn: end.column };
 }
 
-function fillTemplate(template: string, data: Record<string, string> = {}): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, key: string) => data[key] ?? `{{${key}}}`);
+/** The message with its `{{name}}` placeholders filled; a placeholder without data, or data without a placeholder, is the rule's bug. */
+export function fillTemplate(template: string, data: Readonly<Record<string, string>> = {}): string {
+  const used = new Set<string>();
+  const message = template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    used.add(key);
+    if (typeof data[key] !== 'string') throw new Error(`message '${template}' has no data for {{${key}}}`);
+    return data[key];
+  });
+  const unused = Object.keys(data).filter((key) => !used.has(key));
+  if (unused.length) throw new Error(`message '${template}' has no placeholder for ${unused.map((k) => `'${k}'`).join(', ')}`);
+  return message;
 }
 
 /** Code with whitespace and comments squeezed out: the part of a fingerprint that does not move with lines. */
@@ -32,7 +41,7 @@ export class FindingCollector {
 
   constructor(private readonly file: ParsedFile) {}
 
-  add<M extends string>(rule: Rule<M>, input: ReportInput<M>): void {
+  add<M extends MessageTemplates>(rule: Rule<M>, input: ReportInput<M>): void {
     const { file } = this;
     const location = locate(file, input.node);
     const definition = enclosingFunction(input.node);
@@ -52,12 +61,12 @@ export class FindingCollector {
       ruleId: rule.meta.id,
       severity: rule.meta.severity,
       confidence: input.confidence ?? rule.meta.confidence,
-      message: fillTemplate(rule.meta.messages[input.messageId], input.data),
+      message: fillTemplate(rule.meta.messages[input.messageId], input.data as Record<string, string> | undefined),
       location,
       sourceLine: file.lines.lineText(location.line),
       ...(functionName ? { functionName } : {}),
       evidence,
-      fix: input.fix ?? rule.meta.fix,
+      fix: input.fix ?? rule.docs.fix,
       fingerprint: occurrence === 0 ? base : `${base}:${occurrence}`,
       ...(input.key ? { siblingKey: input.key } : {}),
     });

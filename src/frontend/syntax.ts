@@ -48,11 +48,15 @@ export function stripCastsAndParens(node: SyntaxNode): SyntaxNode {
   }
 }
 
-/** For `&x` (under parentheses and casts), `x`. */
-export function addressTaken(arg: SyntaxNode): SyntaxNode | undefined {
-  const node = stripCastsAndParens(arg);
+/** For `&x` itself, `x`; undefined for anything else (a cast or parentheses around it included). */
+export function addressOperand(node: SyntaxNode): SyntaxNode | undefined {
   if (node.type === 'pointer_expression' && node.childForFieldName('operator')?.text === '&') return node.childForFieldName('argument') ?? undefined;
   return undefined;
+}
+
+/** For `&x` (under parentheses and casts), `x`. */
+export function addressTaken(arg: SyntaxNode): SyntaxNode | undefined {
+  return addressOperand(stripCastsAndParens(arg));
 }
 
 /** Whitespace-insensitive text of an expression: `1 << order` and `1<<order`, `p -> x` and `p->x` are the same key. */
@@ -68,9 +72,14 @@ export function mentionPattern(key: string): RegExp {
   return new RegExp(`(^|[^\\w])${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w])`);
 }
 
-/** The name a declarator declares: p in `*p`, `p[4]`, `(*p)`. */
-export function declaredName(declarator: SyntaxNode | null): string | undefined {
+/** The identifier a declarator declares: p in `*p`, `p[4]`, `(*p)`, `*p = init`. */
+export function declaredIdentifier(declarator: SyntaxNode | null): SyntaxNode | null {
   let at = declarator;
   while (at && at.type !== 'identifier') at = at.childForFieldName('declarator') ?? (at.type === 'parenthesized_declarator' ? at.namedChild(0) : null);
-  return at?.text;
+  return at;
+}
+
+/** The name a declarator declares: p in `*p`, `p[4]`, `(*p)`. */
+export function declaredName(declarator: SyntaxNode | null): string | undefined {
+  return declaredIdentifier(declarator)?.text;
 }

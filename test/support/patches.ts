@@ -1,6 +1,7 @@
 // Test inputs for the diff mode, made by git itself so the hunks are exact:
 // trees in temporary folders, diffs between two states, mboxes around them.
 
+import { ISOLATED_GIT_ENV } from './isolated-git';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -29,7 +30,7 @@ export function git(cwd: string, args: string[]): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@example.org', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@example.org' },
+    env: { ...process.env, ...ISOLATED_GIT_ENV },
   });
 }
 
