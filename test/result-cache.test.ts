@@ -92,7 +92,11 @@ describe('result cache', () => {
       child.on('close', (status) => resolve(parse({ status, stdout, stderr })));
     });
   /** The same scan with no cache at all: what every cached run must print. */
-  const truth = () => spawnSync(process.execPath, args(['--no-result-cache']), { cwd: tree, encoding: 'utf8' }).stdout;
+  const truth = () => {
+    const run = spawnSync(process.execPath, args(['--no-result-cache']), { cwd: tree, encoding: 'utf8' });
+    assert.ok(run.status === 0 || run.status === 1, `the uncached scan ran to its end (exit ${run.status}, signal ${run.signal}): ${run.stderr}`);
+    return run.stdout;
+  };
   const store = () => {
     const dirs = fs.readdirSync(cacheDir).filter((name) => name.startsWith('results-'));
     assert.equal(dirs.length, 1, `one result cache: ${dirs.join(', ')}`);
