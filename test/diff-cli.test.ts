@@ -10,6 +10,7 @@ import { REPO } from './support/fixtures';
 import { parseValidSarif } from './support/sarif-check';
 import { commitAll, diffBetween, email, initRepository, tempDir, writeFiles } from './support/patches';
 import { GUP_PROTOTYPE } from './support/gup-prototype';
+import { FAULT_USER, faultHeader } from './support/kvm-fault-files';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 const RULE = 'ignored-fault-error';
@@ -244,26 +245,8 @@ describe('diff: without a tree', () => {
 });
 
 describe('diff: a header change reaches the files that use it', () => {
-  const header = (seq: string) => `struct kvm {\n\tunsigned long mmu_invalidate_seq;\n};\n\nstruct kvm_page_fault {\n\t${seq} mmu_seq;\n\tunsigned long hva;\n};\n`;
-  const user = [
-    '#include "fault.h"',
-    '',
-    'static inline int retry_hva(struct kvm *kvm, unsigned long mmu_seq, unsigned long hva)',
-    '{',
-    '\treturn kvm->mmu_invalidate_seq != mmu_seq;',
-    '}',
-    '',
-    'void snapshot(struct kvm *kvm, struct kvm_page_fault *fault)',
-    '{',
-    '\tfault->mmu_seq = kvm->mmu_invalidate_seq;',
-    '}',
-    '',
-    'int stale(struct kvm *kvm, struct kvm_page_fault *fault)',
-    '{',
-    '\treturn retry_hva(kvm, fault->mmu_seq, fault->hva);',
-    '}',
-    '',
-  ].join('\n');
+  const header = faultHeader;
+  const user = FAULT_USER;
 
   it('a header-only patch introduces the truncation in a .c file it does not touch, found through the index', () => {
     const headerTree = tempDir('header');

@@ -8,26 +8,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { auditPatches, diffExitCode } from '../src/commands/diff';
-import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PATCH_SIZE } from '../src/commands/common';
 import { expectationsIn, FIXTURES, parseFixture, ruleIdsWithSources } from './support/fixtures';
 import { matchSnapshot, snapshotText, SNAPSHOT_EXTENSION } from './support/snapshots';
+import { testAuditOptions } from './support/audit-options';
 
 async function audit(ruleId: string, patch: string) {
-  const result = await auditPatches({
-    patches: [patch],
-    tree: path.join(FIXTURES, ruleId),
-    rules: [ruleId],
-    minConfidence: 'medium',
-    showExisting: false,
-    jobs: 1,
-    macros: [],
-    knowledge: [],
-    maxFileSize: DEFAULT_MAX_FILE_SIZE,
-    maxPatchSize: DEFAULT_MAX_PATCH_SIZE,
-    abi: 'lp64',
-    arch: 'x86',
-    index: false,
-  });
+  const result = await auditPatches(testAuditOptions({ patches: [patch], tree: path.join(FIXTURES, ruleId), rules: [ruleId], minConfidence: 'medium', index: false }));
   return { result, exitCode: diffExitCode(result, 'warning') };
 }
 

@@ -14,12 +14,13 @@ process.env.GIT_CONFIG_GLOBAL = '/dev/null';
 process.env.GIT_CONFIG_NOSYSTEM = '1';
 
 import { auditPatches, AuditOptions } from '../src/commands/diff';
-import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PATCH_SIZE } from '../src/commands/common';
 import type { DiffResult } from '../src/diff/model';
 import { GitObjectReader } from '../src/diff/git-objects';
 import { createGitRunner, GitRunner } from '../src/diff/git-runner';
 import { dependentFiles, MAX_DEPENDENTS } from '../src/diff/dependents';
 import { commitAll, diffBetween, email, git, initRepository, tempDir, writeFiles } from './support/patches';
+import { FAULT_USER, faultHeader } from './support/kvm-fault-files';
+import { testAuditOptions } from './support/audit-options';
 
 /** The system's git, with every process it starts counted, and the most alive at once. */
 function countingRunner(): GitRunner & { spawned: string[]; alive: number; mostAlive: number } {
@@ -52,21 +53,7 @@ function countingRunner(): GitRunner & { spawned: string[]; alive: number; mostA
 }
 
 function options(extra: Partial<AuditOptions>): AuditOptions {
-  return {
-    patches: [],
-    minConfidence: 'low',
-    showExisting: false,
-    jobs: 1,
-    macros: [],
-    knowledge: [],
-    maxFileSize: DEFAULT_MAX_FILE_SIZE,
-    maxPatchSize: DEFAULT_MAX_PATCH_SIZE,
-    abi: 'lp64',
-    arch: 'x86',
-    index: true,
-    gate: { config: false },
-    ...extra,
-  };
+  return testAuditOptions({ gate: { config: false }, ...extra });
 }
 
 /** Per patch: its findings as comparable lines. */
@@ -76,27 +63,8 @@ function findingLines(result: DiffResult): string[] {
   );
 }
 
-const header = (seq: string) => `struct kvm {\n\tunsigned long mmu_invalidate_seq;\n};\n\nstruct kvm_page_fault {\n\t${seq} mmu_seq;\n\tunsigned long hva;\n};\n`;
-/** Snapshots the counter into the fault, then compares it back: a truncation when mmu_seq is narrower than the counter. */
-const user = [
-  '#include "fault.h"',
-  '',
-  'static inline int retry_hva(struct kvm *kvm, unsigned long mmu_seq, unsigned long hva)',
-  '{',
-  '\treturn kvm->mmu_invalidate_seq != mmu_seq;',
-  '}',
-  '',
-  'void snapshot(struct kvm *kvm, struct kvm_page_fault *fault)',
-  '{',
-  '\tfault->mmu_seq = kvm->mmu_invalidate_seq;',
-  '}',
-  '',
-  'int stale(struct kvm *kvm, struct kvm_page_fault *fault)',
-  '{',
-  '\treturn retry_hva(kvm, fault->mmu_seq, fault->hva);',
-  '}',
-  '',
-].join('\n');
+const header = faultHeader;
+const user = FAULT_USER;
 
 describe('git cat-file --batch behind a request queue', () => {
   let repository: string;

@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { auditPatches, diffNotices, type AuditOptions } from '../src/commands/diff';
-import { DEFAULT_MAX_FILE_SIZE, DEFAULT_MAX_PATCH_SIZE } from '../src/commands/common';
 import type { AuditedFinding, DiffResult } from '../src/diff/model';
 import { buildDiffJson } from '../src/report/diff-json';
 import { renderDiffText } from '../src/report/diff-text';
@@ -18,6 +17,7 @@ import { parseValidSarif } from './support/sarif-check';
 import { FIXTURES, REPO } from './support/fixtures';
 import { commitAll, diffBetween, git, initRepository, tempDir, writeFiles, type FileSet } from './support/patches';
 import { GUP_PROTOTYPE } from './support/gup-prototype';
+import { testAuditOptions } from './support/audit-options';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 
@@ -44,23 +44,7 @@ function treeAndPatch(name: string, files: FileSet, fixed: FileSet): { tree: str
 }
 
 async function audit(tree: string, patch: string, ruleId: string, extra: Partial<AuditOptions> = {}): Promise<DiffResult> {
-  return auditPatches({
-    patches: [patch],
-    tree,
-    rules: [ruleId],
-    minConfidence: 'low',
-    showExisting: false,
-    jobs: 1,
-    macros: [],
-    knowledge: [],
-    maxFileSize: DEFAULT_MAX_FILE_SIZE,
-    maxPatchSize: DEFAULT_MAX_PATCH_SIZE,
-    abi: 'lp64',
-    arch: 'x86',
-    index: true,
-    cacheDir,
-    ...extra,
-  });
+  return auditPatches(testAuditOptions({ patches: [patch], tree, rules: [ruleId], cacheDir, ...extra }));
 }
 
 function fixedOf(result: DiffResult): AuditedFinding[] {
