@@ -3,7 +3,7 @@
 // functions whose result is ignored by convention
 // (data/knowledge/result-ignored.txt).
 
-import { badRow, defineTable, KnowledgeRow } from '../../src/knowledge';
+import { badRow, defineTable, noExtraColumns, KnowledgeRow } from '../../src/knowledge';
 
 /** The path classes of error-returning.txt; fault, gup and copy rank highest. */
 export const PATH_CLASSES = ['fault', 'gup', 'copy', 'alloc', 'io'] as const;
@@ -21,7 +21,7 @@ export const errorReturningTable = defineTable({
     const [pathClass, looksLike, ...extra] = row.fields;
     if (!PATH_CLASSES.includes(pathClass as ErrorReturningRow['pathClass'])) badRow(`path class '${pathClass ?? ''}' is not one of ${PATH_CLASSES.join(', ')}`);
     if (!looksLike) badRow('the row does not say what failure looks like');
-    if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+    noExtraColumns(extra);
     return { pathClass: pathClass as ErrorReturningRow['pathClass'], looksLike };
   },
 });
@@ -36,7 +36,7 @@ export const resultIgnoredTable = defineTable({
   parse(row: KnowledgeRow): ResultIgnoredRow {
     const [why, ...extra] = row.fields;
     if (!why) badRow('the row does not say why the result is ignored');
-    if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+    noExtraColumns(extra);
     return { why };
   },
 });
@@ -57,7 +57,7 @@ export const busAccessorsTable = defineTable({
     if (!handle) badRow('the row does not name the handle');
     if (!constants || !/^(-|\d+(,\d+)*)$/.test(constants)) badRow(`'${constants ?? ''}' is not a list of argument numbers (2, 2,4) or -`);
     if (!otherwise) badRow('the row does not say how else the call fails');
-    if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+    noExtraColumns(extra);
     return { handle, constants: constants === '-' ? [] : constants.split(',').map(Number), otherwise };
   },
 });
@@ -77,7 +77,7 @@ export const busInitsTable = defineTable({
     const [kind, bus, ...extra] = row.fields;
     if (!INIT_KINDS.includes(kind as BusInitRow['kind'])) badRow(`'${kind ?? ''}' is not one of ${INIT_KINDS.join(', ')}`);
     if (!bus) badRow('the row does not name the bus');
-    if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+    noExtraColumns(extra);
     return { kind: kind as BusInitRow['kind'], bus };
   },
 });
@@ -93,7 +93,7 @@ export const harmlessFailureTable = defineTable({
   parse(row: KnowledgeRow): HarmlessFailureRow {
     const [leaves, ...extra] = row.fields;
     if (!leaves) badRow('the row does not say what a failure leaves');
-    if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+    noExtraColumns(extra);
     return { leaves };
   },
 });

@@ -3,7 +3,7 @@
 // zero-page tests, refcountability guards) and data/knowledge/page-lookups.txt
 // (gup, pin and KVM's hva_to_pfn family, follow_pfn/follow_pte).
 
-import { badRow, defineTable, KnowledgeRow, KnowledgeTable } from '../../src/knowledge';
+import { badRow, defineTable, noExtraColumns, KnowledgeRow, KnowledgeTable } from '../../src/knowledge';
 
 export type OpRole = 'get' | 'put' | 'reserved' | 'zero' | 'guard';
 
@@ -43,7 +43,7 @@ function parseOpRow(row: KnowledgeRow): OpRow {
   if (!ROLES.has(role as OpRole)) badRow(`role '${role ?? ''}' is not one of ${[...ROLES].join(', ')}`);
   const m = /^(page|pages|pfn):(\d+)(,checked)?$/.exec(argument);
   if (!m && argument !== '-') badRow(`argument '${argument}' is not page:N, pages:N, pfn:N, pfn:N,checked or -`);
-  if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+  noExtraColumns(extra);
   return {
     role: role as OpRole,
     argKind: m ? (m[1] as OpRow['argKind']) : null,
@@ -85,7 +85,7 @@ function parseLookupRow(row: KnowledgeRow): LookupRow {
   if (!LOOKUP_RETURNS.includes(returns as LookupReturns)) badRow(`returns '${returns ?? ''}' is not one of ${LOOKUP_RETURNS.join(', ')}`);
   const out = /^out:(\d+)$/.exec(where);
   if (!out && where !== 'ret' && where !== '-') badRow(`where '${where}' is not ret, out:N or -`);
-  if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+  noExtraColumns(extra);
   return { returns: returns as LookupReturns, where: where === 'ret' ? -1 : out ? Number(out[1]) : null, what, origin: row.origin };
 }
 

@@ -13,6 +13,11 @@ export function badRow(why: string): never {
   throw new RowError(why);
 }
 
+/** For `parse`: refuse the row when it has fields past the last column (`extra`: the fields left over). */
+export function noExtraColumns(extra: readonly string[]): void {
+  if (extra.length) badRow(`'${extra[0]}' is one column too many (quote a description that has spaces)`);
+}
+
 export interface TableDefinition<Row = unknown> {
   /** data/knowledge/<name>.txt, and the name a user's file must have. */
   readonly name: string;

@@ -3,7 +3,7 @@
 
 export { isGlob, KnowledgeError, parseKnowledge } from './rows';
 export type { KnowledgeRow } from './rows';
-export { badRow, defineTable, namesOf, RowError } from './define-table';
+export { badRow, defineTable, namesOf, noExtraColumns, RowError } from './define-table';
 export type { RowOf, TableDefinition, TableNames } from './define-table';
 export { KnowledgeTable } from './table';
 export { BUILTIN_KNOWLEDGE_DIR, builtinTableNames, Knowledge, knowledgeFor, loadKnowledge } from './load';
