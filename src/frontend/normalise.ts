@@ -63,8 +63,9 @@ const SPACE = 32;
 const NEWLINE = 10;
 const CR = 13;
 
-export function normalise(text: string, hints: HintTable): NormaliseResult {
-  return new Normaliser(text, hints).run();
+/** `tokens`: the text's tokens, when the caller has them already. */
+export function normalise(text: string, hints: HintTable, tokens: TokenList = tokenize(text)): NormaliseResult {
+  return new Normaliser(text, hints, tokens).run();
 }
 
 class Normaliser {
@@ -77,8 +78,12 @@ class Normaliser {
     hint: 0, iterator: 0, 'type-argument': 0, 'case-range': 0, conditional: 0,
   };
 
-  constructor(private readonly text: string, private readonly hints: HintTable) {
-    this.tokens = tokenize(text);
+  constructor(
+    private readonly text: string,
+    private readonly hints: HintTable,
+    tokens: TokenList,
+  ) {
+    this.tokens = tokens;
     this.dead = new Uint8Array(this.tokens.count);
     this.match = new Int32Array(this.tokens.count).fill(-1);
   }

@@ -23,7 +23,8 @@ export interface ExtractOptions {
 /** Parses a file for its declarations only (function bodies are skipped) and returns its facts. */
 export function factsOfSource(path: string, text: string, options: ExtractOptions): FileFacts {
   // Normalise first: #if groups that split a function header must be resolved before braces are matched.
-  const normalised = normalise(blankDirectives(text), options.hints);
+  const withoutDirectives = blankDirectives(text);
+  const normalised = normalise(withoutDirectives.text, options.hints, withoutDirectives.tokens);
   // One tokenization of the normalised text serves the body blanking and the body facts.
   const bodyTokens = tokenize(normalised.text);
   const skeletonText = blankFunctionBodies(normalised.text, bodyTokens);

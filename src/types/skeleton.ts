@@ -6,10 +6,17 @@ import { TokenKind, TokenList, tokenize } from '../frontend/lexer';
 
 const BLANKED_DIRECTIVE = /^#\s*(define|undef|include|pragma|error|warning|line)\b/;
 
+/** A text with some directives blanked, and its tokens (the same as tokenizing it again). */
+export interface BlankedText {
+  text: string;
+  tokens: TokenList;
+}
+
 /** Blanks #define, #include and the like; #if groups stay for the normaliser to resolve. */
-export function blankDirectives(text: string): string {
+export function blankDirectives(text: string): BlankedText {
   const tokens = tokenize(text);
   const chars: string[] = [];
+  const kept = new Uint8Array(tokens.count).fill(1);
   let copied = 0;
   for (let t = 0; t < tokens.count; t++) {
     if (tokens.kind[t] !== TokenKind.Directive) continue;
@@ -17,16 +24,34 @@ export function blankDirectives(text: string): string {
     const end = tokens.end[t];
     if (!BLANKED_DIRECTIVE.test(text.slice(start, Math.min(end, start + 16)))) continue;
     chars.push(text.slice(copied, start), spaces(text, start, end));
+    kept[t] = 0;
     copied = end;
   }
-  if (copied === 0) return text;
+  if (copied === 0) return { text, tokens };
   chars.push(text.slice(copied));
-  return chars.join('');
+  return { text: chars.join(''), tokens: keptTokens(tokens, kept) };
+}
+
+/** The tokens whose `kept` flag is set, in order. */
+function keptTokens(tokens: TokenList, kept: Uint8Array): TokenList {
+  let count = 0;
+  for (let t = 0; t < tokens.count; t++) count += kept[t];
+  const result: TokenList = { count, kind: new Uint8Array(count), start: new Int32Array(count), end: new Int32Array(count) };
+  for (let t = 0, k = 0; t < tokens.count; t++) {
+    if (!kept[t]) continue;
+    result.kind[k] = tokens.kind[t];
+    result.start[k] = tokens.start[t];
+    result.end[k] = tokens.end[t];
+    k++;
+  }
+  return result;
 }
 
 /**
- * Blanks the inside of every function body: a top-level `{` right after a
- * `)`, up to its matching `}`. An unmatched body is left as it is.
+ * Blanks the inside of every function body (a top-level `{` right after a
+ * `)`) and of every top-level initializer (right after a `=`), up to its
+ * matching `}`: the index reads neither, and tables of initializers are a good
+ * part of a driver's text. An unmatched body is left as it is.
  */
 export function blankFunctionBodies(text: string, tokens: TokenList = tokenize(text)): string {
   const parts: string[] = [];
@@ -40,7 +65,7 @@ export function blankFunctionBodies(text: string, tokens: TokenList = tokenize(t
     if (kind === TokenKind.Punct) {
       const c = text.charCodeAt(tokens.start[t]);
       if (c === 123) {
-        if (depth === 0 && previous >= 0 && tokens.kind[previous] === TokenKind.Punct && text.charCodeAt(tokens.start[previous]) === 41) {
+        if (depth === 0 && previous >= 0 && opensBlankedBraces(text, tokens, previous)) {
           bodyOpen = tokens.end[t];
         }
         depth++;
@@ -61,7 +86,24 @@ export function blankFunctionBodies(text: string, tokens: TokenList = tokenize(t
   return parts.join('');
 }
 
+/** Whether the token before a top-level `{` is the `)` of a function header or the `=` of an initializer. */
+function opensBlankedBraces(text: string, tokens: TokenList, before: number): boolean {
+  if (tokens.kind[before] !== TokenKind.Punct || tokens.end[before] - tokens.start[before] !== 1) return false;
+  const c = text.charCodeAt(tokens.start[before]);
+  return c === 41 || c === 61;
+}
+
+const SPACES = ' '.repeat(4096);
+
 /** Spaces for text[from, to), newlines kept. */
 function spaces(text: string, from: number, to: number): string {
-  return text.slice(from, to).replace(/[^\n]/g, ' ');
+  const parts: string[] = [];
+  for (let at = from; at < to; ) {
+    let newline = text.indexOf('\n', at);
+    if (newline < 0 || newline > to) newline = to;
+    for (let run = newline - at; run > 0; run -= SPACES.length) parts.push(run >= SPACES.length ? SPACES : SPACES.slice(0, run));
+    if (newline < to) parts.push('\n');
+    at = newline + 1;
+  }
+  return parts.join('');
 }
