@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { TypeIndexOptions } from '../types/type-index';
 
 /** Bump when what is stored for a file, or how, changes. */
-export const RESULT_FORMAT = 1;
+export const RESULT_FORMAT = 2;
 
 /** dist/: the compiled program (this file is dist/src/engine/result-key.js). */
 const COMPILED_ROOT = path.resolve(__dirname, '../..');
