@@ -2,7 +2,7 @@
 
 import { Confidence, InputProblem, SEVERITY_RANK, ScanResult, Severity } from '../model';
 import * as fs from 'node:fs';
-import { renderReport, ReportFormat } from '../report';
+import { reportChunks, ReportFormat } from '../report';
 import { printable } from '../report/common';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
@@ -155,7 +155,7 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
     },
   };
   const sarif = sarifReportSettings(options.sarif);
-  const report = renderReport(options.format, result, {
+  const report = reportChunks(options.format, result, {
     toolVersion: toolVersion(),
     cwd: process.cwd(),
     explain: options.explain,

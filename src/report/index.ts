@@ -2,7 +2,7 @@
 
 import type { ScanResult } from '../model';
 import { renderCheckpatch } from './checkpatch';
-import { renderJson } from './json';
+import { jsonReportChunks, renderJson } from './json';
 import { renderSarif, type SarifReportOptions } from './sarif';
 import { renderText } from './text';
 
@@ -51,4 +51,13 @@ export function renderReport(format: ReportFormat, result: ScanResult, options: 
       throw new Error(`unknown report format: ${String(unknown)}`);
     }
   }
+}
+
+/**
+ * renderReport()'s text in pieces, for writing: JSON finding by finding
+ * (the other formats are one piece).
+ */
+export function reportChunks(format: ReportFormat, result: ScanResult, options: ReportOptions): Iterable<string> {
+  if (format === 'json') return jsonReportChunks(result, { toolVersion: options.toolVersion });
+  return [renderReport(format, result, options)];
 }
