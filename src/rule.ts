@@ -8,6 +8,7 @@ import type { ParsedFile, SyntaxNode } from './frontend/parse';
 import type { Typer } from './types/typer';
 import type { KnowledgeTable, TableDefinition, TableNames } from './knowledge';
 import type { KbuildView } from './kernel/kbuild';
+import type { Abi } from './types/ctype';
 
 /** Message templates by id; `{{name}}` is replaced from the report's data. */
 export type MessageTemplates = Readonly<Record<string, string>>;
@@ -65,6 +66,13 @@ export interface RuleContext<Messages extends MessageTemplates> {
   readonly kbuild: KbuildView | null;
   /** A knowledge table the rule lists in `knowledge`, every row read through the table's definition. */
   knowledge<Row>(table: TableDefinition<Row>): KnowledgeTable<Row>;
+  /**
+   * Whether the run wants findings of the low tier. It does not at
+   * --min-confidence medium or high when nothing reads hidden findings (no
+   * baseline, no --report-unused-suppressions): the rule may then skip work
+   * that can only give low findings. When true, every tier must be complete.
+   */
+  readonly lowTierWanted: boolean;
   report(input: ReportInput<Messages>): void;
 }
 
@@ -85,6 +93,13 @@ export interface RuleDefinition<Messages extends MessageTemplates = MessageTempl
    * index does not know is always parsed.
    */
   requiresInIndex?: IndexRequirement;
+  /**
+   * When the run does not want the low tier (RuleContext.lowTierWanted):
+   * whether the file's normalised text, as the parse reads it, may hold a
+   * finding above low. A file it rejects is not parsed for the rule, so it
+   * must be a necessary condition of every medium and high finding.
+   */
+  mayRankAboveLow?: (text: string, abi: Abi) => boolean;
   /** The rule types expressions: scan opens the tree's type index for it, and `context.types` works only then. */
   needsTypes?: boolean;
   /** The knowledge tables the rule reads; their rows are checked when the tables are loaded. */

@@ -13,7 +13,7 @@ import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
 import { SCAN_WORKER } from '../engine/worker-scripts';
 import type { ScanFileResult, ScanTask } from '../engine/worker';
-import type { TierGate } from '../engine/tier-gate';
+import { lowTierWanted, type TierGate } from '../engine/tier-gate';
 import { ResultCache } from '../engine/result-cache';
 import { resultKey } from '../engine/result-key';
 import type { CachedAnalysis } from '../engine/result-store';
@@ -178,7 +178,7 @@ function refuseWithShards(options: ScanOptions, readsStdin: boolean): void {
 
 /** Which findings the main thread needs: those of the shown tiers, and what the gating reads besides (tier-gate.ts). */
 function tierGateOf(options: ScanOptions, gateOptions: ScanGateOptions): TierGate {
-  return { minConfidence: options.minConfidence, keepAllTiers: gateOptions.baseline !== undefined };
+  return { minConfidence: options.minConfidence, keepAllTiers: gateOptions.baseline !== undefined, suppressionsChecked: Boolean(gateOptions.reportUnusedSuppressions) };
 }
 
 /** Each file's analysis, in input order, its findings through `gate`: from the result cache, or from the workers. */
@@ -231,6 +231,7 @@ function openResultCache(ruleIds: string[], session: TypeSession, options: ScanO
     maxBytes: options.maxFileSize,
     treeRoot: session.handle.root,
     typeOptions: session.handle.options,
+    lowTier: lowTierWanted(gate),
   });
   return ResultCache.open({ cacheDir: options.cacheDir ?? defaultCacheDir(), key, gate, types: session.handle, hintFiles: options.macros });
 }

@@ -20,10 +20,19 @@ export interface TierGate {
   minConfidence: Confidence;
   /** Keep every tier (a baseline is compared with: hidden findings can match its entries). */
   keepAllTiers: boolean;
+  /** Suppression comments are checked for use (--report-unused-suppressions): the hidden findings they cover are read. */
+  suppressionsChecked?: boolean;
 }
 
-/** The gate that lets every finding through (tests, and callers that gate later themselves). */
-export const ALL_TIERS: TierGate = { minConfidence: 'low', keepAllTiers: true };
+/**
+ * Whether the run reads findings of the low tier: shown, or read by the
+ * gating. When not, rules may skip what can only give low findings
+ * (RuleContext.lowTierWanted), and what they give is complete only for the
+ * shown tiers: the result cache keeps such results apart (result-key.ts).
+ */
+export function lowTierWanted(gate: TierGate): boolean {
+  return gate.minConfidence === 'low' || gate.keepAllTiers || Boolean(gate.suppressionsChecked);
+}
 
 /** `findings` (one file's, in order) without those the run can neither show nor needs to judge others. */
 export function findingsThroughGate(findings: readonly Finding[], gate: TierGate, suppressions: readonly SuppressionDirective[] | undefined): Finding[] {

@@ -16,7 +16,7 @@ import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/se
 import { countResolution, emptyCounts } from '../types/resolution';
 import { ConversionCounts, countConversions, emptyConversionCounts } from '../analysis/conversion-census';
 import { knowledgeFor } from '../knowledge';
-import { findingsThroughGate, TierGate } from './tier-gate';
+import { findingsThroughGate, lowTierWanted, TierGate } from './tier-gate';
 
 const treeMemory = new TreeMemory();
 
@@ -97,7 +97,12 @@ function hintsFor(files: string[]): HintTable {
 export async function runScan(task: ScanTask): Promise<ScanFileResult[]> {
   const rules = task.ruleIds.map(loadRule);
   const options = {
-    hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles), forResultCache: task.forResultCache,
+    hints: hintsFor(task.hintFiles),
+    maxBytes: task.maxBytes,
+    types: task.types,
+    knowledge: knowledgeFor(task.knowledgeFiles),
+    forResultCache: task.forResultCache,
+    lowTierWanted: lowTierWanted(task.gate),
   };
   const out: ScanFileResult[] = [];
   for (const file of task.files) {
