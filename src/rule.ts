@@ -74,6 +74,13 @@ export interface RuleContext<Messages extends MessageTemplates> {
    */
   readonly lowTierWanted: boolean;
   report(input: ReportInput<Messages>): void;
+  /**
+   * Instead of report(), when the run does not want the low tier and the
+   * finding at `node` would rank low: nothing is reported, but later findings
+   * of the same code in the same function keep their fingerprints (they are
+   * numbered in file order).
+   */
+  skipLow(node: SyntaxNode): void;
 }
 
 export interface RuleDefinition<Messages extends MessageTemplates = MessageTemplates> {

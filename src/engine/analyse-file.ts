@@ -160,6 +160,7 @@ export function runRules(
         },
         lowTierWanted: services.lowTierWanted ?? true,
         report: (input) => collector.add(rule, input),
+        skipLow: (node) => collector.skip(rule.meta.id, node),
       });
     } catch (error) {
       problems.push({
