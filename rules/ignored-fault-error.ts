@@ -71,6 +71,8 @@ export default defineRule({
       failing: { knowledge: errorReturningTable },
       // A callee with no visible failure is reported only with STRONG_SITES sites, STRONG_CONVENTION of them using it.
       orUsedAtLeast: Math.floor(STRONG_SITES * STRONG_CONVENTION),
+      // Above low, failure without a path class needs the convention (rankFailure): MIN_SITES sites, CONVENTION of them using the result.
+      aboveLow: { usedAtLeast: Math.ceil(MIN_SITES * CONVENTION) },
     },
   },
   needsTypes: true,

@@ -132,6 +132,14 @@ export interface IndexRequirement {
     failing: { knowledge: TableDefinition<any> };
     /** Or: at least this many call sites across the tree use the callee's result. */
     orUsedAtLeast?: number;
+    /**
+     * When the run wants no low findings (RuleContext.lowTierWanted false):
+     * a callee known to fail only by its own error returns (no knowledge
+     * table row, no other call's result passed on) counts only with this
+     * many call sites across the tree that use its result, and the sites
+     * alone (`orUsedAtLeast`) do not count.
+     */
+    aboveLow?: { usedAtLeast: number };
   };
 }
 

@@ -84,7 +84,7 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const lowTierWanted = options.lowTierWanted ?? true;
   const rankable = lowTierWanted ? mentioned : mentioned.filter((rule) => rule.mayRankAboveLow?.(normalised.text, ABIS[options.types.options.abi]) ?? true);
   const indexPath = indexPathOf(options.types, file.absolutePath, file.displayPath);
-  const applicable = rulesTheIndexLetThrough(rankable, normalised.text, indexPath, options, recorder);
+  const applicable = rulesTheIndexLetThrough(rankable, normalised.text, indexPath, { ...options, lowTierWanted }, recorder);
   if (applicable.length === 0) {
     if (recorder) result.lookups = recorder.recorded();
     return result;
@@ -116,7 +116,7 @@ function rulesTheIndexLetThrough(rules: Rule[], parsedText: string, indexPath: s
   return rules.filter((rule) => {
     if (!rule.requiresInIndex) return true;
     calls ??= fileCalls(parsedText);
-    return meetsIndexRequirement(rule.requiresInIndex, calls, index, options.knowledge, recorder);
+    return meetsIndexRequirement(rule.requiresInIndex, calls, index, options.knowledge, recorder, options.lowTierWanted ?? true);
   });
 }
 
