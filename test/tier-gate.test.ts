@@ -1,8 +1,8 @@
 // Findings below the run's threshold stay in the worker (src/engine/tier-gate.ts):
 // the report is what it was when every tier reached the main thread, the
 // hidden findings the gating reads still reach it, and the result cache keeps
-// every tier, so a run at another --min-confidence reuses it and prints what
-// an uncached run prints.
+// every tier a run computed, so a run at another --min-confidence reuses it
+// and prints what an uncached run prints.
 
 import { describe, it, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -141,20 +141,28 @@ describe('tier gate in a scan', () => {
     assert.equal(gating.baseline.unchanged, 1);
   });
 
-  it('the result cache stores every tier: a run at another threshold reuses it and prints what an uncached run prints', () => {
-    const uncached = { medium: scan('--no-result-cache').stdout, low: scan('--no-result-cache', '--min-confidence', 'low').stdout };
-    const first = scan();
+  it('the result cache: complete results serve any threshold, shown-tier results only runs without the low tier', () => {
+    const uncached = {
+      medium: scan('--no-result-cache').stdout,
+      low: scan('--no-result-cache', '--min-confidence', 'low').stdout,
+      high: scan('--no-result-cache', '--min-confidence', 'high').stdout,
+    };
+    const first = scan('--min-confidence', 'low');
     assert.equal(first.reused, 0);
-    assert.equal(first.stdout, uncached.medium);
-    const low = scan('--min-confidence', 'low');
-    assert.equal(low.reused, 2, 'both files come from the cache');
-    assert.equal(low.stdout, uncached.low);
-    assert.deepEqual(shown(low), ['10 high', '16 low']);
-    const medium = scan();
-    assert.equal(medium.reused, 2);
-    assert.equal(medium.stdout, uncached.medium);
+    assert.equal(first.stdout, uncached.low);
+    // Every tier was stored: a run that reads hidden findings reuses them at another threshold.
     const unused = scan('--min-confidence', 'high', '--report-unused-suppressions');
-    assert.equal(unused.reused, 2);
+    assert.equal(unused.reused, 2, 'both files come from the cache');
+    assert.equal(unused.stdout, scan('--no-result-cache', '--min-confidence', 'high', '--report-unused-suppressions').stdout);
     assert.deepEqual(JSON.parse(unused.stdout).gating.suppressionProblems, [], 'a reused file keeps its hidden, suppressed finding for the gating');
+    // A run without the low tier gave only what it shows: its results are kept apart, and serve such runs only.
+    const medium = scan();
+    assert.equal(medium.reused, 0, 'not the complete results: they are under another key');
+    assert.equal(medium.stdout, uncached.medium);
+    const high = scan('--min-confidence', 'high');
+    assert.equal(high.reused, 2, 'the results of the medium run serve a high one');
+    assert.equal(high.stdout, uncached.high);
+    assert.equal(scan('--min-confidence', 'low').stdout, uncached.low);
+    assert.equal(scan('--min-confidence', 'low').reused, 2);
   });
 });
