@@ -1,5 +1,5 @@
-// The JSON report written in pieces (src/report/json-chunks.ts) is the text
-// JSON.stringify gives the whole document, byte for byte.
+// The JSON and SARIF reports written in pieces (src/report/json-chunks.ts) are
+// the text JSON.stringify gives the whole document, byte for byte.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -80,12 +80,16 @@ describe('JSON written in pieces', () => {
   });
 
   it('the scan report in pieces equals the report rendered whole, with and without findings', () => {
+    const sarifCapped: ReportOptions = { ...options, informationUri: 'https://example.org/pa', sarif: { helpUriBase: 'https://example.org/rules/', category: 'kernel/mm', maxResults: 7 } };
     for (const scan of [result, { ...result, findings: [], gating: undefined, shard: undefined }, { ...result, problems: [] }]) {
       for (const format of REPORT_FORMATS) {
-        assert.equal(join(reportChunks(format, scan, options)), renderReport(format, scan, options), format);
+        for (const settings of [options, sarifCapped]) {
+          assert.equal(join(reportChunks(format, scan, settings)), renderReport(format, scan, settings), format);
+        }
       }
     }
     assert.ok([...reportChunks('json', result, options)].length > result.findings.length, 'JSON comes finding by finding');
+    assert.ok([...reportChunks('sarif', result, options)].length > result.findings.length, 'SARIF comes result by result');
   });
 
   it('writeReport writes the pieces of a report larger than one write, to a file, as the whole text', () => {

@@ -3,7 +3,7 @@
 import type { ScanResult } from '../model';
 import { renderCheckpatch } from './checkpatch';
 import { jsonReportChunks, renderJson } from './json';
-import { renderSarif, type SarifReportOptions } from './sarif';
+import { renderSarif, sarifLogChunks, type SarifReportOptions } from './sarif';
 import { renderText } from './text';
 
 export type ReportFormat = 'text' | 'checkpatch' | 'json' | 'sarif';
@@ -40,12 +40,7 @@ export function renderReport(format: ReportFormat, result: ScanResult, options: 
     case 'json':
       return renderJson(result, { toolVersion: options.toolVersion });
     case 'sarif':
-      return renderSarif(result, {
-        toolVersion: options.toolVersion,
-        cwd: options.cwd,
-        informationUri: options.informationUri,
-        ...options.sarif,
-      });
+      return renderSarif(result, sarifOptions(options));
     default: {
       const unknown: never = format;
       throw new Error(`unknown report format: ${String(unknown)}`);
@@ -53,11 +48,16 @@ export function renderReport(format: ReportFormat, result: ScanResult, options: 
   }
 }
 
+function sarifOptions(options: ReportOptions): SarifReportOptions {
+  return { toolVersion: options.toolVersion, cwd: options.cwd, informationUri: options.informationUri, ...options.sarif };
+}
+
 /**
- * renderReport()'s text in pieces, for writing: JSON finding by finding
- * (the other formats are one piece).
+ * renderReport()'s text in pieces, for writing: JSON and SARIF finding by
+ * finding (text and checkpatch are one piece).
  */
 export function reportChunks(format: ReportFormat, result: ScanResult, options: ReportOptions): Iterable<string> {
   if (format === 'json') return jsonReportChunks(result, { toolVersion: options.toolVersion });
+  if (format === 'sarif') return sarifLogChunks(result, sarifOptions(options));
   return [renderReport(format, result, options)];
 }
