@@ -71,6 +71,8 @@ export default defineRule({
       failing: { knowledge: errorReturningTable },
       // A callee with no visible failure is reported only with STRONG_SITES sites, STRONG_CONVENTION of them using it.
       orUsedAtLeast: Math.floor(STRONG_SITES * STRONG_CONVENTION),
+      // Above low, failure without a path class needs the convention (rankFailure): MIN_SITES sites, CONVENTION of them using the result.
+      aboveLow: { usedAtLeast: Math.ceil(MIN_SITES * CONVENTION) },
     },
   },
   needsTypes: true,
@@ -99,6 +101,12 @@ export default defineRule({
         const deviant = !failure && returns === 'integer' && sites >= STRONG_SITES && share >= STRONG_CONVENTION;
         // Nothing to report: skip the evidence below, whose typing is most of this rule's cost.
         if (!failure && !deviant) continue;
+        const base = failure ? rankFailure(failure, callee, caller, sites, share) : null;
+        // A deviant call ranks low, and so does one whose callee does (rankCall only demotes a low base).
+        if (!context.lowTierWanted && (!base || base.confidence === 'low')) {
+          context.skipLow(call);
+          continue;
+        }
         const statement = call.parent!;
         const next = nextStep(statement);
         const outValue = failureVisibleThrough(call, statement, typer);
@@ -111,9 +119,8 @@ export default defineRule({
           ...(outValue ? [{ node: outValue.test, message: `but failure also shows in '${outValue.name}', which the call fills in and which is tested here` }] : []),
           ...(deliberate ? [{ node: call, message: `a comment at line ${deliberate} says the result is ignored on purpose` }] : []),
         ];
-        if (failure) {
-          const { confidence: base, why: baseWhy } = rankFailure(failure, callee, caller, sites, share);
-          const ranked = rankCall({ fn, caller, call, callee, failure, base, baseWhy, tally, next, fileText: context.file.text }, context.kbuild, inference, ranking);
+        if (failure && base) {
+          const ranked = rankCall({ fn, caller, call, callee, failure, base: base.confidence, baseWhy: base.why, tally, next, fileText: context.file.text }, context.kbuild, inference, ranking);
           evidence.push(...ranked.steps);
           const confidence = ranked.unwrittenRead || !(outValue || deliberate) ? ranked.confidence : 'low';
           if (confidence !== ranked.confidence) {

@@ -27,6 +27,7 @@ import { findRoundTrip, RoundTripSearch } from './seqcount-truncation/values/rou
 import { isSequenceName, quantitiesOf, READERS } from './seqcount-truncation/values/quantities';
 import { typeToString } from '../src/types/ctype';
 import type { Confidence, SiblingKey } from '../src/model';
+import { mayRankAboveLow } from './seqcount-truncation/above-low';
 
 const WIDE_TYPE_WORDS = [
   'long', 'u64', 's64', '__u64', '__s64', 'uint64_t', 'int64_t', 'size_t', 'ssize_t', 'loff_t', 'sector_t', 'pgoff_t',
@@ -50,6 +51,8 @@ export default defineRule({
   },
   // A file that names no wide integer type rarely converts one; reading only those keeps whole-tree scans fast.
   requires: WIDE_TYPE_WORDS,
+  // Above low it needs a sequence-named value or a wide negative constant (rank()).
+  mayRankAboveLow,
   needsTypes: true,
   check(context) {
     const typer = context.types;
@@ -58,6 +61,8 @@ export default defineRule({
     let values: ValueFacts | null = null;
     const shownTrips = new Map<number, SyntaxNode>();
     for (const fn of functionDefinitions(root)) {
+      // Each finding's value is named in its function: one without such a name ranks low.
+      if (!context.lowTierWanted && !mayRankAboveLow(fn.text, typer.abi)) continue;
       for (const conversion of conversionsIn(fn, typer)) {
         if (conversion.from.bits < longBits || !isNarrowing(conversion.from, conversion.to)) continue;
         if (isConstantThatFits(conversion, typer) || isExplicitCast(conversion.source)) continue;

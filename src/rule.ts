@@ -8,6 +8,7 @@ import type { ParsedFile, SyntaxNode } from './frontend/parse';
 import type { Typer } from './types/typer';
 import type { KnowledgeTable, TableDefinition, TableNames } from './knowledge';
 import type { KbuildView } from './kernel/kbuild';
+import type { Abi } from './types/ctype';
 
 /** Message templates by id; `{{name}}` is replaced from the report's data. */
 export type MessageTemplates = Readonly<Record<string, string>>;
@@ -65,7 +66,21 @@ export interface RuleContext<Messages extends MessageTemplates> {
   readonly kbuild: KbuildView | null;
   /** A knowledge table the rule lists in `knowledge`, every row read through the table's definition. */
   knowledge<Row>(table: TableDefinition<Row>): KnowledgeTable<Row>;
+  /**
+   * Whether the run wants findings of the low tier. It does not at
+   * --min-confidence medium or high when nothing reads hidden findings (no
+   * baseline, no --report-unused-suppressions): the rule may then skip work
+   * that can only give low findings. When true, every tier must be complete.
+   */
+  readonly lowTierWanted: boolean;
   report(input: ReportInput<Messages>): void;
+  /**
+   * Instead of report(), when the run does not want the low tier and the
+   * finding at `node` would rank low: nothing is reported, but later findings
+   * of the same code in the same function keep their fingerprints (they are
+   * numbered in file order).
+   */
+  skipLow(node: SyntaxNode): void;
 }
 
 export interface RuleDefinition<Messages extends MessageTemplates = MessageTemplates> {
@@ -85,6 +100,13 @@ export interface RuleDefinition<Messages extends MessageTemplates = MessageTempl
    * index does not know is always parsed.
    */
   requiresInIndex?: IndexRequirement;
+  /**
+   * When the run does not want the low tier (RuleContext.lowTierWanted):
+   * whether the file's normalised text, as the parse reads it, may hold a
+   * finding above low. A file it rejects is not parsed for the rule, so it
+   * must be a necessary condition of every medium and high finding.
+   */
+  mayRankAboveLow?: (text: string, abi: Abi) => boolean;
   /** The rule types expressions: scan opens the tree's type index for it, and `context.types` works only then. */
   needsTypes?: boolean;
   /** The knowledge tables the rule reads; their rows are checked when the tables are loaded. */
@@ -110,6 +132,14 @@ export interface IndexRequirement {
     failing: { knowledge: TableDefinition<any> };
     /** Or: at least this many call sites across the tree use the callee's result. */
     orUsedAtLeast?: number;
+    /**
+     * When the run wants no low findings (RuleContext.lowTierWanted false):
+     * a callee known to fail only by its own error returns (no knowledge
+     * table row, no other call's result passed on) counts only with this
+     * many call sites across the tree that use its result, and the sites
+     * alone (`orUsedAtLeast`) do not count.
+     */
+    aboveLow?: { usedAtLeast: number };
   };
 }
 

@@ -128,6 +128,21 @@ describe('meetsIndexRequirement (ignored-fault-error)', () => {
     assert.equal(meets('w_busy'), false);
     assert.equal(meets('unknown_helper'), false, 'nothing in the index, no row');
   });
+
+  it('above low, a callee that fails only by its own error returns needs the callers\' convention, and the callers\' habit alone does not count', () => {
+    const aboveLow = (extra: [string, FileFacts][], ...calls: string[]) =>
+      meetsIndexRequirement(requirement, { dropped: new Set(calls), declaredHere: new Map() }, new TypeIndex(new MemoryDeclSource([...files, ...extra])), knowledge, undefined, false);
+    assert.equal(aboveLow([], 'w_start'), false, 'w_start() returns -EIO, but no site uses its result: only low');
+    const users = (name: string, n: number): [string, FileFacts][] =>
+      Array.from({ length: n }, (_, i) => [`drivers/${name}-user${i}.c`, { decls: [{ kind: 'calls', name, line: 1, used: 1, discarded: 0, voided: 0 }], includes: [] }]);
+    assert.equal(aboveLow(users('w_start', 2), 'w_start'), false, 'two sites: below the convention');
+    assert.equal(aboveLow(users('w_start', 3), 'w_start'), true, 'three sites may make the convention (4 sites, 3 of them using it)');
+    assert.equal(aboveLow([], 'w_count'), false, 'no visible failure: a deviant call ranks low');
+    assert.equal(aboveLow([], 'get_user_pages_remote'), true, 'a knowledge row still counts');
+    const passesOn: [string, FileFacts][] = [['drivers/w/wrap.c', { decls: [fn('w_wrap', 'int', { definition: true, failure: { returnsResultOf: ['w_start'] } })], includes: [] }]];
+    assert.equal(aboveLow(passesOn, 'w_wrap'), true, 'a callee passing another call\'s result on may reach a path class');
+    assert.equal(meets('w_start', 'w_count'), true, 'when the low tier is wanted, both count as before');
+  });
 });
 
 /** A small kernel tree: a void callee and a failing one, dropped in two files. */

@@ -6,7 +6,7 @@
 import type { Log as SarifLog } from 'sarif';
 import type { ScanResult, Severity } from '../model';
 import { SEVERITY_RANK } from '../model';
-import { renderReport, type ReportFormat } from '../report';
+import { reportChunks, type ReportFormat } from '../report';
 import { loadRule, ruleIdsOnDisk, ruleInfo } from '../engine/registry';
 import { reportedFindings, type ShowOptions } from '../gating/scan-gate';
 import { mergeJsonReports } from '../shards/merge-json';
@@ -47,7 +47,7 @@ export function merge(files: string[], options: MergeOptions): { exitCode: numbe
     const format = options.format ?? 'json';
     if (format === 'sarif') throw new UsageError('merge: SARIF needs the SARIF shards (a JSON report leaves out suppressed findings, which SARIF carries)');
     const shown: ScanResult = { ...result, findings: reportedFindings(result.findings, format, options.show) };
-    const report = renderReport(format, shown, {
+    const report = reportChunks(format, shown, {
       toolVersion,
       cwd: process.cwd(),
       explain: options.explain,

@@ -27,10 +27,35 @@ export function sarifReportSettings(settings: SarifCommandSettings | undefined):
   };
 }
 
-/** The report to the -o file, else to standard output. */
-export function writeReport(report: string, output: string | undefined): void {
-  if (output) fs.writeFileSync(output, report);
-  else process.stdout.write(report);
+/** Pieces of a report are joined up to about this many characters before a write. */
+const WRITE_CHARS = 1 << 20;
+
+/** The report (whole, or in pieces: src/report/json-chunks.ts) to the -o file, else to standard output. */
+export function writeReport(report: string | Iterable<string>, output: string | undefined): void {
+  if (typeof report === 'string') {
+    if (output) fs.writeFileSync(output, report);
+    else process.stdout.write(report);
+    return;
+  }
+  const fd = output ? fs.openSync(output, 'w') : null;
+  const write = (text: string) => (fd === null ? process.stdout.write(text) : writeAll(fd, Buffer.from(text)));
+  try {
+    let pending = '';
+    for (const piece of report) {
+      pending += piece;
+      if (pending.length >= WRITE_CHARS) {
+        write(pending);
+        pending = '';
+      }
+    }
+    if (pending) write(pending);
+  } finally {
+    if (fd !== null) fs.closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done);
 }
 
 /** One line each on standard error, in gcc's "program: ..." form; `stderr` for tests. */

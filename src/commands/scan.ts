@@ -2,7 +2,7 @@
 
 import { Confidence, InputProblem, SEVERITY_RANK, ScanResult, Severity } from '../model';
 import * as fs from 'node:fs';
-import { renderReport, ReportFormat } from '../report';
+import { reportChunks, ReportFormat } from '../report';
 import { printable } from '../report/common';
 import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
@@ -12,8 +12,8 @@ import { WarmPool } from '../workers/pool';
 import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
 import { SCAN_WORKER } from '../engine/worker-scripts';
-import type { FileAnalysis } from '../engine/analyse-file';
-import type { ScanTask } from '../engine/worker';
+import type { ScanFileResult, ScanTask } from '../engine/worker';
+import { lowTierWanted, type TierGate } from '../engine/tier-gate';
 import { ResultCache } from '../engine/result-cache';
 import { resultKey } from '../engine/result-key';
 import type { CachedAnalysis } from '../engine/result-store';
@@ -121,7 +121,7 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
   let results: CachedAnalysis[];
   try {
     const session = await typeSessionFor(paths.length > 0 ? paths : [process.cwd()], rules, options);
-    results = await analyseFiles(files, ruleIds, session, options, warm);
+    results = await analyseFiles(files, ruleIds, session, options, tierGateOf(options, gateOptions), warm);
   } finally {
     await warm?.destroy();
   }
@@ -155,7 +155,7 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
     },
   };
   const sarif = sarifReportSettings(options.sarif);
-  const report = renderReport(options.format, result, {
+  const report = reportChunks(options.format, result, {
     toolVersion: toolVersion(),
     cwd: process.cwd(),
     explain: options.explain,
@@ -176,9 +176,21 @@ function refuseWithShards(options: ScanOptions, readsStdin: boolean): void {
   if (options.gate?.writeBaseline) throw new UsageError('--write-baseline records a whole run: write it from an unsharded scan, or from the merged findings of all shards');
 }
 
-/** Each file's analysis, in input order: from the result cache, or from the workers. */
-async function analyseFiles(files: SourceFile[], ruleIds: string[], session: TypeSession, options: ScanOptions, warm?: WarmPool<ScanTask, FileAnalysis[]>): Promise<CachedAnalysis[]> {
-  const cache = options.resultCache ? openResultCache(ruleIds, session, options) : null;
+/** Which findings the main thread needs: those of the shown tiers, and what the gating reads besides (tier-gate.ts). */
+function tierGateOf(options: ScanOptions, gateOptions: ScanGateOptions): TierGate {
+  return { minConfidence: options.minConfidence, keepAllTiers: gateOptions.baseline !== undefined, suppressionsChecked: Boolean(gateOptions.reportUnusedSuppressions) };
+}
+
+/** Each file's analysis, in input order, its findings through `gate`: from the result cache, or from the workers. */
+async function analyseFiles(
+  files: SourceFile[],
+  ruleIds: string[],
+  session: TypeSession,
+  options: ScanOptions,
+  gate: TierGate,
+  warm?: WarmPool<ScanTask, ScanFileResult[]>,
+): Promise<CachedAnalysis[]> {
+  const cache = options.resultCache ? openResultCache(ruleIds, session, options, gate) : null;
   const check = cache?.check(files);
   const pending = check ? files.filter((_, i) => !check.reused[i]) : files;
   const progress = createProgress('scan', files.length, options.progress);
@@ -195,20 +207,23 @@ async function analyseFiles(files: SourceFile[], ruleIds: string[], session: Typ
       types: session.handle,
       knowledgeFiles: options.knowledge,
       forResultCache: cache !== null,
+      gate,
     }),
     { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), warm },
   );
   progress.stop();
   reportDebugStats('scan', { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) });
   if (!cache || !check) return fresh.results;
-  const analysed: (FileAnalysis | undefined)[] = [];
+  const analysed: (ScanFileResult | undefined)[] = [];
   let next = 0;
   const results = files.map((_, i) => check.reused[i] ?? (analysed[i] = fresh.results[next++]));
   cache.record(files, check, analysed);
+  // Stored; the run needs only the gated findings.
+  for (const analysis of analysed) if (analysis) delete analysis.allTiers;
   return results;
 }
 
-function openResultCache(ruleIds: string[], session: TypeSession, options: ScanOptions): ResultCache | null {
+function openResultCache(ruleIds: string[], session: TypeSession, options: ScanOptions, gate: TierGate): ResultCache | null {
   const key = resultKey({
     ruleIds,
     hintFiles: options.macros,
@@ -216,8 +231,9 @@ function openResultCache(ruleIds: string[], session: TypeSession, options: ScanO
     maxBytes: options.maxFileSize,
     treeRoot: session.handle.root,
     typeOptions: session.handle.options,
+    lowTier: lowTierWanted(gate),
   });
-  return ResultCache.open({ cacheDir: options.cacheDir ?? defaultCacheDir(), key, types: session.handle, hintFiles: options.macros });
+  return ResultCache.open({ cacheDir: options.cacheDir ?? defaultCacheDir(), key, gate, types: session.handle, hintFiles: options.macros });
 }
 
 /** The type index, when a rule needs types and the input is in a kernel tree (or --tree names one). */

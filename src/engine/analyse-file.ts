@@ -19,6 +19,7 @@ import type { Knowledge } from '../knowledge';
 import { requiredIdentifiers } from './required-identifiers';
 import { mayHoldSuppressions, suppressionDirectives, SuppressionDirective } from '../gating/suppression-comments';
 import { KbuildView, kbuildViewOf } from '../kernel/kbuild';
+import { ABIS } from '../types/ctype';
 
 export interface AnalyseOptions {
   hints: HintTable;
@@ -27,6 +28,8 @@ export interface AnalyseOptions {
   knowledge: Knowledge;
   /** Hash the content and record the index keys looked up, for the result cache. */
   forResultCache?: boolean;
+  /** Whether the run wants the low tier (RuleContext.lowTierWanted); default true. */
+  lowTierWanted?: boolean;
 }
 
 export interface FileAnalysis {
@@ -78,8 +81,10 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
   const { text, encoding, problem } = decodeSource(file, read.bytes);
   if (problem) result.problems.push(problem);
   const normalised = normalise(text, options.hints);
+  const lowTierWanted = options.lowTierWanted ?? true;
+  const rankable = lowTierWanted ? mentioned : mentioned.filter((rule) => rule.mayRankAboveLow?.(normalised.text, ABIS[options.types.options.abi]) ?? true);
   const indexPath = indexPathOf(options.types, file.absolutePath, file.displayPath);
-  const applicable = rulesTheIndexLetThrough(mentioned, normalised.text, indexPath, options, recorder);
+  const applicable = rulesTheIndexLetThrough(rankable, normalised.text, indexPath, { ...options, lowTierWanted }, recorder);
   if (applicable.length === 0) {
     if (recorder) result.lookups = recorder.recorded();
     return result;
@@ -90,6 +95,7 @@ export function analyseFile(file: SourceFile, rules: readonly Rule[], options: A
     makeTyper: () => typerFor(parsed, typeIndexOf(options.types), indexPath, recorder),
     knowledge: options.knowledge,
     kbuild: () => (options.types.root ? kbuildViewOf(options.types.root, indexPath) : null),
+    lowTierWanted,
   });
   result.findings = checked.findings;
   result.problems.push(...checked.problems);
@@ -110,7 +116,7 @@ function rulesTheIndexLetThrough(rules: Rule[], parsedText: string, indexPath: s
   return rules.filter((rule) => {
     if (!rule.requiresInIndex) return true;
     calls ??= fileCalls(parsedText);
-    return meetsIndexRequirement(rule.requiresInIndex, calls, index, options.knowledge, recorder);
+    return meetsIndexRequirement(rule.requiresInIndex, calls, index, options.knowledge, recorder, options.lowTierWanted ?? true);
   });
 }
 
@@ -132,7 +138,7 @@ export function decodeAndParse(
 export function runRules(
   parsed: ParsedFile,
   rules: readonly Rule[],
-  services: { makeTyper: () => Typer; knowledge: Knowledge; kbuild?: () => KbuildView | null },
+  services: { makeTyper: () => Typer; knowledge: Knowledge; kbuild?: () => KbuildView | null; lowTierWanted?: boolean },
 ): { findings: Finding[]; problems: InputProblem[] } {
   const collector = new FindingCollector(parsed);
   const problems: InputProblem[] = [];
@@ -152,7 +158,9 @@ export function runRules(
           if (!rule.knowledge?.includes(table)) throw new Error(`rule ${rule.meta.id} reads knowledge table '${table.name}' without listing it in \`knowledge\``);
           return services.knowledge.table(table);
         },
+        lowTierWanted: services.lowTierWanted ?? true,
         report: (input) => collector.add(rule, input),
+        skipLow: (node) => collector.skip(rule.meta.id, node),
       });
     } catch (error) {
       problems.push({

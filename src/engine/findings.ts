@@ -44,19 +44,11 @@ export class FindingCollector {
   add<M extends MessageTemplates>(rule: Rule<M>, input: ReportInput<M>): void {
     const { file } = this;
     const location = locate(file, input.node);
-    const definition = enclosingFunction(input.node);
-    const functionName = definition ? nameOf(definition) : undefined;
+    const { functionName, base, occurrence } = this.place(rule.meta.id, input.node);
     const evidence: EvidenceStep[] = (input.evidence ?? []).map((e) => {
       const at = locate(file, e.node);
       return { location: at, message: e.message, sourceLine: file.lines.lineText(at.line) };
     });
-    const base = createHash('sha1')
-      .update(`${rule.meta.id}\0${functionName ?? ''}\0${normalisedCode(file, input.node)}`)
-      .digest('hex')
-      .slice(0, 16);
-    // The same code twice in one function: number the occurrences in file order.
-    const occurrence = this.seen.get(base) ?? 0;
-    this.seen.set(base, occurrence + 1);
     this.findings.push({
       ruleId: rule.meta.id,
       severity: rule.meta.severity,
@@ -70,6 +62,28 @@ export class FindingCollector {
       fingerprint: occurrence === 0 ? base : `${base}:${occurrence}`,
       ...(input.key ? { siblingKey: input.key } : {}),
     });
+  }
+
+  /**
+   * A finding the rule skips, as it would rank low and the run wants no low
+   * ones (RuleContext.skipLow): it keeps its place in the numbering, so the
+   * findings after it have the fingerprints they have when it is reported.
+   */
+  skip(ruleId: string, node: SyntaxNode): void {
+    this.place(ruleId, node);
+  }
+
+  private place(ruleId: string, node: SyntaxNode): { functionName: string | undefined; base: string; occurrence: number } {
+    const definition = enclosingFunction(node);
+    const functionName = definition ? nameOf(definition) : undefined;
+    const base = createHash('sha1')
+      .update(`${ruleId}\0${functionName ?? ''}\0${normalisedCode(this.file, node)}`)
+      .digest('hex')
+      .slice(0, 16);
+    // The same code twice in one function: number the occurrences in file order.
+    const occurrence = this.seen.get(base) ?? 0;
+    this.seen.set(base, occurrence + 1);
+    return { functionName, base, occurrence };
   }
 }
 

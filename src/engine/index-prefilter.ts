@@ -80,8 +80,17 @@ export function meetsIndexRequirement(
   index: IndexView,
   knowledge: Knowledge,
   recorder?: LookupRecorder,
+  lowTierWanted = true,
 ): boolean {
   const { droppedCall } = requirement;
+  const aboveLow = lowTierWanted ? undefined : droppedCall.aboveLow;
+  const usedSites = (name: string): number => {
+    const callsKey = indexKey('calls', name);
+    recorder?.add(tallyKey(callsKey), ANY_TIER);
+    let used = 0;
+    for (const record of index.declarations(callsKey)) if (record.kind === 'calls') used += record.used;
+    return used;
+  };
   const excepted = (droppedCall.exceptKnowledge ?? []).map((table) => knowledge.table(table));
   const failing = knowledge.table(droppedCall.failing.knowledge);
   for (const name of calls.dropped) {
@@ -95,14 +104,15 @@ export function meetsIndexRequirement(
     recorder?.add(functionKey, ANY_TIER);
     const functions = index.declarations(functionKey).filter((d) => d.kind === 'function');
     if (droppedCall.exceptVoid && functions.length > 0 && functions.every((d) => d.kind === 'function' && d.ret.k === 'void')) continue;
-    if (functions.some((d) => d.kind === 'function' && d.definition && (d.failure?.errors?.length || d.failure?.returnsResultOf?.length))) return true;
-    if (droppedCall.orUsedAtLeast !== undefined) {
-      const callsKey = indexKey('calls', name);
-      recorder?.add(tallyKey(callsKey), ANY_TIER);
-      let used = 0;
-      for (const record of index.declarations(callsKey)) if (record.kind === 'calls') used += record.used;
-      if (used >= droppedCall.orUsedAtLeast) return true;
+    const definedFailing = functions.filter((d) => d.kind === 'function' && d.definition && (d.failure?.errors?.length || d.failure?.returnsResultOf?.length));
+    if (definedFailing.length > 0) {
+      if (!aboveLow) return true;
+      // Passing another call's result on can reach a knowledge row (a path class).
+      if (definedFailing.some((d) => d.kind === 'function' && d.failure?.returnsResultOf?.length)) return true;
+      if (usedSites(name) >= aboveLow.usedAtLeast) return true;
+      continue;
     }
+    if (droppedCall.orUsedAtLeast !== undefined && !aboveLow && usedSites(name) >= droppedCall.orUsedAtLeast) return true;
   }
   return false;
 }

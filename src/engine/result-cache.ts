@@ -10,8 +10,11 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SourceFile } from '../input/walk';
-import type { FileAnalysis } from './analyse-file';
-import { CachedAnalysis, CachedFile, FileStat, ResultStore } from './result-store';
+import * as v8 from 'node:v8';
+import type { Finding } from '../model';
+import type { ScanFileResult } from './worker';
+import { CachedAnalysis, CachedFile, FileStat, ResultStore, StoredAnalysis } from './result-store';
+import { findingsThroughGate, TierGate } from './tier-gate';
 import { DEFAULT_RESULT_CACHE_BYTES, pruneResultCaches } from './result-prune';
 import { indexPathOf, TypeIndexHandle, typeIndexOf } from '../types/session';
 import { changesBetween, decodeIndexState, encodeIndexState, FactsReader, IndexChanges, IndexState, mayHaveChanged, openIndexState } from '../types/index-changes';
@@ -23,6 +26,8 @@ export interface ResultCacheOptions {
   cacheDir: string;
   /** resultKey() of the run. */
   key: string;
+  /** Which of a reused file's findings the run gets (the store keeps every tier). */
+  gate: TierGate;
   types: TypeIndexHandle;
   hintFiles: readonly string[];
 }
@@ -84,13 +89,14 @@ export class ResultCache {
   }
 
   /** Stores the analyses of the files check() did not find, and the entries it brought up to date. */
-  record(files: readonly SourceFile[], check: CacheCheck, analyses: readonly (FileAnalysis | undefined)[]): void {
+  record(files: readonly SourceFile[], check: CacheCheck, analyses: readonly (ScanFileResult | undefined)[]): void {
     const entries = [...this.restamped];
     files.forEach((file, i) => {
       const analysis = analyses[i];
       const stat = check.stats[i];
       if (!analysis || !stat || analysis.hash === undefined || !analysis.lookups) return;
-      const { hash, lookups, ...stored } = analysis;
+      const { hash, lookups, allTiers, findings: _shown, ...rest } = analysis;
+      const stored: StoredAnalysis = { ...rest, findings: allTiers ?? NO_FINDINGS };
       entries.push({ absolutePath: file.absolutePath, displayPath: file.displayPath, stat, hash, tableId: this.tableId, lookups, analysis: stored });
     });
     this.store.touch();
@@ -115,8 +121,22 @@ export class ResultCache {
       }
       restamp = true;
     }
+    const analysis = this.throughGate(entry.analysis);
+    if (!analysis) return undefined;
     if (restamp) this.restamped.push({ ...entry, stat, tableId: this.tableId });
-    return entry.analysis;
+    return analysis;
+  }
+
+  /** The stored analysis with its findings read back and gated; undefined when they cannot be read. */
+  private throughGate(stored: StoredAnalysis): CachedAnalysis | undefined {
+    let all: unknown;
+    try {
+      all = v8.deserialize(stored.findings);
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(all)) return undefined;
+    return { ...stored, findings: findingsThroughGate(all as Finding[], this.options.gate, stored.suppressions) };
   }
 
   /** What changed in the index since the table `tableId`, or null if that cannot be told. */
@@ -131,6 +151,8 @@ export class ResultCache {
     return changes;
   }
 }
+
+const NO_FINDINGS: Uint8Array = v8.serialize([]);
 
 function statOf(file: string): FileStat | undefined {
   try {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { TypeIndexOptions } from '../types/type-index';
 
 /** Bump when what is stored for a file, or how, changes. */
-export const RESULT_FORMAT = 1;
+export const RESULT_FORMAT = 2;
 
 /** dist/: the compiled program (this file is dist/src/engine/result-key.js). */
 const COMPILED_ROOT = path.resolve(__dirname, '../..');
@@ -25,6 +25,12 @@ export interface ResultKeyInputs {
   /** The kernel tree whose index is used, or null. */
   treeRoot: string | null;
   typeOptions: TypeIndexOptions;
+  /**
+   * Whether the rules gave every tier (tier-gate.ts's lowTierWanted). A run
+   * that wanted only the shown tiers stores results that are complete for
+   * those alone, so its entries are kept apart from complete ones.
+   */
+  lowTier?: boolean;
 }
 
 let programHash: string | null = null;
@@ -59,6 +65,7 @@ export function resultKey(inputs: ResultKeyInputs): string {
     tree: inputs.treeRoot,
     abi: inputs.typeOptions.abi,
     arch: inputs.typeOptions.arch,
+    ...(inputs.lowTier === false ? { tiers: 'above low' } : {}),
   };
   hash.update(JSON.stringify(options));
   // A knowledge file's name says which table it adds to; a hints file's name says nothing.

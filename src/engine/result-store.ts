@@ -36,10 +36,20 @@ export interface CachedFile {
   tableId: string;
   /** The keys it looked up, and the tiers found (lookup-keys.ts). */
   lookups: RecordedLookups;
-  analysis: CachedAnalysis;
+  analysis: StoredAnalysis;
 }
 
+/** A file's analysis as a run uses it: the findings through the run's gate (tier-gate.ts). */
 export type CachedAnalysis = Omit<FileAnalysis, 'hash' | 'lookups'>;
+
+/**
+ * A file's analysis as stored: the findings of every tier, whatever the
+ * threshold of the run that stored them, v8-serialised; a run at another
+ * --min-confidence reads them back and gates them itself.
+ */
+export interface StoredAnalysis extends Omit<CachedAnalysis, 'findings'> {
+  findings: Uint8Array;
+}
 
 const MAGIC = Buffer.from('PARESLT1', 'latin1');
 const CHECKSUM_BYTES = 20;
@@ -159,7 +169,7 @@ function isCachedFile(value: unknown): value is CachedFile {
     typeof entry.stat.mtimeMs === 'number' &&
     typeof entry.stat.ctimeMs === 'number' &&
     typeof entry.stat.ino === 'number' &&
-    Array.isArray(analysis?.findings) &&
+    analysis?.findings instanceof Uint8Array &&
     Array.isArray(analysis.problems) &&
     typeof analysis.bytes === 'number' &&
     typeof analysis.parsed === 'boolean' &&

@@ -3,7 +3,8 @@
 // (Index extraction has its own: src/types/facts-worker.ts.)
 
 import type { SourceFile } from '../input/walk';
-import type { InputProblem } from '../model';
+import * as v8 from 'node:v8';
+import type { Finding, InputProblem } from '../model';
 import { readSourceBytes } from '../input/read';
 import { HintTable, loadHints } from '../frontend/hints';
 import { parseHealth } from '../frontend/parse-health';
@@ -15,6 +16,7 @@ import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/se
 import { countResolution, emptyCounts } from '../types/resolution';
 import { ConversionCounts, countConversions, emptyConversionCounts } from '../analysis/conversion-census';
 import { knowledgeFor } from '../knowledge';
+import { findingsThroughGate, lowTierWanted, TierGate } from './tier-gate';
 
 const treeMemory = new TreeMemory();
 
@@ -29,9 +31,16 @@ export interface ScanTask {
   knowledgeFiles: string[];
   /** Hash each file and record its index look-ups, for the result cache. */
   forResultCache: boolean;
+  /** Which findings the main thread gets (tier-gate.ts). */
+  gate: TierGate;
 }
 
-export type ScanFileResult = FileAnalysis;
+export interface ScanFileResult extends FileAnalysis {
+  /** The findings through the task's gate, in the order the rules gave them. */
+  findings: Finding[];
+  /** With forResultCache, when the file has findings: every tier's, v8-serialised, for the result cache. */
+  allTiers?: Uint8Array;
+}
 
 export interface ParseStatsTask {
   kind: 'parse-stats';
@@ -88,15 +97,27 @@ function hintsFor(files: string[]): HintTable {
 export async function runScan(task: ScanTask): Promise<ScanFileResult[]> {
   const rules = task.ruleIds.map(loadRule);
   const options = {
-    hints: hintsFor(task.hintFiles), maxBytes: task.maxBytes, types: task.types, knowledge: knowledgeFor(task.knowledgeFiles), forResultCache: task.forResultCache,
+    hints: hintsFor(task.hintFiles),
+    maxBytes: task.maxBytes,
+    types: task.types,
+    knowledge: knowledgeFor(task.knowledgeFiles),
+    forResultCache: task.forResultCache,
+    lowTierWanted: lowTierWanted(task.gate),
   };
   const out: ScanFileResult[] = [];
   for (const file of task.files) {
     const analysis = analyseFile(file, rules, options);
-    out.push(analysis);
+    out.push(throughGate(analysis, task));
     if (analysis.parsed) await treeMemory.parsed(analysis.bytes);
   }
   return out;
+}
+
+function throughGate(analysis: FileAnalysis, task: ScanTask): ScanFileResult {
+  const all = analysis.findings;
+  const result: ScanFileResult = { ...analysis, findings: findingsThroughGate(all, task.gate, analysis.suppressions) };
+  if (task.forResultCache && all.length > 0) result.allTiers = v8.serialize(all);
+  return result;
 }
 
 /**

@@ -6,6 +6,7 @@
 // numbers: "descendants of type T" is a binary search in T's sorted list.
 
 import type Parser = require('tree-sitter');
+import { TOKEN_SYMBOLS, TYPES_WITHOUT_FIELDS } from './grammar-shape';
 
 export interface Point {
   row: number;
@@ -22,6 +23,8 @@ const ERROR_SYMBOL = 65535;
 /** Names of node types and fields by id, shared by every table (one grammar). */
 const typeNames: string[] = [];
 const typeIsNamed: boolean[] = [];
+/** Whether a node of the type can have a child in a field (false only when the grammar gives the type no fields). */
+const typeHasFields: boolean[] = [];
 const fieldNames: string[] = [];
 const fieldIds = new Map<string, number>();
 const typeIdsByName = new Map<string, number[]>();
@@ -436,11 +439,12 @@ function trim(columns: Columns): Columns {
 
 /**
  * One pre-order cursor walk. Native calls are what it costs, so per node it asks only
- * for the type id, field id, end offset, and the start offset unless the node is a
- * first child (which starts where its parent does; an end cannot be inferred so, as a
- * hidden trailing token, such as a directive's newline, ends a parent after its last
- * visible child). Names and named-ness are asked once per type id; missing-ness only
- * of zero-width leaves (a MISSING node is always one).
+ * for the type id, the field id unless the parent's type has no fields, the end
+ * offset, and the start offset unless the node is a first child (which starts where
+ * its parent does; an end cannot be inferred so, as a hidden trailing token, such as
+ * a directive's newline, ends a parent after its last visible child); it looks for
+ * children only below non-tokens (grammar-shape.ts). Names and named-ness are asked
+ * once per type id; missing-ness only of zero-width leaves (a MISSING node is always one).
  */
 function copyTree(tree: Parser.Tree, textLength: number): Columns {
   let columns = allocate(Math.max(64, textLength >> 2));
@@ -456,12 +460,12 @@ function copyTree(tree: Parser.Tree, textLength: number): Columns {
     if (typeNames[typeId] === undefined) {
       registerType(typeId, cursor.nodeType, cursor.nodeIsNamed);
     }
-    const fieldId = cursor.currentFieldId ?? 0;
+    const depth = ancestors.length;
+    const fieldId = depth && typeHasFields[columns.kind[ancestors[depth - 1]]] ? (cursor.currentFieldId ?? 0) : 0;
     if (fieldId && fieldNames[fieldId] === undefined) {
       fieldNames[fieldId] = cursor.currentFieldName;
       fieldIds.set(cursor.currentFieldName, fieldId);
     }
-    const depth = ancestors.length;
     columns.kind[index] = typeId;
     columns.field[index] = fieldId;
     columns.start[index] = firstChild ? columns.start[ancestors[depth - 1]] : cursor.startIndex;
@@ -477,7 +481,7 @@ function copyTree(tree: Parser.Tree, textLength: number): Columns {
       else columns.nextSibling[previous] = index;
       lastChild[depth - 1] = index;
     }
-    if (cursor.gotoFirstChild()) {
+    if (typeId >= TOKEN_SYMBOLS && cursor.gotoFirstChild()) {
       ancestors.push(index);
       lastChild.push(-1);
       firstChild = true;
@@ -536,6 +540,7 @@ function groupByType(kind: Uint16Array, size: number): Map<number, Int32Array> {
 function registerType(typeId: number, name: string, named: boolean): void {
   typeNames[typeId] = name;
   typeIsNamed[typeId] = named;
+  typeHasFields[typeId] = !(named && TYPES_WITHOUT_FIELDS.has(name));
   const ids = typeIdsByName.get(name);
   if (ids) ids.push(typeId);
   else typeIdsByName.set(name, [typeId]);

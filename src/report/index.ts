@@ -2,8 +2,8 @@
 
 import type { ScanResult } from '../model';
 import { renderCheckpatch } from './checkpatch';
-import { renderJson } from './json';
-import { renderSarif, type SarifReportOptions } from './sarif';
+import { jsonReportChunks, renderJson } from './json';
+import { renderSarif, sarifLogChunks, type SarifReportOptions } from './sarif';
 import { renderText } from './text';
 
 export type ReportFormat = 'text' | 'checkpatch' | 'json' | 'sarif';
@@ -40,15 +40,24 @@ export function renderReport(format: ReportFormat, result: ScanResult, options: 
     case 'json':
       return renderJson(result, { toolVersion: options.toolVersion });
     case 'sarif':
-      return renderSarif(result, {
-        toolVersion: options.toolVersion,
-        cwd: options.cwd,
-        informationUri: options.informationUri,
-        ...options.sarif,
-      });
+      return renderSarif(result, sarifOptions(options));
     default: {
       const unknown: never = format;
       throw new Error(`unknown report format: ${String(unknown)}`);
     }
   }
+}
+
+function sarifOptions(options: ReportOptions): SarifReportOptions {
+  return { toolVersion: options.toolVersion, cwd: options.cwd, informationUri: options.informationUri, ...options.sarif };
+}
+
+/**
+ * renderReport()'s text in pieces, for writing: JSON and SARIF finding by
+ * finding (text and checkpatch are one piece).
+ */
+export function reportChunks(format: ReportFormat, result: ScanResult, options: ReportOptions): Iterable<string> {
+  if (format === 'json') return jsonReportChunks(result, { toolVersion: options.toolVersion });
+  if (format === 'sarif') return sarifLogChunks(result, sarifOptions(options));
+  return [renderReport(format, result, options)];
 }

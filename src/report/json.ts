@@ -1,6 +1,7 @@
 // A stable machine-readable document. Objects are rebuilt field by field so the key
 // order never depends on how the stages happened to construct them.
 
+import { MappedArray, prettyJsonChunks } from './json-chunks';
 import type { Confidence, Finding, GatingSummary, InputProblem, RuleInfo, ScanResult, ScanStats, Severity, SourceLocation, SiblingKey } from '../model';
 
 /** Bump when a field is renamed or removed; adding fields keeps the version. */
@@ -31,10 +32,15 @@ export interface JsonReportOptions {
 }
 
 export function buildJsonReport(result: ScanResult, options: JsonReportOptions): JsonReport {
+  return jsonReportWith(result, options, result.findings.map(findingRecord));
+}
+
+/** The report with `findings` in its place, in the document's field order. */
+function jsonReportWith<F>(result: ScanResult, options: JsonReportOptions, findings: F): Omit<JsonReport, 'findings'> & { findings: F } {
   return {
     version: JSON_REPORT_VERSION,
     tool: { name: 'patch-audit', version: options.toolVersion },
-    findings: result.findings.map(findingRecord),
+    findings,
     problems: result.problems.map(problemRecord),
     stats: statsRecord(result.stats),
     rules: result.rules.map(ruleRecord),
@@ -61,6 +67,12 @@ function gatingRecord(gating: GatingSummary): GatingSummary {
 
 export function renderJson(result: ScanResult, options: JsonReportOptions): string {
   return JSON.stringify(buildJsonReport(result, options), null, 2) + '\n';
+}
+
+/** renderJson()'s text in pieces, each finding's record made as it is written (json-chunks.ts). */
+export function jsonReportChunks(result: ScanResult, options: JsonReportOptions): Iterable<string> {
+  // Depth 2: the document's members, and the elements of its arrays (findings, problems, rules), one by one.
+  return prettyJsonChunks(jsonReportWith(result, options, new MappedArray(result.findings, findingRecord)), 2);
 }
 
 export function findingRecord(finding: Finding): Finding {

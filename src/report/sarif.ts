@@ -5,6 +5,7 @@ import type * as Sarif from 'sarif';
 import type { Finding, InputProblem, RuleInfo, ScanResult, SourceLocation } from '../model';
 import { capByImportance, cappedMessage } from './sarif-limits';
 import { ruleDescriptor, SARIF_LEVEL } from './sarif-rules';
+import { MappedArray, prettyJsonChunks } from './json-chunks';
 
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 export const SARIF_SOURCE_ROOT = '%SRCROOT%';
@@ -24,6 +25,18 @@ export interface SarifReportOptions {
 }
 
 export function buildSarifLog(result: ScanResult, options: SarifReportOptions): Sarif.Log {
+  return sarifLogWith(result, options, (kept, resultOf) => kept.map(resultOf));
+}
+
+/** renderSarif()'s text in pieces, each result made as it is written (json-chunks.ts). */
+export function sarifLogChunks(result: ScanResult, options: SarifReportOptions): Iterable<string> {
+  const log = sarifLogWith(result, options, (kept, resultOf) => new MappedArray(kept, resultOf));
+  // Depth 4: the log, its runs, the run's members, and the elements of its arrays (results), one by one.
+  return prettyJsonChunks(log, 4);
+}
+
+/** The log, with the run's results as `results` makes them from the findings kept. */
+function sarifLogWith<R>(result: ScanResult, options: SarifReportOptions, results: (kept: Finding[], resultOf: (finding: Finding) => Sarif.Result) => R): Omit<Sarif.Log, 'runs'> & { runs: (Omit<Sarif.Run, 'results'> & { results: R })[] } {
   const ruleIndexes = ruleIndexMap(result.rules);
   const { kept, omitted } = capByImportance(result.findings, options.maxResults, (finding) => finding);
   const notifications = result.problems.map(notification);
@@ -39,7 +52,7 @@ export function buildSarifLog(result: ScanResult, options: SarifReportOptions): 
         originalUriBaseIds: { [SARIF_SOURCE_ROOT]: { uri: directoryUri(options.cwd) } },
         // The model counts columns in UTF-8 bytes; every region is converted with its line's text.
         columnKind: 'utf16CodeUnits',
-        results: kept.map((finding) => sarifResult(finding, ruleIndexes.get(finding.ruleId))),
+        results: results(kept, (finding) => sarifResult(finding, ruleIndexes.get(finding.ruleId))),
         ...(result.shard ? { properties: { shard: { index: result.shard.index, count: result.shard.count } } } : {}),
       },
     ],
