@@ -273,13 +273,36 @@ function writtenBeforeReturning(scan: TokenScan, open: number, close: number, pa
     if (word === 'return') break;
     if (word === 'goto') gotos.push(scan.word(scan.next(t)));
     else if (word && scan.punct(scan.next(t)) === ':' && /^[;{}]$/.test(scan.punct(scan.previous(t)))) labels.add(word);
-    if (depth !== 0 || c !== '*') continue;
-    const target = scan.next(t);
-    const index = params.indexOf(scan.word(target));
-    if (index < 0 || !scan.isAssign(scan.next(target)) || !startsOwnStatement(scan, t, open, params[index])) continue;
+    if (depth !== 0) continue;
+    const index = c === '*' ? assignedThrough(scan, t, params) : word === 'memset' ? zeroedByMemset(scan, t, params) : -1;
+    if (index < 0 || !startsOwnStatement(scan, t, open, params[index])) continue;
     if (gotos.every((label) => labels.has(label))) written.add(index);
   }
   return [...written].sort((a, b) => a - b);
+}
+
+/**
+ * `*p = value;` at token t (the `*`): the parameter's index, unless the value
+ * is a bare local (`*dest = val;`), which may itself be a value some failed
+ * call left unwritten: that passes garbage on rather than defining it.
+ */
+function assignedThrough(scan: TokenScan, t: number, params: readonly string[]): number {
+  const target = scan.next(t);
+  const index = params.indexOf(scan.word(target));
+  const assign = scan.next(target);
+  if (index < 0 || !scan.isAssign(assign)) return -1;
+  const value = scan.next(assign);
+  const name = scan.word(value);
+  const bareLocal = /^[a-z_][a-z0-9_]*$/.test(name) && name !== 'true' && name !== 'false' && !params.includes(name) && scan.punct(scan.next(value)) === ';';
+  return bareLocal ? -1 : index;
+}
+
+/** `memset(p, ...)` at token t (the `memset`): the parameter's whole object is defined; its index. */
+function zeroedByMemset(scan: TokenScan, t: number, params: readonly string[]): number {
+  const open = scan.next(t);
+  if (scan.punct(open) !== '(') return -1;
+  const index = params.indexOf(scan.word(scan.next(open)));
+  return index >= 0 && scan.punct(scan.next(scan.next(open))) === ',' ? index : -1;
 }
 
 /** Does the `*` at token t start a statement of the body's own block (after a label too), alone or under `if (p)` / `if (p != NULL)`? */
