@@ -8,6 +8,7 @@ import type { SyntaxNode } from '../../src/frontend/parse';
 import { callArguments } from '../../src/frontend/syntax';
 import type { KnowledgeTable } from '../../src/knowledge';
 import { argumentValue } from './failure-at-call';
+import { isConstant } from './bus-failure';
 import type { CallCondition, FailsOnlyWhenRow } from './tables';
 
 /** A "cannot happen here" step when every condition of the callee's row holds at this call, else null. */
@@ -48,15 +49,6 @@ function holds(condition: CallCondition, args: SyntaxNode[], call: SyntaxNode, f
     case 'constant':
       return isConstant(arg) ? `argument ${condition.arg} is the constant ${text}` : null;
   }
-}
-
-/** A number, or a name in capitals (a macro or an enumerator), possibly cast or combined with others of the same kind. */
-function isConstant(arg: SyntaxNode): boolean {
-  const node = stripParens(arg);
-  if (node.type === 'number_literal') return true;
-  if (node.type === 'identifier') return /^[A-Z][A-Z0-9_]*$/.test(node.text);
-  if (node.type === 'binary_expression') return node.namedChildren.every(isConstant);
-  return false;
 }
 
 function stripParens(node: SyntaxNode): SyntaxNode {
