@@ -16,6 +16,7 @@ import { namesOf } from '../src/knowledge';
 import { accessOrderingTable, callsARevoker, OrderingTable } from './access-after-arch-free/access-ordering-table';
 import { FunctionWalk } from './access-after-arch-free/revocation-walk';
 import type { AccessFinding } from './access-after-arch-free/revocation-walk';
+import { deliberateBugPathsTable, deliberateBugStep } from './access-after-arch-free/deliberate-bugs';
 import type { Confidence } from '../src/model';
 
 export default defineRule({
@@ -31,13 +32,14 @@ export default defineRule({
   },
   // The revokers (built-in and the user's); a file that calls none of them is not parsed.
   requires: [namesOf(accessOrderingTable, (row) => row.role === 'revoke')],
-  knowledge: [accessOrderingTable],
+  knowledge: [accessOrderingTable, deliberateBugPathsTable],
   check(context) {
     const ordering = new OrderingTable(context.knowledge(accessOrderingTable));
+    const deliberate = deliberateBugStep(context.file.path, context.knowledge(deliberateBugPathsTable));
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const body = fn.childForFieldName('body');
       if (!body || !callsARevoker(body, ordering)) continue;
-      new FunctionWalk(ordering, (finding) => context.report(reportFor(finding))).run(body);
+      new FunctionWalk(ordering, (finding) => context.report(reportFor(finding, deliberate))).run(body);
     }
   },
 });
@@ -45,7 +47,7 @@ export default defineRule({
 // ---------------------------------------------------------------------------
 // The finding
 
-function reportFor(finding: AccessFinding) {
+function reportFor(finding: AccessFinding, deliberate: string | null) {
   const { access, accessRow, pageNode, revocation, exact, aliasSteps } = finding;
   const accessName = calleeName(access)!;
   const revokeName = calleeName(revocation.call)!;
@@ -64,8 +66,9 @@ function reportFor(finding: AccessFinding) {
         message: `here '${step.key}' takes the value '${clip(assignedValue(step.node).text)}', so '${clip(pageNode.text)}' refers to the page revoked as '${revocation.subject}'`,
       })),
       { node: access, message: `${accessName}() ${accessRow.what} (${accessRow.origin}), and nothing in between made them accessible again` },
+      ...(deliberate ? [{ node: access, message: deliberate }] : []),
     ],
-    confidence: exact ? revocation.row.confidence : lower(revocation.row.confidence),
+    confidence: deliberate ? ('low' as const) : exact ? revocation.row.confidence : lower(revocation.row.confidence),
     key: { id: `${revokeName}()`, reason: `touch a page's contents after ${revokeName}() revoked access to them`, calls: [revokeName] },
     fix: `Move ${revokeName}() after the last access to the page's contents (as commit 234fdce892f9 did in free_pages_prepare()), or do the access before revoking.`,
   };

@@ -12,13 +12,14 @@ import { failureAtCall } from './ignored-fault-error/failure-at-call';
 import { BusFile, BusTables, busCannotFail } from './ignored-fault-error/bus-failure';
 import { alreadyFailing, runsAtProbeTime, voidTeardownCaller } from './ignored-fault-error/nothing-to-report';
 import { harmlessFailure } from './ignored-fault-error/harmless-failure';
+import { cannotFailWithTheseArguments, filledInPractice } from './ignored-fault-error/fails-only-when';
 import { uninitialisedReadAfter } from './ignored-fault-error/uninitialised-fill';
 import type { KbuildView } from '../src/kernel/kbuild';
 import type { KnowledgeTable } from '../src/knowledge';
 import type { CallTally } from '../src/types/type-index';
 import type { Typer } from '../src/types/typer';
 import type { Confidence, SiblingKey } from '../src/model';
-import { busAccessorsTable, busInitsTable, errorReturningTable, harmlessFailureTable, resultIgnoredTable } from './ignored-fault-error/tables';
+import { busAccessorsTable, busInitsTable, errorReturningTable, failsOnlyWhenTable, FailsOnlyWhenRow, harmlessFailureTable, resultIgnoredTable } from './ignored-fault-error/tables';
 
 /** Knowledge-table path classes where a dropped error leaves a fault unresolved or memory unfilled. */
 const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
@@ -76,7 +77,7 @@ export default defineRule({
     },
   },
   needsTypes: true,
-  knowledge: [errorReturningTable, resultIgnoredTable, busAccessorsTable, busInitsTable, harmlessFailureTable],
+  knowledge: [errorReturningTable, resultIgnoredTable, busAccessorsTable, busInitsTable, harmlessFailureTable, failsOnlyWhenTable],
   check(context) {
     const typer = context.types;
     const inference = new FailureInference(typer.scope, context.knowledge(errorReturningTable));
@@ -85,6 +86,7 @@ export default defineRule({
       tables: { accessors: context.knowledge(busAccessorsTable), inits: context.knowledge(busInitsTable) },
       where: { file: typer.scope.file, text: context.file.text, root: context.file.tree.rootNode, scope: typer.scope },
       harmless: context.knowledge(harmlessFailureTable),
+      failsOnlyWhen: context.knowledge(failsOnlyWhenTable),
     };
     for (const fn of functionDefinitions(context.file.tree.rootNode)) {
       const caller = functionName(fn) ?? '';
@@ -180,6 +182,7 @@ interface RankingContext {
   tables: BusTables;
   where: BusFile;
   harmless: KnowledgeTable;
+  failsOnlyWhen: KnowledgeTable<FailsOnlyWhenRow>;
 }
 
 function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: FailureInference, ranking: RankingContext): { confidence: Confidence; steps: Step[]; unwrittenRead: boolean } {
@@ -189,6 +192,10 @@ function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: Failur
     const busSteps = busCannotFail(callee, call, ranking.tables, ranking.where, inference);
     if (busSteps) atCall = { verdict: 'cannot', steps: [...atCall.steps, ...busSteps] };
   }
+  if (atCall.verdict === 'counts') {
+    const notWithThese = cannotFailWithTheseArguments(callee, call, fn, ranking.failsOnlyWhen);
+    if (notWithThese) atCall = { verdict: 'cannot', steps: [...atCall.steps, notWithThese] };
+  }
   const steps: Step[] = atCall.steps.map((message) => ({ node: call, message }));
   if (atCall.verdict !== 'counts') {
     const why = atCall.verdict === 'cannot' ? 'the error it reports cannot happen at this call' : 'whether the error it reports can happen at this call is not decided';
@@ -197,11 +204,15 @@ function rankCall(facts: CallFacts, kbuild: KbuildView | null, inference: Failur
   }
   // Garbage read after a failed fill is a bug whoever could have been told: it outranks the demotions below.
   const writesFirst = new Set(failure.writesFirst ?? []);
+  const inPractice = filledInPractice(callee, ranking.failsOnlyWhen);
+  if (inPractice) writesFirst.add(inPractice.param);
   const garbage = uninitialisedReadAfter(fn, call, writesFirst);
   const filledAnyway = !garbage && writesFirst.size ? uninitialisedReadAfter(fn, call) : null;
-  if (filledAnyway && failure.definition) {
-    const where = `${failure.definition.file}:${failure.definition.line}`;
-    steps.push({ node: filledAnyway.read, message: `'${filledAnyway.name}' is read at line ${filledAnyway.read.startPosition.row + 1}, but ${callee}() writes it on every path before it can fail (${where}): a failed call does not leave it unwritten` });
+  if (filledAnyway) {
+    const line = filledAnyway.read.startPosition.row + 1;
+    const bodyWrites = failure.writesFirst?.length && failure.definition ? `${callee}() writes it on every path before it can fail (${failure.definition.file}:${failure.definition.line})` : null;
+    const why = bodyWrites ?? (inPractice ? `${callee}() writes it whenever it can fail in practice: ${inPractice.why} (${inPractice.origin})` : null);
+    if (why) steps.push({ node: filledAnyway.read, message: `'${filledAnyway.name}' is read at line ${line}, but ${why}: a failed call does not leave it unwritten` });
   }
   const unwrittenRead = !!garbage && base !== 'low';
   let confidence = base;

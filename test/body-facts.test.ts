@@ -137,6 +137,17 @@ describe('body facts: what decides whether an error can happen', () => {
     assert.deepEqual((summarise(guarded).failures.get('f') as { writesFirst?: number[] }).writesFirst, [1]);
   });
 
+  it('takes a memset of the parameter as written first, and not a copy of a local a call was given by address, which may itself be unwritten', () => {
+    const zeroed = 'int f(struct dev *d, struct info *info)\n{\n\tmemset(info, 0, sizeof(*info));\n\tif (!d)\n\t\treturn -ENODEV;\n\treturn 0;\n}\n';
+    assert.deepEqual((summarise(zeroed).failures.get('f') as { writesFirst?: number[] }).writesFirst, [1]);
+    const copied = 'int f(struct map *m, unsigned int *dest)\n{\n\tunsigned int val;\n\tint ret = map_read(m, &val);\n\n\t*dest = val;\n\treturn ret;\n}\n';
+    assert.equal((summarise(copied).failures.get('f') as { writesFirst?: number[] }).writesFirst, undefined);
+    const defined = copied.replace('*dest = val;', '*dest = 0;');
+    assert.deepEqual((summarise(defined).failures.get('f') as { writesFirst?: number[] }).writesFirst, [1]);
+    const assignedLocal = 'int f(struct map *m, unsigned int *dest)\n{\n\tunsigned int val;\n\tint ret = map_status(m);\n\n\tval = ret ? 0 : 1;\n\t*dest = val;\n\treturn ret;\n}\n';
+    assert.deepEqual((summarise(assignedLocal).failures.get('f') as { writesFirst?: number[] }).writesFirst, [1]);
+  });
+
   it('does not take a write after a return, under another test, or past a goto to a later label as written first', () => {
     const late = 'int f(int *v)\n{\n\tif (a())\n\t\treturn -EIO;\n\t*v = 1;\n\treturn 0;\n}\n';
     const tested = 'int f(int *v, int x)\n{\n\tif (x)\n\t\t*v = 1;\n\treturn -EIO;\n}\n';

@@ -97,3 +97,51 @@ export const harmlessFailureTable = defineTable({
     return { leaves };
   },
 });
+
+/**
+ * fails-only-when.txt: callees whose failure needs arguments or a state that
+ * the call in hand does not give, where that cannot be read from the callee's
+ * own guards (a bound set elsewhere, a mode chosen by another subsystem).
+ */
+export type CallCondition =
+  | { kind: 'at-most'; arg: number; value: number }
+  | { kind: 'one-of'; arg: number; names: string[] }
+  | { kind: 'constant'; arg: number }
+  | { kind: 'after'; call: string };
+
+export interface FailsOnlyWhenRow {
+  /** Every condition holds at the call: it cannot fail (empty: any call). */
+  cannotFailWhen: CallCondition[];
+  /** A 1-based out-value argument the callee writes whenever it can fail in practice (`fills:N`). */
+  fills?: number;
+  why: string;
+}
+
+const CONDITION_FORMS = "any | fills:N | one or more of argN<=V, argN=NAME|NAME, argN:const, after:FUNCTION (comma-separated)";
+
+export const failsOnlyWhenTable = defineTable({
+  name: 'fails-only-when',
+  columns: `the conditions (${CONDITION_FORMS}), "why the call cannot fail then"`,
+  parse(row: KnowledgeRow): FailsOnlyWhenRow {
+    const [conditions, why, ...extra] = row.fields;
+    if (!conditions) badRow('the row gives no conditions');
+    if (!why) badRow('the row does not say why the call cannot fail');
+    noExtraColumns(extra);
+    const fills = /^fills:(\d+)$/.exec(conditions);
+    if (fills) return { cannotFailWhen: [], fills: Number(fills[1]), why };
+    if (conditions === 'any') return { cannotFailWhen: [], why };
+    return { cannotFailWhen: conditions.split(',').map(readCondition), why };
+  },
+});
+
+function readCondition(text: string): CallCondition {
+  let m = /^arg(\d+)<=(\d+)$/.exec(text);
+  if (m) return { kind: 'at-most', arg: Number(m[1]), value: Number(m[2]) };
+  m = /^arg(\d+)=([A-Za-z_][A-Za-z0-9_]*(\|[A-Za-z_][A-Za-z0-9_]*)*)$/.exec(text);
+  if (m) return { kind: 'one-of', arg: Number(m[1]), names: m[2].split('|') };
+  m = /^arg(\d+):const$/.exec(text);
+  if (m) return { kind: 'constant', arg: Number(m[1]) };
+  m = /^after:([A-Za-z_][A-Za-z0-9_]*)$/.exec(text);
+  if (m) return { kind: 'after', call: m[1] };
+  return badRow(`'${text}' is not a condition (${CONDITION_FORMS})`);
+}

@@ -273,13 +273,38 @@ function writtenBeforeReturning(scan: TokenScan, open: number, close: number, pa
     if (word === 'return') break;
     if (word === 'goto') gotos.push(scan.word(scan.next(t)));
     else if (word && scan.punct(scan.next(t)) === ':' && /^[;{}]$/.test(scan.punct(scan.previous(t)))) labels.add(word);
-    if (depth !== 0 || c !== '*') continue;
-    const target = scan.next(t);
-    const index = params.indexOf(scan.word(target));
-    if (index < 0 || !scan.isAssign(scan.next(target)) || !startsOwnStatement(scan, t, open, params[index])) continue;
+    if (depth !== 0) continue;
+    const index = c === '*' ? assignedThrough(scan, t, open, params) : word === 'memset' ? zeroedByMemset(scan, t, params) : -1;
+    if (index < 0 || !startsOwnStatement(scan, t, open, params[index])) continue;
     if (gotos.every((label) => labels.has(label))) written.add(index);
   }
   return [...written].sort((a, b) => a - b);
+}
+
+/**
+ * `*p = value;` at token t (the `*`): the parameter's index, unless the value
+ * is a bare local that a call was given by address before (`*dest = val;`
+ * after `regmap_read(map, reg, &val)`): a failed call may have left it
+ * unwritten, so the write passes garbage on rather than defining it.
+ */
+function assignedThrough(scan: TokenScan, t: number, open: number, params: readonly string[]): number {
+  const target = scan.next(t);
+  const index = params.indexOf(scan.word(target));
+  const assign = scan.next(target);
+  if (index < 0 || !scan.isAssign(assign)) return -1;
+  const value = scan.next(assign);
+  const name = scan.word(value);
+  if (!name || params.includes(name) || scan.punct(scan.next(value)) !== ';') return index;
+  for (let u = open + 1; u < t; u++) if (scan.punct(u) === '&' && scan.word(scan.next(u)) === name) return -1;
+  return index;
+}
+
+/** `memset(p, ...)` at token t (the `memset`): the parameter's whole object is defined; its index. */
+function zeroedByMemset(scan: TokenScan, t: number, params: readonly string[]): number {
+  const open = scan.next(t);
+  if (scan.punct(open) !== '(') return -1;
+  const index = params.indexOf(scan.word(scan.next(open)));
+  return index >= 0 && scan.punct(scan.next(scan.next(open))) === ',' ? index : -1;
 }
 
 /** Does the `*` at token t start a statement of the body's own block (after a label too), alone or under `if (p)` / `if (p != NULL)`? */

@@ -22,7 +22,7 @@ import { toolVersion } from '../commands/common';
 import { deltaPathOf } from './name-table';
 
 /** Bump when what the extractor produces, or how facts are encoded, changes. */
-export const FACTS_SCHEMA_VERSION = 5;
+export const FACTS_SCHEMA_VERSION = 7;
 /** Bump when the layout above or the format of a file in it changes. */
 const CACHE_LAYOUT = 2;
 
