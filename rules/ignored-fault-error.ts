@@ -25,10 +25,14 @@ import { busAccessorsTable, busInitsTable, errorReturningTable, failsOnlyWhenTab
 const FAULT_PATH_CLASSES = new Set(['fault', 'gup', 'copy']);
 /**
  * Callees on the paths that rank higher: page faults, gup, user copies,
- * allocations. `fault` and `gup` are whole words of the name: `default` and
- * `hangup` are not fault paths.
+ * allocations, populating memory. `fault` and `gup` are whole words of the
+ * name: `default` and `hangup` are not fault paths. `populate` counts only
+ * beside a word for memory (`mm_populate`, `populate_vma_page_range`,
+ * `vmemmap_populate`): `si_populate_voltage_value()` fills a struct from a
+ * table, `devm_of_platform_populate()` makes devices, `css_populate_dir()` files.
  */
-const FAULT_PATH_CALLEE = /(^|_)(fault|faultin|nofault|gup)(_|$)|get_user_pages|pin_user_pages|copy_(from|to)_user|(^|_)alloc|populate/;
+const FAULT_PATH_CALLEE =
+  /(^|_)(fault|faultin|nofault|gup)(_|$)|get_user_pages|pin_user_pages|copy_(from|to)_user|(^|_)alloc|(^|_)(mm|vma|page|pages|pte|pmd|pud|p4d|pgd|memmap|vmemmap|vmalloc|shadow)_(.*_)?populate|populate_(.*_)?(mm|vma|page|pages|pte|pmd|pud|p4d|pgd|memmap|vmemmap|vmalloc|shadow)(_|$)/;
 /** Callers that are themselves on a fault path (not `*_alloc` constructors, which fail loudly elsewhere). */
 const FAULT_PATH_CALLER = /(^|_)(fault|faultin|gup)(_|$)|get_user_pages|pin_user_pages|async_pf/;
 /** A comment saying the drop is deliberate. */
