@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { ruleDocsPath } from '../engine/registry';
 import { directoryUri } from '../report/sarif';
 import type { SarifSettings } from '../report/index';
+import { writeAll } from '../types/atomic-file';
 
 export interface SarifCommandSettings {
   category?: string;
@@ -52,10 +53,6 @@ export function writeReport(report: string | Iterable<string>, output: string | 
   } finally {
     if (fd !== null) fs.closeSync(fd);
   }
-}
-
-function writeAll(fd: number, bytes: Buffer): void {
-  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done);
 }
 
 /** One line each on standard error, in gcc's "program: ..." form; `stderr` for tests. */

@@ -64,6 +64,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
+/** Writes all of `bytes` at the file's position (writeSync may write less than asked). */
+export function writeAll(fd: number, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
