@@ -15,21 +15,18 @@ export interface BlankedText {
 /** Blanks #define, #include and the like; #if groups stay for the normaliser to resolve. */
 export function blankDirectives(text: string): BlankedText {
   const tokens = tokenize(text);
-  const chars: string[] = [];
+  const ranges: number[] = [];
   const kept = new Uint8Array(tokens.count).fill(1);
-  let copied = 0;
   for (let t = 0; t < tokens.count; t++) {
     if (tokens.kind[t] !== TokenKind.Directive) continue;
     const start = tokens.start[t];
     const end = tokens.end[t];
     if (!BLANKED_DIRECTIVE.test(text.slice(start, Math.min(end, start + 16)))) continue;
-    chars.push(text.slice(copied, start), spaces(text, start, end));
+    ranges.push(start, end);
     kept[t] = 0;
-    copied = end;
   }
-  if (copied === 0) return { text, tokens };
-  chars.push(text.slice(copied));
-  return { text: chars.join(''), tokens: keptTokens(tokens, kept) };
+  if (ranges.length === 0) return { text, tokens };
+  return { text: withRangesBlanked(text, ranges), tokens: keptTokens(tokens, kept) };
 }
 
 /** The tokens whose `kept` flag is set, in order. */
@@ -54,8 +51,7 @@ function keptTokens(tokens: TokenList, kept: Uint8Array): TokenList {
  * part of a driver's text. An unmatched body is left as it is.
  */
 export function blankFunctionBodies(text: string, tokens: TokenList = tokenize(text)): string {
-  const parts: string[] = [];
-  let copied = 0;
+  const ranges: number[] = [];
   let depth = 0;
   let bodyOpen = -1;
   let previous = -1;
@@ -72,18 +68,14 @@ export function blankFunctionBodies(text: string, tokens: TokenList = tokenize(t
       } else if (c === 125 && depth > 0) {
         depth--;
         if (depth === 0 && bodyOpen >= 0) {
-          const close = tokens.start[t];
-          parts.push(text.slice(copied, bodyOpen), spaces(text, bodyOpen, close));
-          copied = close;
+          ranges.push(bodyOpen, tokens.start[t]);
           bodyOpen = -1;
         }
       }
     }
     previous = t;
   }
-  if (copied === 0) return text;
-  parts.push(text.slice(copied));
-  return parts.join('');
+  return withRangesBlanked(text, ranges);
 }
 
 /** Whether the token before a top-level `{` is the `)` of a function header or the `=` of an initializer. */
@@ -95,9 +87,22 @@ function opensBlankedBraces(text: string, tokens: TokenList, before: number): bo
 
 const SPACES = ' '.repeat(4096);
 
-/** Spaces for text[from, to), newlines kept. */
-function spaces(text: string, from: number, to: number): string {
+/** `text` with each range of `ranges` (start, end pairs, in order, apart) made spaces, newlines kept. */
+function withRangesBlanked(text: string, ranges: readonly number[]): string {
+  if (ranges.length === 0) return text;
   const parts: string[] = [];
+  let copied = 0;
+  for (let r = 0; r < ranges.length; r += 2) {
+    parts.push(text.slice(copied, ranges[r]));
+    pushSpaces(parts, text, ranges[r], ranges[r + 1]);
+    copied = ranges[r + 1];
+  }
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
+
+/** Spaces for text[from, to), newlines kept, onto `parts`. */
+function pushSpaces(parts: string[], text: string, from: number, to: number): void {
   for (let at = from; at < to; ) {
     let newline = text.indexOf('\n', at);
     if (newline < 0 || newline > to) newline = to;
@@ -105,5 +110,4 @@ function spaces(text: string, from: number, to: number): string {
     if (newline < to) parts.push('\n');
     at = newline + 1;
   }
-  return parts.join('');
 }
