@@ -113,6 +113,25 @@ export function parseTimeReport(report: string): Measurement {
   return { wallS, cpuS, maxRssKb };
 }
 
+/** A run of our CLI under `time -v`, with what it printed and its exit status (null when killed by a signal). */
+export interface TimedCliRun extends Measurement {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/src/cli.js args` under `time -v`, synchronously, in `cwd` with `env` (default: this process's). */
+export function timedCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): TimedCliRun {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patch-audit-bench-'));
+  const reportFile = path.join(dir, 'time.txt');
+  try {
+    const r = spawnSync(TIME, ['-v', '-o', reportFile, process.execPath, CLI, ...args], { cwd: options.cwd, env: options.env, encoding: 'utf8', maxBuffer: 1 << 30 });
+    return { ...parseTimeReport(fs.readFileSync(reportFile, 'utf8')), status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs `command args` under `time -v`; resolves with its measurement and stdout. */
 async function timed(command: string, args: string[], okExitCodes: number[]): Promise<Measurement & { stdout: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patch-audit-bench-'));
@@ -201,7 +220,8 @@ function measureWorkload(targets: string[]): { files: number; bytes: number } {
   return { files, bytes };
 }
 
-function median(values: number[]): number {
+/** The median; of an even count, the mean of the middle two. */
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;

@@ -9,10 +9,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Measurement, parseTimeReport } from './bench';
+import { Measurement, median, TimedCliRun, timedCli } from './bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const KERNEL_TREE_SCRIPT = path.resolve(ROOT, '..', 'shared', 'kernel-tree.sh');
 
 /** Files the series edits: KVM, mm and a driver, one patch each. */
@@ -105,18 +104,8 @@ function email(index: number, total: number, file: string, diff: string): string
   ].join('\n');
 }
 
-function measure(args: string[], cwd: string): Measurement & { status: number; stdout: string } {
-  const report = path.join(os.tmpdir(), `pa-diff-bench-time-${process.pid}.txt`);
-  const r = spawnSync('/usr/bin/time', ['-v', '-o', report, process.execPath, CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
-  const m = parseTimeReport(fs.readFileSync(report, 'utf8'));
-  fs.rmSync(report, { force: true });
-  return { ...m, status: r.status ?? -1, stdout: r.stdout };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+function measure(args: string[], cwd: string): TimedCliRun {
+  return timedCli(args, { cwd });
 }
 
 function main(): void {
@@ -137,7 +126,7 @@ function main(): void {
     { name: 'header-only patch (mmu_internal.h; the finding is in mmu.c)', file: header },
     { name: `${SERIES_FILES.length}-patch series`, file: series },
   ];
-  const runs = inputs.map(() => [] as (Measurement & { status: number; stdout: string })[]);
+  const runs = inputs.map(() => [] as TimedCliRun[]);
   // Side by side: the inputs alternate within each round, so the machine's noise hits both alike.
   for (let round = 0; round < options.runs; round++) inputs.forEach((input, i) => runs[i].push(measure(['diff', input.file, ...common], work)));
   const rows = inputs.map((input, i) => {

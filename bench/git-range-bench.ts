@@ -11,14 +11,12 @@
 // Usage: node dist/bench/git-range-bench.js [--work DIR] [--kernel DIR] [--runs N] [--cache-dir DIR] [--prepare]
 // (--prepare: make the repository and its checkouts, measure nothing)
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Measurement, parseTimeReport } from './bench';
+import { Measurement, median, TimedCliRun, timedCli } from './bench';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const KERNEL = '/root/.cache/patch-audit-kernel/linux-source-6.1';
 
 const GIT_ENV = {
@@ -121,23 +119,15 @@ function dropFirstCheck(text: string, at: number): string {
   throw new Error('no result check found');
 }
 
-type Run = Measurement & { status: number; stdout: string };
+type Run = TimedCliRun;
 
 function measure(args: string[], cwd: string, cacheDir: string | undefined): Run {
-  const report = path.join(os.tmpdir(), `pa-git-bench-time-${process.pid}.txt`);
   const env = { ...GIT_ENV, ...(cacheDir ? { PATCH_AUDIT_CACHE_DIR: cacheDir } : {}) };
-  const r = spawnSync('/usr/bin/time', ['-v', '-o', report, process.execPath, CLI, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  const m = parseTimeReport(fs.readFileSync(report, 'utf8'));
-  fs.rmSync(report, { force: true });
+  const r = timedCli(args, { cwd, env });
   if (r.status === 2 || r.status === null) throw new Error(`patch-audit ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
-  return { ...m, status: r.status, stdout: r.stdout };
+  return r;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 interface JsonPatch {
   subject: string;

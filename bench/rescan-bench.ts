@@ -16,14 +16,13 @@
 //
 // Usage: npm run bench:rescan -- [--tree DIR] [--cache-dir DIR] [--changed N] [--paths a,b] [--keep DIR] [-- scan options...]
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Measurement, parseTimeReport } from './bench';
+import { Measurement, TimedCliRun, timedCli } from './bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const KERNEL_TREE_SCRIPT = path.resolve(ROOT, '..', 'shared', 'kernel-tree.sh');
 const MARK = '/* patch-audit rescan bench */';
 
@@ -64,14 +63,10 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-function measure(args: string[], cwd: string): Measurement & { status: number; stderr: string } {
-  const report = path.join(os.tmpdir(), `pa-rescan-bench-time-${process.pid}.txt`);
-  const env = { ...process.env, PATCH_AUDIT_DEBUG_STATS: '1' };
-  const r = spawnSync('/usr/bin/time', ['-v', '-o', report, process.execPath, CLI, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  const m = parseTimeReport(fs.readFileSync(report, 'utf8'));
-  fs.rmSync(report, { force: true });
+function measure(args: string[], cwd: string): TimedCliRun {
+  const r = timedCli(args, { cwd, env: { ...process.env, PATCH_AUDIT_DEBUG_STATS: '1' } });
   if (r.status !== 0 && r.status !== 1) throw new Error(`patch-audit ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return { ...m, status: r.status, stderr: r.stderr };
+  return r;
 }
 
 /** Tree-relative paths of the files with this extension, sorted; .git is skipped. */

@@ -7,14 +7,13 @@
 // Usage: node dist/bench/shard-bench.js [--tree DIR] [--cache-dir DIR] [--shards 2,3] [--runs N] [--format json|sarif] [paths...]
 //   (default paths: virt arch/x86/kvm mm; run from anywhere: paths are relative to the tree)
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Measurement, parseTimeReport } from './bench';
+import { Measurement, median, timedCli } from './bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
 const KERNEL_TREE_SCRIPT = path.resolve(ROOT, '..', 'shared', 'kernel-tree.sh');
 
 interface Options {
@@ -45,18 +44,12 @@ function parseArgs(argv: string[]): Options {
 
 /** One scan (or merge) under `time -v`, from the tree's root. */
 function timed(args: string[], options: Options): Measurement {
-  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pa-shard-bench-')), 'time.txt');
   const env = { ...process.env, ...(options.cacheDir ? { PATCH_AUDIT_CACHE_DIR: options.cacheDir } : {}) };
-  const run = spawnSync('/usr/bin/time', ['-v', '-o', report, process.execPath, CLI, ...args], { cwd: options.tree, env, encoding: 'utf8' });
+  const run = timedCli(args, { cwd: options.tree, env });
   if (run.status !== 0 && run.status !== 1) throw new Error(`patch-audit ${args.join(' ')}: exit ${run.status}\n${run.stderr}`);
-  return parseTimeReport(fs.readFileSync(report, 'utf8'));
+  return run;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 function main(): void {
   const options = parseArgs(process.argv.slice(2));

@@ -26,6 +26,7 @@ import { decodeFacts, EncodedFacts, encodeFacts } from '../src/types/table-file'
 import { compareBytewise } from '../src/input/walk';
 import { bytesOnDisk, Changed, Files, storeVariant, StoreVariant, VARIANT_NAMES, VariantName } from './store-variants';
 import type { ReplayResult } from './store-replay';
+import { median } from './bench';
 
 const DIST = path.resolve(__dirname, '..');
 const CHANGED_FILES = ['arch/x86/kvm/mmu/mmu.c', 'include/linux/kvm_host.h', 'include/linux/mm.h', 'mm/memory.c', 'virt/kvm/kvm_main.c'];
@@ -188,11 +189,6 @@ async function round(variant: StoreVariant, options: Options, files: Files, chan
   };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
 
 function report(results: RoundResult[], options: Options): string {
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 0)} MB`;
