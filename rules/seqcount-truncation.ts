@@ -60,11 +60,11 @@ export default defineRule({
     const root = context.file.tree.rootNode;
     let values: ValueFacts | null = null;
     const shownTrips = new Map<number, SyntaxNode>();
+    const wideNarrowing = (from: IntegerType, to: IntegerType) => from.bits >= longBits && isNarrowing(from, to);
     for (const fn of functionDefinitions(root)) {
       // Each finding's value is named in its function: one without such a name ranks low.
       if (!context.lowTierWanted && !mayRankAboveLow(fn.text, typer.abi)) continue;
-      for (const conversion of conversionsIn(fn, typer)) {
-        if (conversion.from.bits < longBits || !isNarrowing(conversion.from, conversion.to)) continue;
+      for (const conversion of conversionsIn(fn, typer, wideNarrowing)) {
         if (isConstantThatFits(conversion, typer) || isExplicitCast(conversion.source)) continue;
         const back = widenedBack(conversion, typer, root);
         // A same-width sign change keeps every bit; it only matters when the value is widened again.

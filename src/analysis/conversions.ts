@@ -46,27 +46,37 @@ export function isNarrowing(from: IntegerType, to: IntegerType): boolean {
   return to.bits === from.bits && to.signed !== from.signed;
 }
 
-/** Every implicit integer conversion in a function body. */
-export function conversionsIn(fn: SyntaxNode, typer: Typer): Conversion[] {
+/**
+ * Which conversions a caller wants, asked before a Conversion is built. The
+ * receiving type is typed first and the source only when the receiver is an
+ * integer, so a caller that keeps few conversions pays for few.
+ */
+export type ConversionFilter = (from: IntegerType, to: IntegerType) => boolean;
+
+const EVERY_CONVERSION: ConversionFilter = () => true;
+
+/** Every implicit integer conversion in a function body (those `keep` accepts). */
+export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilter = EVERY_CONVERSION): Conversion[] {
   const out: Conversion[] = [];
   const body = fn.childForFieldName('body');
   if (!body) return out;
   const returnType = declaredReturnType(fn, typer);
+  const ask = { typer, keep, out };
   const stack: SyntaxNode[] = [body];
   while (stack.length) {
     const node = stack.pop()!;
     switch (node.type) {
       case 'init_declarator':
-        initialisation(node, fn, typer, out);
+        initialisation(node, fn, ask);
         break;
       case 'assignment_expression':
-        assignment(node, fn, typer, out);
+        assignment(node, fn, ask);
         break;
       case 'call_expression':
-        argumentConversions(node, typer, out);
+        argumentConversions(node, ask);
         break;
       case 'return_statement':
-        if (returnType) returned(node, returnType, fn, typer, out);
+        if (returnType) returned(node, returnType, fn, ask);
         break;
     }
     for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
@@ -81,13 +91,19 @@ function declaredReturnType(fn: SyntaxNode, typer: Typer): IntegerType | null {
   return found && 'decl' in found ? typer.integerInfo(found.decl.ret) : null;
 }
 
-function initialisation(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Conversion[]): void {
+interface Ask {
+  typer: Typer;
+  keep: ConversionFilter;
+  out: Conversion[];
+}
+
+function initialisation(node: SyntaxNode, fn: SyntaxNode, { typer, keep, out }: Ask): void {
   const value = node.childForFieldName('value');
   const name = declaredName(node.childForFieldName('declarator'));
   if (!value || !name || value.type === 'initializer_list') return;
   const to = typer.integerOf(name);
-  const from = typer.integerOf(value);
-  if (!to || !from) return;
+  const from = to && typer.integerOf(value);
+  if (!to || !from || !keep(from, to)) return;
   out.push({
     channel: 'initialisation',
     source: value,
@@ -99,14 +115,14 @@ function initialisation(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Con
   });
 }
 
-function assignment(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Conversion[]): void {
+function assignment(node: SyntaxNode, fn: SyntaxNode, { typer, keep, out }: Ask): void {
   if (node.childForFieldName('operator')?.type !== '=') return;
   const left = node.childForFieldName('left');
   const right = node.childForFieldName('right');
   if (!left || !right) return;
   const to = typer.integerOf(left);
-  const from = typer.integerOf(right);
-  if (!to || !from) return;
+  const from = to && typer.integerOf(right);
+  if (!to || !from || !keep(from, to)) return;
   const origin = typer.typeOf(left).origin;
   const declaration = left.type === 'identifier' ? typer.localDeclaration(left)?.nameNode : undefined;
   out.push({
@@ -121,7 +137,7 @@ function assignment(node: SyntaxNode, fn: SyntaxNode, typer: Typer, out: Convers
   });
 }
 
-function argumentConversions(node: SyntaxNode, typer: Typer, out: Conversion[]): void {
+function argumentConversions(node: SyntaxNode, { typer, keep, out }: Ask): void {
   const callee = node.childForFieldName('function');
   if (callee?.type !== 'identifier') return;
   const found = typer.functionNamed(callee.text);
@@ -132,8 +148,8 @@ function argumentConversions(node: SyntaxNode, typer: Typer, out: Conversion[]):
     const arg = args[i];
     if (!arg) return;
     const to = typer.integerInfo(param.type);
-    const from = typer.integerOf(arg);
-    if (!to || !from) return;
+    const from = to && typer.integerOf(arg);
+    if (!to || !from || !keep(from, to)) return;
     const definition = decl.file === typer.scope.file ? definitionInFile(node, callee.text) : null;
     const paramNode = definition ? parameterNameNode(definition, i) : null;
     out.push({
@@ -148,11 +164,11 @@ function argumentConversions(node: SyntaxNode, typer: Typer, out: Conversion[]):
   });
 }
 
-function returned(node: SyntaxNode, returnType: IntegerType, fn: SyntaxNode, typer: Typer, out: Conversion[]): void {
+function returned(node: SyntaxNode, returnType: IntegerType, fn: SyntaxNode, { typer, keep, out }: Ask): void {
   const value = node.namedChildren.find((c) => c.type !== 'comment');
   if (!value) return;
   const from = typer.integerOf(value);
-  if (!from) return;
+  if (!from || !keep(from, returnType)) return;
   const name = functionName(fn) ?? '';
   out.push({
     channel: 'return',
