@@ -23,6 +23,7 @@ import { applyDeclarator, baseType, typeOfDescriptor } from './declarators';
 import type { FunctionDecl, Located, RecordDecl, TypedefDecl } from './facts';
 import { literalType } from './literals';
 import { MACRO_TYPES, MacroTyping } from './macro-types';
+import { parsedMacroBody } from './macro-bodies';
 import { LocalDecl, LocalScopes } from './locals';
 import type { FileScope } from './type-index';
 import { TIER_NAMES } from './visibility';
@@ -406,17 +407,13 @@ export class Typer {
     if (cached) return cached;
     // A macro that names itself (`#define foo foo`) or a cycle ends here.
     this.macroCache.set(key, { type: unknown(`macro '${name}' refers to itself`) });
-    const wrapper = 'void __patch_audit_macro(void) { (';
-    const text = `${wrapper}${decl.body}); }`;
-    const tree = parseC(text);
-    const expression = tree.rootNode.descendantForIndex(wrapper.length - 1, wrapper.length - 1);
-    const parenthesised = expression.type === '(' ? expression.parent : expression;
+    const body = parsedMacroBody(decl.body);
     let typed: Typed;
-    if (!parenthesised || parenthesised.type !== 'parenthesized_expression' || parenthesised.hasError) {
+    if (!body.expression) {
       typed = { type: unknown(`macro '${name}' (${decl.body}) is not a plain expression`) };
     } else {
-      const synthetic: ParsedFile = { ...this.file, text, parsedText: text, tree };
-      const inner = new Typer(synthetic, this.scope, this.depth + 1, this.macroCache).typeOf(parenthesised);
+      const synthetic: ParsedFile = { ...this.file, text: body.text, parsedText: body.text, tree: body.tree };
+      const inner = new Typer(synthetic, this.scope, this.depth + 1, this.macroCache).typeOf(body.expression);
       typed = { type: inner.type, origin: { kind: 'macro', name, file: decl.file, line: decl.line, via: TIER_NAMES[tier] } };
     }
     this.macroCache.set(key, typed);
