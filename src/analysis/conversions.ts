@@ -55,6 +55,9 @@ export type ConversionFilter = (from: IntegerType, to: IntegerType) => boolean;
 
 const EVERY_CONVERSION: ConversionFilter = () => true;
 
+/** The nodes where a value is converted to another type. */
+const CONVERTING = ['init_declarator', 'assignment_expression', 'call_expression', 'return_statement'];
+
 /** Every implicit integer conversion in a function body (those `keep` accepts). */
 export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilter = EVERY_CONVERSION): Conversion[] {
   const out: Conversion[] = [];
@@ -62,9 +65,8 @@ export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilt
   if (!body) return out;
   const returnType = declaredReturnType(fn, typer);
   const ask = { typer, keep, out };
-  const stack: SyntaxNode[] = [body];
-  while (stack.length) {
-    const node = stack.pop()!;
+  // Document order, as a walk of the body would visit them (the table keeps each type's nodes sorted).
+  for (const node of body.descendantsOfType(CONVERTING)) {
     switch (node.type) {
       case 'init_declarator':
         initialisation(node, fn, ask);
@@ -79,7 +81,6 @@ export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilt
         if (returnType) returned(node, returnType, fn, ask);
         break;
     }
-    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
   }
   return out;
 }

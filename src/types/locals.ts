@@ -85,12 +85,7 @@ export class LocalScopes {
   }
 
   private collect(root: SyntaxNode, add: (d: LocalDecl) => void): void {
-    const stack: SyntaxNode[] = [root];
-    while (stack.length) {
-      const node = stack.pop()!;
-      if (node.type === 'declaration') this.declaration(node, add);
-      for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
-    }
+    for (const node of root.descendantsOfType('declaration')) this.declaration(node, add);
   }
 
   private declaration(node: SyntaxNode, add: (d: LocalDecl) => void): void {
