@@ -29,6 +29,7 @@ export interface Ranked {
 export class IncludeGraph {
   private readonly closures = new Map<string, Set<string>>();
   private readonly resolved = new Map<string, string | null>();
+  private readonly targets = new Map<string, string[]>();
 
   constructor(private readonly source: DeclSource, private readonly defaultArch: string) {}
 
@@ -50,10 +51,9 @@ export class IncludeGraph {
     const queue = [file];
     while (queue.length) {
       const current = queue.pop()!;
-      const includes = current === file && ownIncludes ? ownIncludes : this.source.includesOf(current);
-      for (const include of includes ?? []) {
-        const target = this.resolve(current, include, arch);
-        if (target && !seen.has(target) && target !== file) {
+      const targets = current === file && ownIncludes ? this.resolveAll(current, ownIncludes, arch) : this.targetsOf(current, arch);
+      for (const target of targets) {
+        if (!seen.has(target) && target !== file) {
           seen.add(target);
           queue.push(target);
         }
@@ -61,6 +61,26 @@ export class IncludeGraph {
     }
     if (!ownIncludes) this.closures.set(file, seen);
     return seen;
+  }
+
+  /** The files `file`'s #include lines name (as the source has them), in order: each file's closure walks the same headers again. */
+  private targetsOf(file: string, arch: string): string[] {
+    const key = `${arch}\0${file}`;
+    let targets = this.targets.get(key);
+    if (!targets) {
+      targets = this.resolveAll(file, this.source.includesOf(file) ?? [], arch);
+      this.targets.set(key, targets);
+    }
+    return targets;
+  }
+
+  private resolveAll(from: string, includes: readonly IncludeDirective[], arch: string): string[] {
+    const targets: string[] = [];
+    for (const include of includes) {
+      const target = this.resolve(from, include, arch);
+      if (target) targets.push(target);
+    }
+    return targets;
   }
 
   /** The file an #include of `from` names, as the kernel's include path finds it for `arch`. */
