@@ -220,21 +220,34 @@ export class Typer {
       return found ? { type: found.type, ...widthOf(found) } : { type: unknown(`no member '${name}' in an anonymous ${resolved.tag}`) };
     }
     if (resolved.k !== 'tag' || resolved.tag === 'enum') return { type: unknown(`'.${name}' on a value of type ${typeToString(resolved)}`) };
-    const ranked = this.scope.lookup('tag', resolved.name, [resolved.tag]);
-    if (!ranked) return { type: unknown(`no definition of ${resolved.tag} ${resolved.name} is visible`) };
+    const key = `${resolved.tag} ${resolved.name}::${name}`;
+    let typed = this.taggedMembers.get(key);
+    if (!typed) {
+      typed = this.taggedMember(resolved.tag, resolved.name, name);
+      this.taggedMembers.set(key, typed);
+    }
+    return typed;
+  }
+
+  /** `vcpu->arch`, `kvm->mmu_lock`: the same members are read over and over, each time ranked and compared across definitions. */
+  private readonly taggedMembers = new Map<string, Typed>();
+
+  private taggedMember(tag: 'struct' | 'union', recordName: string, name: string): Typed {
+    const ranked = this.scope.lookup('tag', recordName, [tag]);
+    if (!ranked) return { type: unknown(`no definition of ${tag} ${recordName} is visible`) };
     const hits: { decl: Located<RecordDecl>; member: Member }[] = [];
     for (const decl of ranked.decls as Located<RecordDecl>[]) {
       const found = this.findMember(decl.members, name, 0);
       if (found) hits.push({ decl, member: found });
     }
     if (hits.length === 0) {
-      return { type: unknown(`${resolved.tag} ${resolved.name} (${describeDecls(ranked.decls)}) has no member '${name}'`) };
+      return { type: unknown(`${tag} ${recordName} (${describeDecls(ranked.decls)}) has no member '${name}'`) };
     }
     const shapes = new Set(hits.map((h) => this.shapeKey(h.member.type)));
     if (shapes.size > 1) {
       return {
         type: unknown(
-          `conflicting definitions of ${resolved.tag} ${resolved.name}::${name} in ${TIER_NAMES[ranked.tier]}: ` +
+          `conflicting definitions of ${tag} ${recordName}::${name} in ${TIER_NAMES[ranked.tier]}: ` +
             hits.map((h) => `${h.decl.file}:${h.member.line} (${typeToString(h.member.type)})`).join(', '),
         ),
       };
@@ -243,7 +256,7 @@ export class Typer {
     return {
       type: member.type,
       ...widthOf(member),
-      origin: { kind: 'member', name: `${resolved.tag} ${resolved.name}::${name}`, file: decl.file, line: member.line, via: TIER_NAMES[ranked.tier] },
+      origin: { kind: 'member', name: `${tag} ${recordName}::${name}`, file: decl.file, line: member.line, via: TIER_NAMES[ranked.tier] },
     };
   }
 
@@ -358,6 +371,18 @@ export class Typer {
         origin: { kind: local.parameter ? 'parameter' : 'local', name, file: this.scope.file, line: local.line },
       };
     }
+    let typed = this.fileScopeNames.get(name);
+    if (!typed) {
+      typed = this.fileScopeName(name);
+      this.fileScopeNames.set(name, typed);
+    }
+    return typed;
+  }
+
+  /** A name that is not a local means the same wherever the file uses it (`PAGE_SIZE`, `jiffies`, `kvm_x86_ops`). */
+  private readonly fileScopeNames = new Map<string, Typed>();
+
+  private fileScopeName(name: string): Typed {
     const ordinary = this.scope.lookup('ordinary', name, ['variable', 'function', 'enumerator']);
     const macro = this.scope.lookup('macro', name);
     // The preprocessor runs first: a macro at least as close as the declaration wins.
