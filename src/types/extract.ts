@@ -61,6 +61,46 @@ export function extractFacts(file: ParsedFile, options: FactsOptions = {}): File
   return { decls, includes: directives.includes };
 }
 
+/** A parsed file's facts in two steps: its declarations, and (when asked) what extractFacts gives. */
+export interface StagedFacts {
+  /** The declarations, #define and #include lines: no failure summaries on definitions, no call records. */
+  declarations: FileFacts;
+  /** With what the function bodies say added: equal to extractFacts(file). Computed once. */
+  complete(): FileFacts;
+}
+
+/**
+ * extractFacts(file) in two steps. A typer asks its own file's declarations;
+ * only some rules ask what the bodies say (how a function fails, how its
+ * callers use results), which is half the cost of the facts.
+ */
+export function stagedFacts(file: ParsedFile): StagedFacts {
+  const decls: Decl[] = [];
+  const definitionBodies = new Map<Decl, number>();
+  new DeclarationCollector(decls, NO_BODY_FACTS, definitionBodies).visitItems(file.tree.rootNode);
+  const directives = scanDirectives(file.text, true);
+  const declarations: FileFacts = { decls: [...decls, ...directives.macros], includes: directives.includes };
+  let complete: FileFacts | undefined;
+  return {
+    declarations,
+    complete() {
+      if (complete) return complete;
+      const bodies = bodyFacts(file.parsedText, (offset) => file.lines.lineOf(offset));
+      // In extractFacts' order: each definition's failure as its last member, the call records before the macros.
+      const withFailures = decls.map((decl) => {
+        const start = definitionBodies.get(decl);
+        const failure = start === undefined ? undefined : bodies.failures.get(start);
+        return failure ? { ...decl, failure } : decl;
+      });
+      const calls: Decl[] = bodies.calls.map(({ name, ...uses }) => ({ kind: 'calls', name, ...uses }));
+      complete = { decls: [...withFailures, ...calls, ...directives.macros], includes: directives.includes };
+      return complete;
+    },
+  };
+}
+
+const NO_BODY_FACTS: BodyFacts = { failures: new Map(), calls: [] };
+
 const line = (node: SyntaxNode): number => node.startPosition.row + 1;
 
 class DeclarationCollector {
@@ -69,6 +109,8 @@ class DeclarationCollector {
   constructor(
     private readonly decls: Decl[],
     private readonly bodyFacts: BodyFacts,
+    /** When given, filled with each function definition's body offset (stagedFacts adds the failure later). */
+    private readonly definitionBodies?: Map<Decl, number>,
   ) {
     this.bodies = {
       record: (tag, name, nameNode, members) => decls.push({ kind: tag, name, line: line(nameNode), members }),
@@ -112,7 +154,7 @@ class DeclarationCollector {
     const specs = specifiersOf(node);
     const body = node.childForFieldName('body');
     const failure = body ? this.bodyFacts.failures.get(body.startIndex) : undefined;
-    this.decls.push({
+    const decl: Decl = {
       kind: 'function',
       name: declared.name,
       line: line(declared.nameNode!),
@@ -123,7 +165,9 @@ class DeclarationCollector {
       inline: specs.inline,
       definition: true,
       ...(failure ? { failure } : {}),
-    });
+    };
+    this.decls.push(decl);
+    if (body) this.definitionBodies?.set(decl, body.startIndex);
   }
 
   private declaration(node: SyntaxNode): void {

@@ -9,7 +9,7 @@ import { buildIndex, IndexBuild } from './build-index';
 import { defaultCacheDir, prepareCacheDir } from './cache-dir';
 import { cacheLimits } from './cache-prune';
 import { AbiName } from './ctype';
-import { extractFacts } from './extract';
+import { stagedFacts } from './extract';
 import { NameTable } from './name-table';
 import { findKernelRoot, treeRelative } from './tree-root';
 import { TypeIndex, TypeIndexOptions } from './type-index';
@@ -84,5 +84,5 @@ export function indexPathOf(handle: TypeIndexHandle, absolutePath: string, displ
 
 /** A typer for one parsed file: its own declarations come from the parse, the rest from the index (keys looked up told to `recorder`). */
 export function typerFor(parsed: ParsedFile, index: TypeIndex, indexPath: string, recorder?: LookupRecorder): Typer {
-  return new Typer(parsed, index.scopeFor(indexPath, extractFacts(parsed), recorder));
+  return new Typer(parsed, index.scopeFor(indexPath, stagedFacts(parsed), recorder));
 }

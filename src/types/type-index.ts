@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { loadHints } from '../frontend/hints';
 import { Abi, ABIS, AbiName } from './ctype';
 import { DeclSource, MemoryDeclSource, OverlayDeclSource } from './decl-source';
-import { factsOfSource } from './extract';
+import { factsOfSource, StagedFacts } from './extract';
 import { CallsDecl, DeclKind, FileFacts, FunctionDecl, IncludeDirective, indexKey, Located, NameSpace } from './facts';
 import { BUILTIN_TIER, IncludeGraph, Ranked, Visibility } from './visibility';
 import { ANY_TIER, LookupRecorder, tallyKey } from './lookup-keys';
@@ -53,9 +53,16 @@ export class TypeIndex {
    * given, replace what the index holds for it (a fresh parse, a patch's post-image).
    * `recorder`, when given, is told every key the scope looks up (the result cache's dependencies).
    */
-  scopeFor(file: string, ownFacts?: FileFacts, recorder?: LookupRecorder): FileScope {
+  scopeFor(file: string, ownFacts?: FileFacts | StagedFacts, recorder?: LookupRecorder): FileScope {
     const base = this.source ?? new MemoryDeclSource();
-    const source = ownFacts ? new OverlayDeclSource(base, new Map([[file, ownFacts]])) : base;
+    const overlaid = (facts: FileFacts) => new OverlayDeclSource(base, new Map([[file, facts]]));
+    if (ownFacts && 'complete' in ownFacts) {
+      // Declarations now; what the file's bodies say when a rule first asks for it.
+      const staged = ownFacts;
+      const visibility = new Visibility(file, this.graph, staged.declarations.includes);
+      return new FileScope(file, overlaid(staged.declarations), visibility, this.abi, recorder, () => overlaid(staged.complete()));
+    }
+    const source = ownFacts ? overlaid(ownFacts) : base;
     return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder);
   }
 
@@ -168,13 +175,20 @@ export class FileScope {
   private readonly best = new Map<string, Ranked | null>();
   /** Call tallies by key: a popular callee has thousands of records, and a file drops its result at many sites. */
   private readonly tallies = new Map<string, CallTally>();
+  private withBodies: { source: DeclSource; declarations: Map<string, readonly Located[]> } | null = null;
 
+  /**
+   * `sourceWithBodies`, when given, is the source with the file's own failure summaries and call records,
+   * which `source` leaves out: made on the first question about function bodies or calls
+   * (definitions, everyFunction, callUses, filesCalling, a lookup of call records). Other lookups answer from `source`.
+   */
   constructor(
     readonly file: string,
     private readonly source: DeclSource,
     private readonly visibility: Visibility,
     readonly abi: Abi,
     private readonly recorder?: LookupRecorder,
+    private readonly sourceWithBodies?: () => DeclSource,
   ) {}
 
   /** The best-ranked declarations of `name` in a name space, optionally of some kinds only. */
@@ -184,7 +198,7 @@ export class FileScope {
     const known = this.best.get(memoKey);
     if (known !== undefined) return known;
     const wanted = (d: Located) => kinds.includes(d.kind);
-    let found = this.visibility.best(this.declarationsOf(key).filter(wanted));
+    let found = this.visibility.best((space === 'calls' ? this.declarationsWithBodies(key) : this.declarationsOf(key)).filter(wanted));
     if (!found) {
       const builtin = builtinSource().lookup(key).filter(wanted);
       found = builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
@@ -197,7 +211,7 @@ export class FileScope {
   /** The function's visible definitions (with bodies), best tier first; prototypes left out. */
   definitions(name: string): Located<FunctionDecl>[] {
     const key = indexKey('ordinary', name);
-    const definitions = this.declarationsOf(key).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
+    const definitions = this.declarationsWithBodies(key).filter((d): d is Located<FunctionDecl> => d.kind === 'function' && d.definition);
     const best = this.visibility.best(definitions);
     this.recorder?.add(key, best?.tier ?? ANY_TIER);
     return (best?.decls ?? []) as Located<FunctionDecl>[];
@@ -212,7 +226,7 @@ export class FileScope {
   everyFunction(name: string): Located<FunctionDecl>[] {
     const key = indexKey('ordinary', name);
     this.recorder?.add(key, ANY_TIER);
-    return this.declarationsOf(key)
+    return this.declarationsWithBodies(key)
       .filter((d): d is Located<FunctionDecl> => d.kind === 'function' && this.visibility.tierOf(d) >= 0)
       .sort((a, b) => this.visibility.tierOf(a) - this.visibility.tierOf(b));
   }
@@ -228,7 +242,7 @@ export class FileScope {
 
   private sumCallUses(key: string): CallTally {
     const tally: CallTally = { used: 0, discarded: 0, voided: 0, files: 0 };
-    for (const record of this.declarationsOf(key)) {
+    for (const record of this.declarationsWithBodies(key)) {
       if (record.kind !== 'calls' || !this.visibility.sameArea(record)) continue;
       tally.used += record.used;
       tally.discarded += record.discarded;
@@ -242,9 +256,18 @@ export class FileScope {
   filesCalling(name: string): { file: string; line: number }[] {
     const key = indexKey('calls', name);
     this.recorder?.add(key, ANY_TIER);
-    return this.declarationsOf(key)
+    return this.declarationsWithBodies(key)
       .filter((record) => record.kind === 'calls' && this.visibility.sameArea(record))
       .map((record) => ({ file: record.file, line: record.line }));
+  }
+
+  /** Declarations with what the file's own bodies say (its definitions' failure summaries, its call records). */
+  private declarationsWithBodies(key: string): readonly Located[] {
+    if (!this.sourceWithBodies) return this.declarationsOf(key);
+    this.withBodies ??= { source: this.sourceWithBodies(), declarations: new Map() };
+    let found = this.withBodies.declarations.get(key);
+    if (!found) this.withBodies.declarations.set(key, (found = this.withBodies.source.lookup(key)));
+    return found;
   }
 
   private declarationsOf(key: string): readonly Located[] {
