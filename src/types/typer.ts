@@ -243,8 +243,7 @@ export class Typer {
     if (hits.length === 0) {
       return { type: unknown(`${tag} ${recordName} (${describeDecls(ranked.decls)}) has no member '${name}'`) };
     }
-    const shapes = new Set(hits.map((h) => this.shapeKey(h.member.type)));
-    if (shapes.size > 1) {
+    if (hits.length > 1 && new Set(hits.map((h) => this.shapeKey(h.member.type))).size > 1) {
       return {
         type: unknown(
           `conflicting definitions of ${tag} ${recordName}::${name} in ${TIER_NAMES[ranked.tier]}: ` +
@@ -296,8 +295,7 @@ export class Typer {
     const ranked = this.scope.lookup('ordinary', name, ['function']);
     if (!ranked) return null;
     const decls = ranked.decls as Located<FunctionDecl>[];
-    const shapes = new Set(decls.map((d) => this.shapeKey(this.resolve(d.ret).type)));
-    if (shapes.size > 1) return { conflict: `conflicting declarations of ${name}() in ${TIER_NAMES[ranked.tier]}: ${describeDecls(decls, (d) => typeToString(d.ret))}` };
+    if (decls.length > 1 && new Set(decls.map((d) => this.shapeKey(this.resolve(d.ret).type))).size > 1) return { conflict: `conflicting declarations of ${name}() in ${TIER_NAMES[ranked.tier]}: ${describeDecls(decls, (d) => typeToString(d.ret))}` };
     // A definition says more (parameter names) than a prototype.
     const decl = decls.find((d) => d.definition) ?? decls[0];
     return { decl, tier: ranked.tier };
@@ -421,6 +419,7 @@ export class Typer {
 
   private conflicting(decls: readonly Located[], typeOfDecl: (d: Located) => CType | null): string | null {
     const typed = decls.map((d) => ({ d, t: typeOfDecl(d) })).filter((x): x is { d: Located; t: CType } => x.t !== null);
+    if (typed.length < 2) return null;
     const shapes = new Set(typed.map((x) => this.shapeKey(this.resolve(x.t).type)));
     return shapes.size > 1 ? typed.map((x) => `${x.d.file}:${x.d.line} (${typeToString(x.t)})`).join(', ') : null;
   }
