@@ -122,8 +122,14 @@ export class Typer {
 
   integerInfo(type: CType): (IntInfo & { name: IntName }) | null {
     const name = this.intName(type);
-    return name ? { name, ...intInfo(name, this.abi) } : null;
+    if (!name) return null;
+    let info = this.integerTypes.get(name);
+    if (!info) this.integerTypes.set(name, (info = { name, ...intInfo(name, this.abi) }));
+    return info;
   }
+
+  /** One answer per integer type: asked for every operand, argument and receiver. */
+  private readonly integerTypes = new Map<IntName, IntInfo & { name: IntName }>();
 
   // -------------------------------------------------------------------------
   // Looking through typedefs and tags.
@@ -147,11 +153,19 @@ export class Typer {
     let target = this.typedefs.get(name);
     if (!target) {
       this.typedefs.set(name, { type: unknown(`typedef '${name}' refers to itself`) });
-      target = this.findTypedef(name, depth);
+      this.typedefsInProgress++;
+      try {
+        target = this.findTypedef(name, depth);
+      } finally {
+        this.typedefsInProgress--;
+      }
       this.typedefs.set(name, target);
     }
     return target;
   }
+
+  /** While a typedef is being looked up, a chain through it ends at a stand-in: answers then are not kept. */
+  private typedefsInProgress = 0;
 
   private findTypedef(name: string, depth: number): { type: CType; decl?: Located<TypedefDecl> } {
     const ranked = this.scope.lookup('ordinary', name, ['typedef']);
@@ -205,11 +219,17 @@ export class Typer {
   }
 
   private intName(type: CType): IntName | null {
-    const resolved = this.resolve(type).type;
-    if (resolved.k === 'int') return resolved.name;
-    if (resolved.k === 'tag' && resolved.tag === 'enum') return 'int';
-    return null;
+    if (type.k !== 'named') return intNameOf(type);
+    // `u64`, `size_t`, `gfn_t`: the same typedef chains, over and over.
+    let name = this.namedIntNames.get(type.name);
+    if (name === undefined) {
+      name = intNameOf(this.resolve(type).type);
+      if (this.typedefsInProgress === 0) this.namedIntNames.set(type.name, name);
+    }
+    return name;
   }
+
+  private readonly namedIntNames = new Map<string, IntName | null>();
 
   /** The member `name` of a struct or union type, through anonymous members. */
   member(recordType: CType, name: string): Typed {
@@ -636,6 +656,13 @@ function parseTypeName(text: string): CType {
   if (!declaration || declaration.type !== 'declaration' || declaration.hasError) return unknown(`type name '${text.trim()}'`);
   const base = baseType(declaration.childForFieldName('type'));
   return applyDeclarator(base, declaration.childForFieldName('declarator')).type;
+}
+
+/** The integer type a resolved type is (an enum is an int), or null. */
+function intNameOf(resolved: CType): IntName | null {
+  if (resolved.k === 'int') return resolved.name;
+  if (resolved.k === 'tag' && resolved.tag === 'enum') return 'int';
+  return null;
 }
 
 function widthOf(member: Member): { bitWidth?: number } {
