@@ -63,7 +63,9 @@ export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilt
   const out: Conversion[] = [];
   const body = fn.childForFieldName('body');
   if (!body) return out;
-  const returnType = declaredReturnType(fn, typer);
+  // Asked at the first return with a value: many functions return nothing.
+  let returnType: IntegerType | null | undefined;
+  const returnTypeOf = () => (returnType === undefined ? (returnType = declaredReturnType(fn, typer)) : returnType);
   const ask = { typer, keep, out };
   // Document order, as a walk of the body would visit them (the table keeps each type's nodes sorted).
   for (const node of body.descendantsOfType(CONVERTING)) {
@@ -78,7 +80,7 @@ export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilt
         argumentConversions(node, ask);
         break;
       case 'return_statement':
-        if (returnType) returned(node, returnType, fn, ask);
+        returned(node, returnTypeOf, fn, ask);
         break;
     }
   }
@@ -165,11 +167,12 @@ function argumentConversions(node: SyntaxNode, { typer, keep, out }: Ask): void 
   });
 }
 
-function returned(node: SyntaxNode, returnType: IntegerType, fn: SyntaxNode, { typer, keep, out }: Ask): void {
+function returned(node: SyntaxNode, returnTypeOf: () => IntegerType | null, fn: SyntaxNode, { typer, keep, out }: Ask): void {
   const value = node.namedChildren.find((c) => c.type !== 'comment');
   if (!value) return;
-  const from = typer.integerOf(value);
-  if (!from || !keep(from, returnType)) return;
+  const returnType = returnTypeOf();
+  const from = returnType && typer.integerOf(value);
+  if (!returnType || !from || !keep(from, returnType)) return;
   const name = functionName(fn) ?? '';
   out.push({
     channel: 'return',

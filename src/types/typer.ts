@@ -384,10 +384,15 @@ export class Typer {
     const name = node.text;
     const local = this.locals.find(node);
     if (local) {
-      return {
-        type: local.inferFrom ? this.inferred(local.inferFrom) : local.type,
-        origin: { kind: local.parameter ? 'parameter' : 'local', name, file: this.scope.file, line: local.line },
-      };
+      let typed = this.localTypes.get(local);
+      if (!typed) {
+        typed = {
+          type: local.inferFrom ? this.inferred(local.inferFrom) : local.type,
+          origin: { kind: local.parameter ? 'parameter' : 'local', name, file: this.scope.file, line: local.line },
+        };
+        this.localTypes.set(local, typed);
+      }
+      return typed;
     }
     let typed = this.fileScopeNames.get(name);
     if (!typed) {
@@ -396,6 +401,9 @@ export class Typer {
     }
     return typed;
   }
+
+  /** Each use of a local has its declaration's type. */
+  private readonly localTypes = new Map<LocalDecl, Typed>();
 
   /** A name that is not a local means the same wherever the file uses it (`PAGE_SIZE`, `jiffies`, `kvm_x86_ops`). */
   private readonly fileScopeNames = new Map<string, Typed>();

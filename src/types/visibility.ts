@@ -29,7 +29,8 @@ export interface Ranked {
 export class IncludeGraph {
   private readonly closures = new Map<string, Set<string>>();
   private readonly resolved = new Map<string, string | null>();
-  private readonly targets = new Map<string, string[]>();
+  /** By architecture, then by file. */
+  private readonly targets = new Map<string, Map<string, string[]>>();
 
   constructor(private readonly source: DeclSource, private readonly defaultArch: string) {}
 
@@ -65,11 +66,12 @@ export class IncludeGraph {
 
   /** The files `file`'s #include lines name (as the source has them), in order: each file's closure walks the same headers again. */
   private targetsOf(file: string, arch: string): string[] {
-    const key = `${arch}\0${file}`;
-    let targets = this.targets.get(key);
+    let byFile = this.targets.get(arch);
+    if (!byFile) this.targets.set(arch, (byFile = new Map()));
+    let targets = byFile.get(file);
     if (!targets) {
       targets = this.resolveAll(file, this.source.includesOf(file) ?? [], arch);
-      this.targets.set(key, targets);
+      byFile.set(file, targets);
     }
     return targets;
   }

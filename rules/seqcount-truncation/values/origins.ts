@@ -11,6 +11,7 @@ import * as I from './interval';
 import type { Bound, LeafFacts, RangeEvaluator } from './ranges';
 import type { LocalDecl } from '../../../src/types/locals';
 import { Guards } from './guards';
+import { definitionInFile } from '../../../src/analysis/conversions';
 
 interface NarrowSource {
   bits: number;
@@ -112,7 +113,7 @@ export class Origins implements LeafFacts {
 
   /** A callee defined in this file: every value it returns. */
   private returns(name: string, call: SyntaxNode, depth: number): Bound | null {
-    const definition = this.root.namedChildren.find((item) => item.type === 'function_definition' && functionName(item) === name);
+    const definition = definitionInFile(this.root, name);
     const body = definition?.childForFieldName('body');
     if (!body) return null;
     const values = body.descendantsOfType('return_statement').map((r) => r.namedChildren.find((c) => c.type !== 'comment'));
