@@ -143,10 +143,11 @@ function assignment(node: SyntaxNode, fn: SyntaxNode, { typer, keep, out }: Ask)
 function argumentConversions(node: SyntaxNode, { typer, keep, out }: Ask): void {
   const callee = node.childForFieldName('function');
   if (callee?.type !== 'identifier') return;
+  const args = callArguments(node);
+  if (args.length === 0) return;
   const found = typer.functionNamed(callee.text);
   if (!found || !('decl' in found)) return;
   const decl = found.decl;
-  const args = callArguments(node);
   decl.params.forEach((param, i) => {
     const arg = args[i];
     if (!arg) return;
