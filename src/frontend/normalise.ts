@@ -22,6 +22,8 @@ export interface NormaliseResult {
   text: string;
   /** Number of rewrites applied, by kind (for parse-stats). */
   rewrites: Record<RewriteKind, number>;
+  /** The tokens of the input (not of `text`). */
+  tokens: TokenList;
 }
 
 export type RewriteKind = 'hint' | 'iterator' | 'type-argument' | 'case-range' | 'conditional';
@@ -97,7 +99,7 @@ class Normaliser {
     this.matchBrackets();
     this.scan();
     const text = this.out ? Buffer.from(this.out.buffer, this.out.byteOffset, this.out.byteLength).toString('utf16le') : this.text;
-    return { text, rewrites: this.rewrites };
+    return { text, rewrites: this.rewrites, tokens: this.tokens };
   }
 
   // ---- output buffer --------------------------------------------------------

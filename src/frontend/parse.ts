@@ -4,6 +4,7 @@
 import Parser = require('tree-sitter');
 import C = require('tree-sitter-c');
 import type { HintTable } from './hints';
+import type { TokenList } from './lexer';
 import { LineIndex } from './lines';
 import { normalise, NormaliseResult } from './normalise';
 
@@ -23,6 +24,8 @@ export interface ParsedFile {
   tree: Tree;
   lines: LineIndex;
   rewrites: NormaliseResult['rewrites'];
+  /** The tokens of `text`, when the normaliser made them (a file's #define and #include lines are read from them). */
+  tokens?: TokenList;
 }
 
 export const C_LANGUAGE = C as unknown as Parser.Language;
@@ -71,6 +74,7 @@ export function parseFile(path: string, text: string, options: ParseOptions): Pa
     tree: parseC(normalised.text),
     lines: new LineIndex(text, options.encoding),
     rewrites: normalised.rewrites,
+    ...('tokens' in normalised ? { tokens: normalised.tokens } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
 // #include lines.
 
 import { HintTable } from '../frontend/hints';
-import { TokenKind, tokenize } from '../frontend/lexer';
+import { TokenKind, TokenList, tokenize } from '../frontend/lexer';
 import { LineIndex } from '../frontend/lines';
 import { normalise } from '../frontend/normalise';
 import { parseC, ParsedFile, SyntaxNode } from '../frontend/parse';
@@ -78,7 +78,7 @@ export function stagedFacts(file: ParsedFile): StagedFacts {
   const decls: Decl[] = [];
   const definitionBodies = new Map<Decl, number>();
   new DeclarationCollector(decls, NO_BODY_FACTS, definitionBodies).visitItems(file.tree.rootNode);
-  const directives = scanDirectives(file.text, true);
+  const directives = scanDirectives(file.text, true, file.tokens);
   const declarations: FileFacts = { decls: [...decls, ...directives.macros], includes: directives.includes };
   let complete: FileFacts | undefined;
   return {
@@ -227,10 +227,9 @@ const INCLUDE = /^#\s*include\s*([<"])([^>"]+)[>"]/;
 const CONSTANT_BODY = /^[\w\s()+\-*/%<>&|^~!?:.,']+$/;
 const MAX_MACRO_BODY = 256;
 
-function scanDirectives(text: string, withMacros: boolean): { macros: Decl[]; includes: IncludeDirective[] } {
+function scanDirectives(text: string, withMacros: boolean, tokens: TokenList = tokenize(text)): { macros: Decl[]; includes: IncludeDirective[] } {
   const macros: Decl[] = [];
   const includes: IncludeDirective[] = [];
-  const tokens = tokenize(text);
   let lineNumber = 1;
   let lineCountedTo = 0;
   for (let t = 0; t < tokens.count; t++) {

@@ -464,7 +464,8 @@ export class Typer {
     if (!body.expression) {
       typed = { type: unknown(`macro '${name}' (${decl.body}) is not a plain expression`) };
     } else {
-      const synthetic: ParsedFile = { ...this.file, text: body.text, parsedText: body.text, tree: body.tree };
+      const { tokens: _fileTokens, ...file } = this.file;
+      const synthetic: ParsedFile = { ...file, text: body.text, parsedText: body.text, tree: body.tree };
       const inner = new Typer(synthetic, this.scope, this.depth + 1, this.macroCache).typeOf(body.expression);
       typed = { type: inner.type, origin: { kind: 'macro', name, file: decl.file, line: decl.line, via: TIER_NAMES[tier] } };
     }
