@@ -6,7 +6,8 @@
 // Names, members and calls are asked of a LeafFacts (origins.ts), which
 // follows them to where their values come from.
 
-import { parseC, SyntaxNode } from '../../../src/frontend/parse';
+import type { SyntaxNode } from '../../../src/frontend/parse';
+import { parsedConstantBody } from '../../../src/types/macro-bodies';
 import { callArguments } from '../../../src/frontend/syntax';
 import type { Typer } from '../../../src/types/typer';
 import { integerLiteralValue } from '../../../src/types/literals';
@@ -307,15 +308,10 @@ export class RangeEvaluator {
     this.constants.set(name, null);
     const body = this.constantText(name);
     let bound: Bound | null = null;
-    if (body !== null) {
-      const wrapper = 'int __patch_audit_constant = (';
-      const tree = parseC(`${wrapper}${body});`);
-      const expression = tree.rootNode.descendantForIndex(wrapper.length - 1);
-      const parenthesised = expression.type === '(' ? expression.parent : expression;
-      if (parenthesised?.type === 'parenthesized_expression' && !parenthesised.hasError) {
-        const value = new RangeEvaluator(null, null).withConstants(this).rangeOf(parenthesised);
-        if (value && value.range.lo === value.range.hi) bound = { range: value.range, why: `${name} is ${I.show(value.range)}`, at: node };
-      }
+    const parenthesised = body === null ? null : parsedConstantBody(body).expression;
+    if (parenthesised) {
+      const value = new RangeEvaluator(null, null).withConstants(this).rangeOf(parenthesised);
+      if (value && value.range.lo === value.range.hi) bound = { range: value.range, why: `${name} is ${I.show(value.range)}`, at: node };
     }
     this.constants.set(name, bound);
     return bound;
