@@ -522,23 +522,27 @@ function markErrors(native: Parser.SyntaxNode, index: number, columns: Columns):
 
 /** Each type's nodes in document order: a counting sort over typed arrays (maps per node cost more than the rest of a file's look-ups). */
 function groupByType(kind: Uint16Array, size: number): Map<number, Int32Array> {
-  const counts = new Int32Array(TYPE_ID_LIMIT);
+  // Scratch counters shared by every table of the thread, left zeroed after use.
+  const counts = (typeCounts ??= new Int32Array(TYPE_ID_LIMIT));
   for (let i = 0; i < size; i++) counts[kind[i]]++;
   const all = new Int32Array(size);
-  const next = new Int32Array(TYPE_ID_LIMIT);
   const lists = new Map<number, Int32Array>();
   for (let typeId = 0, offset = 0; typeId < TYPE_ID_LIMIT; typeId++) {
-    if (counts[typeId] === 0) continue;
-    lists.set(typeId, all.subarray(offset, offset + counts[typeId]));
-    next[typeId] = offset;
-    offset += counts[typeId];
+    const count = counts[typeId];
+    if (count === 0) continue;
+    lists.set(typeId, all.subarray(offset, offset + count));
+    // From here on, where the type's next node goes.
+    counts[typeId] = offset;
+    offset += count;
   }
-  for (let i = 0; i < size; i++) all[next[kind[i]]++] = i;
+  for (let i = 0; i < size; i++) all[counts[kind[i]]++] = i;
+  for (const typeId of lists.keys()) counts[typeId] = 0;
   return lists;
 }
 
 /** Type ids are 16-bit (ERROR is 65535). */
 const TYPE_ID_LIMIT = 1 << 16;
+let typeCounts: Int32Array | null = null;
 
 function registerType(typeId: number, name: string, named: boolean): void {
   typeNames[typeId] = name;
