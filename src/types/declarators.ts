@@ -165,10 +165,12 @@ export function applyDeclarator(base: CType, declarator: SyntaxNode | null): Dec
   return { type, isFunction };
 }
 
-export function parametersOf(list: SyntaxNode | null): { params: Param[]; variadic: boolean } {
+/** The parameters of a list; `nameNodes[i]` is where `params[i]` is named (not part of the facts). */
+export function parametersOf(list: SyntaxNode | null): { params: Param[]; variadic: boolean; nameNodes: (SyntaxNode | undefined)[] } {
   const params: Param[] = [];
+  const nameNodes: (SyntaxNode | undefined)[] = [];
   let variadic = false;
-  if (!list) return { params, variadic };
+  if (!list) return { params, variadic, nameNodes };
   for (const child of list.namedChildren) {
     if (child.type === 'variadic_parameter') {
       variadic = true;
@@ -178,10 +180,11 @@ export function parametersOf(list: SyntaxNode | null): { params: Param[]; variad
     const base = baseType(child.childForFieldName('type'));
     const declared = applyDeclarator(base, child.childForFieldName('declarator'));
     params.push({ ...(declared.name ? { name: declared.name } : {}), type: adjustParameter(declared.type) });
+    nameNodes.push(declared.nameNode);
   }
   // `(void)` declares no parameters.
-  if (params.length === 1 && params[0].type.k === 'void' && !params[0].name) params.length = 0;
-  return { params, variadic };
+  if (params.length === 1 && params[0].type.k === 'void' && !params[0].name) params.length = nameNodes.length = 0;
+  return { params, variadic, nameNodes };
 }
 
 /** C11 6.7.6.3p7-8: array and function parameters are pointers. */

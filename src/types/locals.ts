@@ -63,14 +63,11 @@ export class LocalScopes {
     while (declarator && declarator.type !== 'function_declarator') declarator = declarator.childForFieldName('declarator');
     const list = declarator?.childForFieldName('parameters') ?? null;
     if (!list) return;
-    const { params } = parametersOf(list);
+    const { params, nameNodes } = parametersOf(list);
     const named = list.namedChildren.filter((c) => c.type === 'parameter_declaration');
     params.forEach((p, i) => {
       if (!p.name) return;
-      const declaration = named[i];
-      const nameNode = declaration
-        ? applyDeclarator(baseType(declaration.childForFieldName('type')), declaration.childForFieldName('declarator')).nameNode
-        : undefined;
+      const nameNode = nameNodes[i];
       add({
         name: p.name,
         ...(nameNode ? { nameNode } : {}),
