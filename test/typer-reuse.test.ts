@@ -1,0 +1,86 @@
+// What the typer and conversionsIn keep or skip to save work must not change
+// an answer: a macro body parsed once per thread is still typed from each
+// file's scope, and asking conversionsIn for some conversions gives exactly
+// those of all conversions.
+
+import { describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { conversionsIn, ConversionFilter } from '../src/analysis/conversions';
+import { functionDefinitions } from '../src/frontend/syntax';
+import { stagedFacts } from '../src/types/extract';
+import { parsedConstantBody, parsedMacroBody } from '../src/types/macro-bodies';
+import { TypeIndex } from '../src/types/type-index';
+import { Typer } from '../src/types/typer';
+import { expressionOnLine } from '../src/types/expression-at';
+import { parseFixture, REPO } from './support/fixtures';
+
+const index = new TypeIndex(null, { abi: 'lp64', arch: 'x86' });
+
+function typerOf(file: string, text: string): { typer: Typer; parsed: ReturnType<typeof parseFixture> } {
+  const parsed = parseFixture(file, text);
+  return { typer: new Typer(parsed, index.scopeFor(file, stagedFacts(parsed))), parsed };
+}
+
+describe('typer reuse', () => {
+  it('a macro body is parsed once per thread and typed from each file\'s own scope', () => {
+    assert.equal(parsedMacroBody('(level + 1)'), parsedMacroBody('(level + 1)'));
+    assert.equal(parsedConstantBody('(1 << 4)'), parsedConstantBody('(1 << 4)'));
+    assert.notEqual(parsedMacroBody('(1 << 4)').text, parsedConstantBody('(1 << 4)').text, 'each context has its own wrapper');
+    assert.equal(parsedMacroBody('x +').expression, null, 'not a plain expression');
+
+    const wide = typerOf('a.c', 'unsigned long level;\n#define NEXT (level + 1)\nint f(void) { return NEXT; }\n');
+    const narrow = typerOf('b.c', 'short level;\n#define NEXT (level + 1)\nint f(void) { return NEXT; }\n');
+    const typeOfNext = ({ typer, parsed }: ReturnType<typeof typerOf>) => typer.integerOf(expressionOnLine(parsed, 3, 'NEXT')!)?.name;
+    assert.equal(typeOfNext(wide), 'unsigned long');
+    assert.equal(typeOfNext(narrow), 'int');
+    assert.equal(typeOfNext(wide), 'unsigned long', 'and again, from the first file');
+  });
+
+  it('a member and a file-scope name give the same answer at every use', () => {
+    const { typer, parsed } = typerOf(
+      'c.c',
+      'struct s { unsigned long seq; int n; };\nunsigned long total;\nvoid f(struct s *p, struct s *q)\n{\n\tp->seq; q->seq; p->n; total; total;\n}\n',
+    );
+    const at = (text: string, nth: number) => parsed.tree.rootNode.descendantsOfType(text.includes('->') ? 'field_expression' : 'identifier').filter((n) => n.text === text)[nth];
+    assert.equal(typer.typeOf(at('p->seq', 0)).origin?.name, 'struct s::seq');
+    assert.equal(typer.typeOf(at('q->seq', 0)).origin?.name, 'struct s::seq');
+    assert.equal(typer.integerOf(at('p->n', 0))?.name, 'int');
+    const [first, second] = [at('total', 0), at('total', 1)];
+    assert.equal(typer.typeOf(first).origin?.kind, 'global');
+    assert.deepEqual(typer.typeOf(second), typer.typeOf(first));
+  });
+
+  it('conversionsIn with a filter gives exactly the conversions the filter keeps, on every fixture', () => {
+    const wide: ConversionFilter = (from, to) => from.bits >= 64 && (to.bits < from.bits || to.signed !== from.signed);
+    const describeAll = (list: ReturnType<typeof conversionsIn>) =>
+      list.map((c) => `${c.channel} ${c.source.startIndex} ${c.from.name}->${c.to.name} ${c.receiverText} ${c.receiver?.declaration.startIndex ?? ''} ${c.member?.name ?? ''}`);
+    let kept = 0;
+    let files = 0;
+    for (const file of fixtureSources()) {
+      const { typer: all, parsed } = typerOf(path.relative(REPO, file), fs.readFileSync(file, 'utf8'));
+      const filtered = new Typer(parsed, index.scopeFor(path.relative(REPO, file), stagedFacts(parsed)));
+      for (const fn of functionDefinitions(parsed.tree.rootNode)) {
+        const expected = describeAll(conversionsIn(fn, all).filter((c) => wide(c.from, c.to)));
+        assert.deepEqual(describeAll(conversionsIn(fn, filtered, wide)), expected, `${file}: ${fn.text.slice(0, 60)}`);
+        kept += expected.length;
+      }
+      files++;
+    }
+    assert.ok(files > 50 && kept > 20, `${kept} conversions kept in ${files} files`);
+  });
+});
+
+function fixtureSources(): string[] {
+  const found: string[] = [];
+  const visit = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else if (entry.name.endsWith('.c')) found.push(full);
+    }
+  };
+  visit(path.join(REPO, 'fixtures'));
+  return found.sort();
+}
