@@ -510,13 +510,12 @@ export class Typer {
 
   private call(node: SyntaxNode): Typed {
     const callee = child(node, 'function');
-    const args = callArguments(node);
     if (callee.type === 'identifier' && !this.locals.find(callee)) {
       const name = callee.text;
       const fn = this.functionNamed(name);
       if (fn && 'decl' in fn && fn.tier <= 3) return this.returnOf(fn.decl, fn.tier);
       const special = MACRO_TYPES[name];
-      if (special) return this.builtinMacro(name, special, args, node);
+      if (special) return this.builtinMacro(name, special, callArguments(node), node);
       if (fn && 'conflict' in fn) return { type: unknown(fn.conflict) };
       if (fn && 'decl' in fn) return this.returnOf(fn.decl, fn.tier);
       const variable = this.scope.lookup('ordinary', name, ['variable']);
@@ -605,7 +604,7 @@ export class Typer {
     const op = child(node, 'operator').type;
     const left = child(node, 'left');
     const right = child(node, 'right');
-    if (['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(op)) return { type: { k: 'int', name: 'int' } };
+    if (TRUTH_VALUED.has(op)) return { type: { k: 'int', name: 'int' } };
     if (op === '<<' || op === '>>') {
       const name = this.intName(this.typeOf(left).type);
       return { type: name ? { k: 'int', name: promote(name) } : this.resolve(this.typeOf(left).type).type };
@@ -654,6 +653,9 @@ export class Typer {
     return { kind, name, file: this.scope.file, line: node.startPosition.row + 1 };
   }
 }
+
+/** Binary operators whose value is 0 or 1, an int. */
+const TRUTH_VALUED = new Set(['==', '!=', '<', '>', '<=', '>=', '&&', '||']);
 
 /** Type names written as text (table entries, macro type arguments) parse the same everywhere: once per thread. */
 const typesFromText = new Map<string, CType>();
