@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The command line: argument parsing only; each command lives in src/commands/.
 
+import './v8-tuning';
+
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
