@@ -1,10 +1,9 @@
-// Opening the type index for a run: find the tree, build or refresh its
-// index, and give each analysed file a typer that sees the tree from where
-// the file is.
+// Opening the type index for a run, in the main thread: find the tree, and
+// build or refresh its index (or start with the cached one while a worker
+// checks it). What the analysing threads do with it is in index-handle.ts.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ParsedFile } from '../frontend/parse';
 import { buildIndex, IndexBuild } from './build-index';
 import { cacheKey, KeyDirectory } from './facts-cache';
 import type { FreshnessTask } from './freshness-worker';
@@ -12,12 +11,9 @@ import { runTasks, workerScript } from '../workers/pool';
 import { defaultCacheDir, prepareCacheDir } from './cache-dir';
 import { cacheLimits } from './cache-prune';
 import { AbiName } from './ctype';
-import { extractFacts } from './extract';
-import { NameTable } from './name-table';
-import { findKernelRoot, treeRelative } from './tree-root';
-import { TypeIndex, TypeIndexOptions } from './type-index';
-import { Typer } from './typer';
-import type { LookupRecorder } from './lookup-keys';
+import { findKernelRoot } from './tree-root';
+import type { TypeIndexOptions } from './type-index';
+import type { TypeIndexHandle } from './index-handle';
 
 export interface TypeSessionOptions {
   /** The kernel tree; default: the one around `near`. */
@@ -32,13 +28,6 @@ export interface TypeSessionOptions {
   progress: boolean;
   abi: AbiName;
   arch: string;
-}
-
-/** What a worker thread needs to open the same index: plain data. */
-export interface TypeIndexHandle {
-  root: string | null;
-  tablePath: string | null;
-  options: TypeIndexOptions;
 }
 
 export interface TypeSession {
@@ -92,33 +81,3 @@ export function openTypeSessionEarly(options: TypeSessionOptions): EarlyTypeSess
 }
 
 const FRESHNESS_WORKER = workerScript<FreshnessTask, boolean>(path.join(__dirname, 'freshness-worker.js'));
-
-const opened = new Map<string, TypeIndex>();
-
-/** The index behind a handle, opened once per thread. */
-export function typeIndexOf(handle: TypeIndexHandle): TypeIndex {
-  const key = `${handle.tablePath}\0${handle.options.abi}\0${handle.options.arch}`;
-  let index = opened.get(key);
-  if (!index) {
-    index = new TypeIndex(handle.tablePath ? NameTable.open(handle.tablePath) : null, handle.options);
-    opened.set(key, index);
-  }
-  return index;
-}
-
-/** The path the index knows a file by: tree-relative inside the tree, else as shown. */
-export function indexPathOf(handle: TypeIndexHandle, absolutePath: string, displayPath: string): string {
-  if (!handle.root) return displayPath;
-  let real = absolutePath;
-  try {
-    real = fs.realpathSync(absolutePath);
-  } catch {
-    // A file that is not on disk (a patch's post-image) keeps its own path.
-  }
-  return treeRelative(handle.root, real) ?? displayPath;
-}
-
-/** A typer for one parsed file: its own declarations come from the parse, the rest from the index (keys looked up told to `recorder`). */
-export function typerFor(parsed: ParsedFile, index: TypeIndex, indexPath: string, recorder?: LookupRecorder): Typer {
-  return new Typer(parsed, index.scopeFor(indexPath, extractFacts(parsed), recorder));
-}
