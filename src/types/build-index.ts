@@ -38,6 +38,7 @@ import type { Manifest, ManifestEntry } from './manifest';
 import { linkedEntry, Sibling, siblingsOf } from './sibling-trees';
 import type { DeclCounts, EncodedFacts } from './table-file';
 import { Candidate, compareTreeWithIndex, sourceFile } from './index-freshness';
+import { recordStatFingerprint } from './stat-fingerprint';
 
 /**
  * Files over this size get their types and functions indexed but not their
@@ -142,6 +143,7 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   run.removed = removed;
   if (current) {
     tree.touch();
+    recordStatFingerprint(tree, listing, previous!, run.transient);
     return finish(previous!);
   }
 
@@ -206,6 +208,7 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
     if ('manifest' in outcome) {
       run.wrote = outcome.wrote;
       run.adoptedBaseFrom = outcome.adoptedBaseFrom;
+      recordStatFingerprint(tree, listing, outcome.manifest, run.transient);
       pruneCache(cacheDir, options.limits, { keep: tree.path, notice });
       return finish(outcome.manifest);
     }

@@ -2,7 +2,8 @@
 // off the main thread so that a scan analyses meanwhile with the index as it is.
 
 import { TreeDirectory } from './facts-cache';
-import { compareTreeWithIndex } from './index-freshness';
+import { compareTreeWithIndex, tableIdOf } from './index-freshness';
+import { recordStatFingerprint, statFingerprintHolds } from './stat-fingerprint';
 
 export interface FreshnessTask {
   /** The tree, canonical. */
@@ -12,6 +13,12 @@ export interface FreshnessTask {
 }
 
 export default function indexIsCurrent(task: FreshnessTask): boolean {
+  const tree = new TreeDirectory(task.treeDirectory);
   // What is damaged is said by the refresh that follows a "no".
-  return compareTreeWithIndex(task.root, new TreeDirectory(task.treeDirectory), { notice: () => {} }).current;
+  const quiet = () => {};
+  if (statFingerprintHolds(task.root, tree, tableIdOf(tree.tablePath, quiet))) return true;
+  const comparison = compareTreeWithIndex(task.root, tree, { notice: quiet });
+  if (!comparison.current) return false;
+  recordStatFingerprint(tree, comparison.listing, comparison.previous!, []);
+  return true;
 }

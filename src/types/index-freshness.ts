@@ -68,7 +68,7 @@ function ownManifest(tree: TreeDirectory, root: string, notice: (message: string
 }
 
 /** The id of the table (with its delta) if it opens, else null; a table that is there but does not open is said so. */
-function tableIdOf(tablePath: string, notice: (message: string) => void): string | null {
+export function tableIdOf(tablePath: string, notice: (message: string) => void): string | null {
   try {
     const table = NameTable.open(tablePath);
     const id = table.tableId;
