@@ -135,7 +135,7 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   const finish = (manifest: Manifest): IndexBuild => ({
     root: treeRoot,
     tablePath: tree.tablePath,
-    stats: statsOf(manifest, run, started, bytesOnDisk([tree.manifestPath, tree.tablePath, tree.deltaPath, keyDirectory.packPath])),
+    stats: statsOf(manifest, run, started, bytesOnDisk([tree.manifestPath, tree.tablePath, tree.deltaPath, tree.fingerprintPath, keyDirectory.packPath])),
   });
 
   const { previous, listing, next, changed, removed, tableId, current } = compareTreeWithIndex(treeRoot, tree, { rebuild: options.rebuild, notice });
