@@ -8,8 +8,7 @@ import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './workers/pool';
-import { scan } from './commands/scan';
-import { merge } from './commands/merge';
+import { startScanWorkers } from './engine/worker-scripts';
 import { parseShardSpec, type ShardSpec } from './shards/shard-spec';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
 import { DEFAULT_SIBLING_SECONDS } from './diff/model';
@@ -202,16 +201,25 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     );
   addGatingOptions(scanCommand, 'scan')
     .action(async (paths: string[], o, command: Command) => {
-      const { exitCode } = await scan(paths, {
-        ...ruleRunSettings(o),
-        format: o.format as ReportFormat,
-        explain: Boolean(o.explain),
-        resultCache: o.resultCache !== false,
-        sarif: sarifSettings(o),
-        gate: gatingSettings(o, command),
-        ...(o.shard ? { shard: o.shard as ShardSpec } : {}),
-      });
-      setExitCode(exitCode);
+      const settings = ruleRunSettings(o);
+      const workers = startScanWorkers(paths, settings.jobs);
+      try {
+        // Loaded while the workers load theirs.
+        const { scan } = await import('./commands/scan');
+        const { exitCode } = await scan(paths, {
+          ...settings,
+          format: o.format as ReportFormat,
+          explain: Boolean(o.explain),
+          resultCache: o.resultCache !== false,
+          sarif: sarifSettings(o),
+          gate: gatingSettings(o, command),
+          ...(o.shard ? { shard: o.shard as ShardSpec } : {}),
+          workers,
+        });
+        setExitCode(exitCode);
+      } finally {
+        await workers.destroy();
+      }
     });
 
   const mergeCommand = program
@@ -232,7 +240,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         asArgument((v) => parsePositiveInt(v, '--sarif-max-results')),
       ),
     )
-    .action((reports: string[], o) => {
+    .action(async (reports: string[], o) => {
+    const { merge } = await import('./commands/merge');
     const { exitCode } = merge(reports, {
       format: o.format as ReportFormat | undefined,
       output: o.output as string | undefined,

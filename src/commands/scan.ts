@@ -63,6 +63,8 @@ export interface ScanOptions {
   gate?: ScanGateOptions & ShowOptions;
   /** Analyse only this part of the input (`--shard i/N`). */
   shard?: ShardSpec;
+  /** Worker threads started before this module was loaded (startScanWorkers); the caller destroys them. */
+  workers?: WarmPool<ScanTask, ScanFileResult[]>;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -116,14 +118,14 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
   const files = options.shard ? filesOfShard(included, options.shard) : included;
   // Problems met while walking the folders belong to no file's shard: the first shard reports them.
   const walkProblems = options.shard && options.shard.index !== 1 ? [] : collected.problems;
-  // The workers load their modules while the index is refreshed.
-  const warm = files.length > 0 ? new WarmPool(SCAN_WORKER, Math.min(options.jobs, files.length)) : undefined;
+  const ownWorkers = options.workers === undefined && files.length > 0;
+  const warm = ownWorkers ? new WarmPool(SCAN_WORKER, Math.min(options.jobs, files.length)) : options.workers;
   let results: CachedAnalysis[];
   try {
     const sessionOptions = typeSessionOptions(paths.length > 0 ? paths : [process.cwd()], rules, options);
     results = await analyseWithTypes(files, ruleIds, sessionOptions, options, tierGateOf(options, gateOptions), warm);
   } finally {
-    await warm?.destroy();
+    if (ownWorkers) await warm?.destroy();
   }
 
   const verdict = gate.judge(
