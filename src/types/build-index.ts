@@ -37,8 +37,8 @@ import { commit, Commit, guardWrites, reportDamagedRecords, rewriteManifest } fr
 import type { Manifest, ManifestEntry } from './manifest';
 import { linkedEntry, Sibling, siblingsOf } from './sibling-trees';
 import type { DeclCounts, EncodedFacts } from './table-file';
-import { Candidate, compareTreeWithIndex, sourceFile } from './index-freshness';
-import { recordStatFingerprint } from './stat-fingerprint';
+import { Candidate, compareTreeWithIndex, ownManifest, sourceFile, tableIdOf } from './index-freshness';
+import { recordStatFingerprint, statFingerprintHolds } from './stat-fingerprint';
 
 /**
  * Files over this size get their types and functions indexed but not their
@@ -138,7 +138,12 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
     stats: statsOf(manifest, run, started, bytesOnDisk([tree.manifestPath, tree.tablePath, tree.deltaPath, tree.fingerprintPath, keyDirectory.packPath])),
   });
 
-  const { previous, listing, next, changed, removed, tableId, current } = compareTreeWithIndex(treeRoot, tree, { rebuild: options.rebuild, notice });
+  const previous = options.rebuild ? null : ownManifest(tree, treeRoot, notice);
+  if (previous && statFingerprintHolds(treeRoot, tree, previous.tableId) && tableIdOf(tree.tablePath, () => {}) === previous.tableId) {
+    tree.touch();
+    return finish(previous);
+  }
+  const { listing, next, changed, removed, tableId, current } = compareTreeWithIndex(treeRoot, tree, previous, { notice });
   run.transient = listing.problems;
   run.removed = removed;
   if (current) {

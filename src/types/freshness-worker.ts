@@ -2,7 +2,7 @@
 // off the main thread so that a scan analyses meanwhile with the index as it is.
 
 import { TreeDirectory } from './facts-cache';
-import { compareTreeWithIndex, tableIdOf } from './index-freshness';
+import { compareTreeWithIndex, ownManifest, tableIdOf } from './index-freshness';
 import { recordStatFingerprint, statFingerprintHolds } from './stat-fingerprint';
 
 export interface FreshnessTask {
@@ -17,7 +17,7 @@ export default function indexIsCurrent(task: FreshnessTask): boolean {
   // What is damaged is said by the refresh that follows a "no".
   const quiet = () => {};
   if (statFingerprintHolds(task.root, tree, tableIdOf(tree.tablePath, quiet))) return true;
-  const comparison = compareTreeWithIndex(task.root, tree, { notice: quiet });
+  const comparison = compareTreeWithIndex(task.root, tree, ownManifest(tree, task.root, quiet), { notice: quiet });
   if (!comparison.current) return false;
   recordStatFingerprint(tree, comparison.listing, comparison.previous!, []);
   return true;

@@ -40,12 +40,13 @@ export interface TreeComparison {
   current: boolean;
 }
 
+/** Lists the tree and compares it with `previous`, the tree's manifest (ownManifest), and its table. */
 export function compareTreeWithIndex(
   treeRoot: string,
   tree: TreeDirectory,
-  options: { rebuild?: boolean; notice: (message: string) => void },
+  previous: Manifest | null,
+  options: { notice: (message: string) => void },
 ): TreeComparison {
-  const previous = options.rebuild ? null : ownManifest(tree, treeRoot, options.notice);
   const listing = listTreeFiles(treeRoot, SOURCE_EXTENSIONS);
   const { next, changed, removed } = compareWithManifest(listing.files, previous);
   const tableId = previous ? tableIdOf(tree.tablePath, options.notice) : null;
@@ -54,7 +55,7 @@ export function compareTreeWithIndex(
 }
 
 /** This tree's manifest; a damaged one is said so and treated as absent (the tree is indexed again, facts coming from the pack). */
-function ownManifest(tree: TreeDirectory, root: string, notice: (message: string) => void): Manifest | null {
+export function ownManifest(tree: TreeDirectory, root: string, notice: (message: string) => void): Manifest | null {
   const read = readManifest(tree.manifestPath);
   if (read.manifest === null) {
     if (read.damage) notice(`cache: the manifest ${tree.manifestPath} is ${read.damage}; this tree's index is rebuilt`);
