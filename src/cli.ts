@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 // The command line: argument parsing only; each command lives in src/commands/.
 
-import './v8-tuning';
-
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './workers/pool';
 import { startScanWorkers } from './engine/worker-scripts';
+import { tuneForWorkers } from './v8-tuning';
 import { parseShardSpec, type ShardSpec } from './shards/shard-spec';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
 import { DEFAULT_SIBLING_SECONDS } from './diff/model';
@@ -202,6 +201,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   addGatingOptions(scanCommand, 'scan')
     .action(async (paths: string[], o, command: Command) => {
       const settings = ruleRunSettings(o);
+      tuneForWorkers(settings.jobs);
       const workers = startScanWorkers(paths, settings.jobs);
       try {
         // Loaded while the workers load theirs.
