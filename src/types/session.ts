@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { buildIndex, IndexBuild } from './build-index';
 import { cacheKey, KeyDirectory } from './facts-cache';
 import type { FreshnessTask } from './freshness-worker';
-import { runTasks, workerScript } from '../workers/pool';
+import { runOnce, workerScript } from '../workers/pool';
 import { defaultCacheDir, prepareCacheDir } from './cache-dir';
 import { cacheLimits } from './cache-prune';
 import { AbiName } from './ctype';
@@ -72,7 +72,7 @@ export function openTypeSessionEarly(options: TypeSessionOptions): EarlyTypeSess
   const tree = new KeyDirectory(cacheDir, cacheKey(options.hintFiles)).tree(treeRoot);
   if (!fs.existsSync(tree.tablePath) || !fs.existsSync(tree.manifestPath)) return null;
   const handle: TypeIndexHandle = { root: treeRoot, tablePath: tree.tablePath, options: { abi: options.abi, arch: options.arch } };
-  const refreshed = runTasks(FRESHNESS_WORKER, [{ root: treeRoot, treeDirectory: tree.path }], { jobs: 1 }).then(([current]) => {
+  const refreshed = runOnce(FRESHNESS_WORKER, { root: treeRoot, treeDirectory: tree.path }).then((current) => {
     if (!current) return openTypeSession(options);
     tree.touch();
     return null;
