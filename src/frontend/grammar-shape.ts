@@ -1,8 +1,14 @@
 // What the C grammar says about the shape of its trees, so that the copy into
-// the flat table (syntax-table.ts) can leave out native calls whose answer is
-// known: a token never has children, and a node whose type has no fields in
-// the grammar never has a child in a field. Each native call of the copy
-// costs about 0.1 µs, and a scan makes several per node.
+// the flat table (tree-copy.ts) can leave out native calls whose answer is
+// known: a token never has children; a child whose type can fill only one
+// field of its parent's type is in that field; an anonymous token written as a
+// string in the grammar is exactly that string long; a node ends where its last
+// visible child does unless its rule ends with a hidden token. Each native call
+// of the copy costs about 60 ns, and a scan made five per node.
+//
+// Everything here is read from the grammar package's own files (parser.c,
+// node-types.json, grammar.json); what cannot be read is answered "ask", so a
+// missing or unexpected file costs speed, never correctness.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,16 +23,188 @@ import C = require('tree-sitter-c');
  */
 export const TOKEN_SYMBOLS = tokenCount();
 
-/** Named node types that have no fields in the grammar: their children never have a field id. */
-export const TYPES_WITHOUT_FIELDS: ReadonlySet<string> = new Set(
-  ((C as unknown as { nodeTypeInfo?: { type: string; named: boolean; fields?: Record<string, unknown> }[] }).nodeTypeInfo ?? [])
-    .filter((info) => info.named && Object.keys(info.fields ?? {}).length === 0)
-    .map((info) => info.type),
-);
+interface NodeTypeInfo {
+  type: string;
+  named: boolean;
+  subtypes?: { type: string; named: boolean }[];
+  fields?: Record<string, { types: { type: string; named: boolean }[] }>;
+  children?: { types: { type: string; named: boolean }[] };
+}
+
+const nodeTypeInfo: NodeTypeInfo[] = (C as unknown as { nodeTypeInfo?: NodeTypeInfo[] }).nodeTypeInfo ?? [];
+
+/** A child that is never in a field of its parent. */
+export const NO_FIELD = null;
+/** Tree-sitter has to be asked. */
+export const ASK = undefined;
+
+/**
+ * The field a child of type `child` fills in a parent of type `parent`, as far as
+ * node-types.json tells: NO_FIELD when the child type is listed in no field of the
+ * parent's type, the field's name when it is listed in exactly one field and not as
+ * an unfielded child, ASK otherwise (two fields can hold it, as `left` and `right`,
+ * or the parent is an ERROR, which has no production, or a type node-types.json does
+ * not describe). node-types.json lists every production's children after hidden rules
+ * are inlined and supertypes named, so a child elsewhere would be listed elsewhere.
+ * An ERROR child is always asked about; extras (comments) are listed in no field.
+ */
+export function fieldOfChild(parent: string, parentNamed: boolean, child: string, childNamed: boolean): string | null | undefined {
+  if (child === 'ERROR' && childNamed) return ASK;
+  const slots = childSlots().get(typeKey(parent, parentNamed));
+  if (!slots) return ASK;
+  const fields = slots.get(typeKey(child, childNamed));
+  if (!fields) return NO_FIELD;
+  if (fields.size === 1) {
+    const [only] = fields;
+    if (only !== '') return only;
+  }
+  return [...fields].every((field) => field === '') ? NO_FIELD : ASK;
+}
+
+/** For each parent type, each child type it may hold and in which fields ('' for an unfielded child). */
+let slotsByParent: Map<string, Map<string, Set<string>>> | null = null;
+
+function childSlots(): Map<string, Map<string, Set<string>>> {
+  if (slotsByParent) return slotsByParent;
+  const subtypes = new Map(nodeTypeInfo.filter((info) => info.subtypes).map((info) => [typeKey(info.type, info.named), info.subtypes!]));
+  const expand = (type: { type: string; named: boolean }, into: Set<string>): Set<string> => {
+    const key = typeKey(type.type, type.named);
+    const members = subtypes.get(key);
+    if (members) for (const member of members) expand(member, into);
+    else into.add(key);
+    return into;
+  };
+  slotsByParent = new Map();
+  for (const info of nodeTypeInfo) {
+    if (!info.named) continue;
+    const slots = new Map<string, Set<string>>();
+    const add = (types: { type: string; named: boolean }[], field: string): void => {
+      for (const type of types) {
+        for (const key of expand(type, new Set())) {
+          const fields = slots.get(key) ?? new Set<string>();
+          fields.add(field);
+          slots.set(key, fields);
+        }
+      }
+    };
+    for (const [field, spec] of Object.entries(info.fields ?? {})) add(spec.types, field);
+    add(info.children?.types ?? [], '');
+    slotsByParent.set(typeKey(info.type, true), slots);
+  }
+  return slotsByParent;
+}
+
+function typeKey(type: string, named: boolean): string {
+  return `${named ? 'N' : 'A'}${type}`;
+}
+
+interface GrammarRule {
+  type: string;
+  value?: string;
+  name?: string;
+  named?: boolean;
+  content?: GrammarRule;
+  members?: GrammarRule[];
+}
+
+interface TokenShapes {
+  /** Anonymous node types whose text is always their name (string tokens). */
+  fixedText: ReadonlySet<string>;
+  /** Named types whose rule can end with a hidden token after the last visible child; null if not known. */
+  endsPastLastChild: ReadonlySet<string> | null;
+}
+
+let tokenShapes: TokenShapes | null = null;
+
+/**
+ * Anonymous types written as strings in the grammar and never produced by an alias
+ * of something else (tree-sitter-c aliases `#[ \t]*ifdef` to `#ifdef`, whose text
+ * may hold blanks): such a token's text is its name.
+ */
+export function fixedTextTokens(): ReadonlySet<string> {
+  return (tokenShapes ??= readTokenShapes()).fixedText;
+}
+
+/**
+ * Named types that may end after their last visible child: rules holding a hidden
+ * token (tree-sitter-c's directives end with a hidden newline). null when the grammar
+ * could not be read or a hidden token sits in a hidden rule, whose users would have
+ * to be followed: then every end is asked.
+ */
+export function typesEndingPastLastChild(): ReadonlySet<string> | null {
+  return (tokenShapes ??= readTokenShapes()).endsPastLastChild;
+}
+
+function readTokenShapes(): TokenShapes {
+  let grammar: { rules: Record<string, GrammarRule> };
+  try {
+    grammar = JSON.parse(fs.readFileSync(path.join(grammarSourceDir(), 'grammar.json'), 'utf8'));
+  } catch {
+    return { fixedText: new Set(), endsPastLastChild: null };
+  }
+  const strings = new Set<string>();
+  const aliasedAnonymous = new Set<string>();
+  const withHiddenToken = new Set<string>();
+  const visit = (rule: GrammarRule, owner: string, insideToken: boolean): void => {
+    switch (rule.type) {
+      case 'STRING':
+        if (!insideToken) strings.add(rule.value!);
+        return;
+      case 'PATTERN':
+        // An unaliased pattern outside a token rule is a hidden anonymous token.
+        if (!insideToken) withHiddenToken.add(owner);
+        return;
+      case 'TOKEN':
+      case 'IMMEDIATE_TOKEN': {
+        const inner = unwrapPrecedence(rule.content!);
+        if (inner.type === 'STRING') strings.add(inner.value!);
+        else if (!insideToken) withHiddenToken.add(owner);
+        return;
+      }
+      case 'ALIAS': {
+        const inner = unwrapPrecedence(rule.content!);
+        if (!rule.named && (inner.type !== 'STRING' || inner.value !== rule.value)) aliasedAnonymous.add(rule.value!);
+        // An aliased token is a visible node, whatever it matches.
+        if (['STRING', 'PATTERN', 'TOKEN', 'IMMEDIATE_TOKEN'].includes(inner.type)) return;
+        visit(rule.content!, rule.named ? rule.value! : owner, insideToken);
+        return;
+      }
+      default:
+        if (rule.content) visit(rule.content, owner, insideToken);
+        for (const member of rule.members ?? []) visit(member, owner, insideToken);
+    }
+  };
+  for (const [name, rule] of Object.entries(grammar.rules)) {
+    visit(rule, name, rule.type === 'PATTERN' || rule.type === 'TOKEN' || rule.type === 'IMMEDIATE_TOKEN');
+  }
+  const fixedText = new Set([...strings].filter((name) => !aliasedAnonymous.has(name)));
+  const hiddenOwners = [...withHiddenToken];
+  const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasesOf(grammar.rules, name)) ? null : new Set(hiddenOwners);
+  return { fixedText, endsPastLastChild };
+}
+
+function unwrapPrecedence(rule: GrammarRule): GrammarRule {
+  let at = rule;
+  while (at.type.startsWith('PREC') && at.content) at = at.content;
+  return at;
+}
+
+/** Whether some rule aliases `name` to another name (its nodes would carry that name). */
+function aliasesOf(rules: Record<string, GrammarRule>, name: string): boolean {
+  const visit = (rule: GrammarRule): boolean =>
+    (rule.type === 'ALIAS' && rule.content?.type === 'SYMBOL' && rule.content.name === name && rule.value !== name) ||
+    (rule.content !== undefined && visit(rule.content)) ||
+    (rule.members ?? []).some(visit);
+  return Object.values(rules).some(visit);
+}
+
+function grammarSourceDir(): string {
+  return path.join(path.dirname(require.resolve('tree-sitter-c')), '../../src');
+}
 
 function tokenCount(): number {
   try {
-    const parserSource = path.join(path.dirname(require.resolve('tree-sitter-c')), '../../src/parser.c');
+    const parserSource = path.join(grammarSourceDir(), 'parser.c');
     const head = Buffer.alloc(4096);
     const fd = fs.openSync(parserSource, 'r');
     let read: number;

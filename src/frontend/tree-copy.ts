@@ -1,0 +1,317 @@
+// The copy of tree-sitter's tree into the flat columns of a SyntaxTable: one
+// cursor walk in document order. Native calls are what it costs (about 60 ns
+// each, more than everything else of the walk), so it asks only what the
+// grammar (grammar-shape.ts) and what the walk has already seen cannot tell:
+// - the type id of each node (names and named-ness once per type id);
+// - a field id only where node-types.json lets the child's type fill more than
+//   one field of its parent, or none is sure (ERROR);
+// - a start only where it does not follow: a first child starts with its
+//   parent, a string token after blanks from where its previous sibling ends;
+// - an end only of named leaves, of rules that end with a hidden token (a
+//   directive's newline) and of ERROR nodes: a string token ends its length
+//   later, any other node with its last child;
+// - children only below non-tokens, and on leaving the last child of a chain of
+//   parents one jump to the next node (gotoDescendant + currentDepth) instead of
+//   a gotoParent and a failed gotoNextSibling per level.
+// MISSING nodes break the inferences (zero width, a string token's type): they
+// are found first, with hasError and isMissing on the few subtrees holding an
+// error, and near one the walk asks everything.
+
+import type Parser = require('tree-sitter');
+import { fieldOfChild, fixedTextTokens, TOKEN_SYMBOLS, typesEndingPastLastChild } from './grammar-shape';
+
+export const NAMED = 1;
+export const MISSING = 2;
+export const HAS_ERROR = 4;
+
+/** tree-sitter's symbol for ERROR nodes. */
+export const ERROR_SYMBOL = 65535;
+
+export interface Columns {
+  size: number;
+  kind: Uint16Array;
+  field: Uint16Array;
+  start: Uint32Array;
+  end: Uint32Array;
+  parent: Int32Array;
+  firstChild: Int32Array;
+  nextSibling: Int32Array;
+  /** The last node number inside each node's subtree. */
+  lastDescendant: Int32Array;
+  flags: Uint8Array;
+}
+
+/**
+ * What is known of each node type, by slot (slotOf: the type id, ERROR's 65535 in the
+ * last slot, so that the arrays stay dense and their reads fast), shared by every table.
+ */
+const SLOT_TYPES = 1024;
+const typeNames: string[] = new Array<string>(SLOT_TYPES).fill('');
+const typeIsNamed = new Uint8Array(SLOT_TYPES);
+const typeRegistered = new Uint8Array(SLOT_TYPES);
+/** For string tokens, the length of their text; 0 for every other type. */
+const fixedLength = new Uint16Array(SLOT_TYPES);
+/** Whether the end of a node of the type must be asked (it may end past its last child). */
+const endAsked = new Uint8Array(SLOT_TYPES);
+const fieldNames: string[] = [];
+const fieldIds = new Map<string, number>();
+const typeIdsByName = new Map<string, number[]>();
+
+export function typeNameOf(typeId: number): string {
+  return typeNames[slotOf(typeId)];
+}
+export function fieldNameOf(fieldId: number): string | undefined {
+  return fieldNames[fieldId];
+}
+export function fieldIdNamed(name: string): number | undefined {
+  return fieldIds.get(name);
+}
+/** Several symbols can share a name (aliases); a look-up by name covers all of them. */
+export function typeIdsNamed(name: string): readonly number[] {
+  return typeIdsByName.get(name) ?? [];
+}
+
+/**
+ * What is known of a child's field by (parent type, child type), one slot per pair,
+ * filled on first sight: UNSEEN, NO_FIELD_KNOWN, ASK_FIELD, or LEARN_FIELD + n (the
+ * grammar names one field, whose id is learnt from the first such child) and
+ * FIELD_BASE + id once it is.
+ */
+const UNSEEN = 0;
+const NO_FIELD_KNOWN = 1;
+const ASK_FIELD = 2;
+const FIELD_BASE = 3;
+const fieldRules = new Uint16Array(SLOT_TYPES * SLOT_TYPES);
+/** The field name a LEARN slot waits for, by slot. */
+const learning = new Map<number, string>();
+
+/** Type ids as slots: ERROR (65535) goes to the last one. */
+function slotOf(typeId: number): number {
+  return typeId === ERROR_SYMBOL ? SLOT_TYPES - 1 : typeId;
+}
+
+/** Copies the tree: columns with every node, flags included. */
+export function copyTree(tree: Parser.Tree, text: string): Columns {
+  const root = tree.rootNode;
+  const errors = readErrors(root);
+  const columns = walk(tree, text, root.descendantCount, errors.missingStarts);
+  applyErrors(errors.flags, columns);
+  return columns;
+}
+
+function allocate(capacity: number): Columns {
+  const columns: Columns = {
+    size: 0,
+    kind: new Uint16Array(capacity),
+    field: new Uint16Array(capacity),
+    start: new Uint32Array(capacity),
+    end: new Uint32Array(capacity),
+    parent: new Int32Array(capacity),
+    firstChild: new Int32Array(capacity),
+    nextSibling: new Int32Array(capacity),
+    lastDescendant: new Int32Array(capacity),
+    flags: new Uint8Array(capacity),
+  };
+  columns.firstChild.fill(-1);
+  columns.nextSibling.fill(-1);
+  return columns;
+}
+
+/** Where the next token can start after `offset`: past blanks and line continuations (the grammar's extras that are not nodes). */
+function afterBlanks(text: string, offset: number): number {
+  let at = offset;
+  for (;;) {
+    const code = text.charCodeAt(at);
+    if (code === 32 || (code >= 9 && code <= 13)) at++;
+    else if (code === 92 && text.charCodeAt(at + 1) === 10) at += 2;
+    else if (code === 92 && text.charCodeAt(at + 1) === 13 && text.charCodeAt(at + 2) === 10) at += 3;
+    else return at;
+  }
+}
+
+/**
+ * The walk. `count` is the number of visible nodes (the root's descendantCount), so the
+ * columns are allocated once, at their size; `missingStarts` the offsets of MISSING
+ * nodes, in document order.
+ */
+function walk(tree: Parser.Tree, text: string, count: number, missingStarts: readonly number[]): Columns {
+  const columns = allocate(count);
+  const { kind, field, start, end, parent: parentOf, firstChild, nextSibling, lastDescendant, flags } = columns;
+  const cursor = tree.walk();
+  // The open ancestors, the last child seen of each, and whether its end waits for that child.
+  const ancestors: number[] = [];
+  const lastChild: number[] = [];
+  const endFromLastChild: boolean[] = [];
+  let depth = 0;
+  let nextMissingAt = 0;
+  let nextMissing = missingStarts.length ? missingStarts[0] : Infinity;
+  let size = 0;
+  for (;;) {
+    if (size === count) throw new Error('syntax table: the tree has more nodes than its descendantCount');
+    const index = size++;
+    const typeId = cursor.nodeTypeId;
+    const slot = typeId === ERROR_SYMBOL ? SLOT_TYPES - 1 : typeId;
+    if (!typeRegistered[slot]) registerType(typeId, cursor.nodeType, cursor.nodeIsNamed);
+    kind[index] = typeId;
+    flags[index] = typeIsNamed[slot] ? NAMED : 0;
+    lastDescendant[index] = index;
+
+    const parent = depth ? ancestors[depth - 1] : -1;
+    const previous = depth ? lastChild[depth - 1] : -1;
+    // Where this node can start at the earliest: MISSING nodes from there on make the walk ask.
+    const earliest = previous >= 0 ? end[previous] : parent >= 0 ? start[parent] : 0;
+    while (nextMissing < earliest) nextMissing = ++nextMissingAt < missingStarts.length ? missingStarts[nextMissingAt] : Infinity;
+
+    let nodeStart: number;
+    let nodeEnd = -1;
+    const length = fixedLength[slot];
+    if (parent >= 0) {
+      parentOf[index] = parent;
+      if (previous < 0) firstChild[parent] = index;
+      else nextSibling[previous] = index;
+      lastChild[depth - 1] = index;
+      field[index] = fieldOf(cursor, kind[parent], typeId);
+      if (previous < 0) {
+        nodeStart = start[parent];
+        if (length && nextMissing > nodeStart + length) nodeEnd = nodeStart + length;
+      } else if (length) {
+        const at = afterBlanks(text, earliest);
+        if (nextMissing > at + length && text.startsWith(typeNames[slot], at)) {
+          nodeStart = at;
+          nodeEnd = at + length;
+        } else {
+          nodeStart = cursor.startIndex;
+        }
+      } else {
+        nodeStart = cursor.startIndex;
+      }
+    } else {
+      // The root: it spans the blanks after its last child (the end of input is a hidden child).
+      parentOf[index] = -1;
+      nodeStart = cursor.startIndex;
+      nodeEnd = cursor.endIndex;
+    }
+    start[index] = nodeStart;
+
+    if (typeId >= TOKEN_SYMBOLS) {
+      const askEnd = endAsked[slot] === 1 || parent < 0;
+      if (askEnd && nodeEnd < 0) nodeEnd = cursor.endIndex;
+      if (cursor.gotoFirstChild()) {
+        ancestors[depth] = index;
+        lastChild[depth] = -1;
+        endFromLastChild[depth] = !askEnd;
+        depth++;
+        end[index] = nodeEnd;
+        continue;
+      }
+    }
+    end[index] = nodeEnd >= 0 ? nodeEnd : cursor.endIndex;
+
+    if (cursor.gotoNextSibling()) continue;
+    // The last child of one or more parents: close them, then jump to the next node.
+    const nextDepth = size === count ? 0 : (cursor.gotoDescendant(size), cursor.currentDepth);
+    while (depth > nextDepth) {
+      depth--;
+      const closed = ancestors[depth];
+      if (endFromLastChild[depth]) end[closed] = end[lastChild[depth]];
+      lastDescendant[closed] = size - 1;
+    }
+    if (size === count) {
+      columns.size = size;
+      return columns;
+    }
+  }
+}
+
+/** The field id of the cursor's node, a child of a `parentType` node. */
+function fieldOf(cursor: Parser.TreeCursor, parentType: number, typeId: number): number {
+  const slot = slotOf(parentType) * SLOT_TYPES + slotOf(typeId);
+  let rule = fieldRules[slot];
+  if (rule === UNSEEN) rule = fieldRules[slot] = firstRule(slot, parentType, typeId);
+  if (rule === NO_FIELD_KNOWN) return 0;
+  if (rule >= FIELD_BASE) return rule - FIELD_BASE;
+  const fieldId = cursor.currentFieldId ?? 0;
+  if (fieldId && fieldNames[fieldId] === undefined) registerField(fieldId, cursor.currentFieldName);
+  const awaited = learning.size ? learning.get(slot) : undefined;
+  if (awaited !== undefined && fieldNames[fieldId] === awaited) {
+    // The grammar's one field for this pair, now with its id: later children are not asked.
+    fieldRules[slot] = FIELD_BASE + fieldId;
+    learning.delete(slot);
+  }
+  return fieldId;
+}
+
+function firstRule(slot: number, parentType: number, typeId: number): number {
+  const parentSlot = slotOf(parentType);
+  const childSlot = slotOf(typeId);
+  const known = fieldOfChild(typeNames[parentSlot], typeIsNamed[parentSlot] === 1, typeNames[childSlot], typeIsNamed[childSlot] === 1);
+  if (known === null) return NO_FIELD_KNOWN;
+  if (known === undefined) return ASK_FIELD;
+  const fieldId = fieldIds.get(known);
+  if (fieldId !== undefined) return FIELD_BASE + fieldId;
+  learning.set(slot, known);
+  return ASK_FIELD;
+}
+
+function registerType(typeId: number, name: string, named: boolean): void {
+  if (typeId >= SLOT_TYPES - 1 && typeId !== ERROR_SYMBOL) {
+    throw new Error(`syntax table: type id ${typeId} is beyond the ${SLOT_TYPES - 1} the copy has room for`);
+  }
+  const slot = slotOf(typeId);
+  typeRegistered[slot] = 1;
+  typeNames[slot] = name;
+  typeIsNamed[slot] = named ? 1 : 0;
+  fixedLength[slot] = !named && fixedTextTokens().has(name) ? name.length : 0;
+  const endsPast = typesEndingPastLastChild();
+  endAsked[slot] = typeId === ERROR_SYMBOL || endsPast === null || endsPast.has(name) ? 1 : 0;
+  const ids = typeIdsByName.get(name);
+  if (ids) ids.push(typeId);
+  else typeIdsByName.set(name, [typeId]);
+}
+
+function registerField(fieldId: number, name: string): void {
+  fieldNames[fieldId] = name;
+  fieldIds.set(name, fieldId);
+}
+
+interface ErrorMarks {
+  /** hasError and isMissing of the nodes visited, in the order applyErrors visits them. */
+  flags: number[];
+  missingStarts: number[];
+}
+
+/**
+ * hasError as tree-sitter says it: an error can sit in a hidden node or a skipped token that
+ * the walk does not see, so ask the tree, descending only into subtrees that have one (few).
+ * A MISSING node has an error and no children.
+ */
+function readErrors(root: Parser.SyntaxNode): ErrorMarks {
+  const marks: ErrorMarks = { flags: [], missingStarts: [] };
+  const visit = (native: Parser.SyntaxNode): void => {
+    if (!native.hasError) {
+      marks.flags.push(0);
+      return;
+    }
+    const children = native.children;
+    if (children.length === 0 && native.isMissing) {
+      marks.flags.push(HAS_ERROR | MISSING);
+      marks.missingStarts.push(native.startIndex);
+      return;
+    }
+    marks.flags.push(HAS_ERROR);
+    for (const child of children) visit(child);
+  };
+  visit(root);
+  return marks;
+}
+
+function applyErrors(marks: readonly number[], columns: Columns): void {
+  let at = 0;
+  const visit = (index: number): void => {
+    const mark = marks[at++];
+    if (!mark) return;
+    columns.flags[index] |= mark;
+    for (let child = columns.firstChild[index]; child >= 0; child = columns.nextSibling[child]) visit(child);
+  };
+  visit(0);
+}
