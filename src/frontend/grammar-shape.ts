@@ -107,42 +107,63 @@ interface GrammarRule {
   members?: GrammarRule[];
 }
 
-interface TokenShapes {
-  /** Anonymous node types whose text is always their name (string tokens). */
-  fixedText: ReadonlySet<string>;
-  /** Named types whose rule can end with a hidden token after the last visible child; null if not known. */
+/** What the grammar says of the text of its tokens. */
+export interface TokenTexts {
+  /** Anonymous types whose text is always their name: string tokens without blanks, never produced by an alias of something else. */
+  strings: ReadonlySet<string>;
+  /** Named types lexed by the identifier rule (identifier and its aliases): the longest run of word characters. */
+  identifiers: ReadonlySet<string>;
+  /** Named token rules that are a choice of words (primitive_type), with their words. */
+  keywords: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Types that alias a token, so their nodes are leaves whatever their symbol id. */
+  aliasedTokens: ReadonlySet<string>;
+}
+
+interface GrammarShapes {
+  texts: TokenTexts;
   endsPastLastChild: ReadonlySet<string> | null;
 }
 
-let tokenShapes: TokenShapes | null = null;
+/** tree-sitter-c's identifier rule; another pattern would have to be read again before its tokens' ends are inferred. */
+const IDENTIFIER_PATTERN = '(\\p{XID_Start}|\\$|_|\\\\u[0-9A-Fa-f]{4}|\\\\U[0-9A-Fa-f]{8})(\\p{XID_Continue}|\\$|\\\\u[0-9A-Fa-f]{4}|\\\\U[0-9A-Fa-f]{8})*';
 
-/**
- * Anonymous types written as strings in the grammar and never produced by an alias
- * of something else (tree-sitter-c aliases `#[ \t]*ifdef` to `#ifdef`, whose text
- * may hold blanks): such a token's text is its name.
- */
-export function fixedTextTokens(): ReadonlySet<string> {
-  return (tokenShapes ??= readTokenShapes()).fixedText;
+let grammarShapes: GrammarShapes | null = null;
+
+/** The token text knowledge of the grammar (all empty when grammar.json cannot be read). */
+export function tokenTexts(): TokenTexts {
+  return (grammarShapes ??= readGrammarShapes()).texts;
 }
 
 /**
  * Named types that may end after their last visible child: rules holding a hidden
  * token (tree-sitter-c's directives end with a hidden newline). null when the grammar
- * could not be read or a hidden token sits in a hidden rule, whose users would have
- * to be followed: then every end is asked.
+ * could not be read or a hidden token sits in a hidden or aliased rule, whose users
+ * would have to be followed: then every end is asked.
  */
 export function typesEndingPastLastChild(): ReadonlySet<string> | null {
-  return (tokenShapes ??= readTokenShapes()).endsPastLastChild;
+  return (grammarShapes ??= readGrammarShapes()).endsPastLastChild;
 }
 
-function readTokenShapes(): TokenShapes {
+const TOKEN_RULES = new Set(['STRING', 'PATTERN', 'TOKEN', 'IMMEDIATE_TOKEN']);
+const WORD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function readGrammarShapes(): GrammarShapes {
   let grammar: { rules: Record<string, GrammarRule> };
   try {
     grammar = JSON.parse(fs.readFileSync(path.join(grammarSourceDir(), 'grammar.json'), 'utf8'));
   } catch {
-    return { fixedText: new Set(), endsPastLastChild: null };
+    return { texts: { strings: new Set(), identifiers: new Set(), keywords: new Map(), aliasedTokens: new Set() }, endsPastLastChild: null };
   }
+  const rules = grammar.rules;
+  const isTokenRule = (name: string): boolean => rules[name] !== undefined && TOKEN_RULES.has(unwrapPrecedence(rules[name]).type);
   const strings = new Set<string>();
+  /** Names given by an alias, with what they alias: a token's text, or something else. */
+  const aliasOfToken = new Set<string>();
+  const aliasOfOther = new Set<string>();
+  /** Alias names given to word tokens, with the words; and those given to other tokens too. */
+  const aliasWords = new Map<string, Set<string>>();
+  const aliasOfOtherToken = new Set<string>();
+  const aliasOfIdentifier = new Set<string>();
   const aliasedAnonymous = new Set<string>();
   const withHiddenToken = new Set<string>();
   const visit = (rule: GrammarRule, owner: string, insideToken: boolean): void => {
@@ -163,9 +184,22 @@ function readTokenShapes(): TokenShapes {
       }
       case 'ALIAS': {
         const inner = unwrapPrecedence(rule.content!);
+        const choices = inner.type === 'CHOICE' ? inner.members!.map(unwrapPrecedence) : [inner];
+        // alias(choice('int', 'char'), $.primitive_type) aliases each string token.
+        const ofStrings = choices.every((choice) => choice.type === 'STRING');
+        const ofToken = ofStrings || TOKEN_RULES.has(inner.type) || (inner.type === 'SYMBOL' && isTokenRule(inner.name!));
+        (ofToken ? aliasOfToken : aliasOfOther).add(rule.value!);
+        if (ofStrings && choices.every((choice) => WORD.test(choice.value!))) {
+          const words = aliasWords.get(rule.value!) ?? new Set<string>();
+          for (const choice of choices) words.add(choice.value!);
+          aliasWords.set(rule.value!, words);
+        } else if (ofToken) {
+          aliasOfOtherToken.add(rule.value!);
+        }
+        if (inner.type === 'SYMBOL' && inner.name === 'identifier' && rule.named) aliasOfIdentifier.add(rule.value!);
         if (!rule.named && (inner.type !== 'STRING' || inner.value !== rule.value)) aliasedAnonymous.add(rule.value!);
         // An aliased token is a visible node, whatever it matches.
-        if (['STRING', 'PATTERN', 'TOKEN', 'IMMEDIATE_TOKEN'].includes(inner.type)) return;
+        if (ofToken) return;
         visit(rule.content!, rule.named ? rule.value! : owner, insideToken);
         return;
       }
@@ -174,13 +208,41 @@ function readTokenShapes(): TokenShapes {
         for (const member of rule.members ?? []) visit(member, owner, insideToken);
     }
   };
-  for (const [name, rule] of Object.entries(grammar.rules)) {
-    visit(rule, name, rule.type === 'PATTERN' || rule.type === 'TOKEN' || rule.type === 'IMMEDIATE_TOKEN');
+  for (const [name, rule] of Object.entries(rules)) visit(rule, name, isTokenRule(name));
+
+  // A name that is both a leaf somewhere and something else is left to the walk's questions.
+  const ruleNames = new Set(Object.keys(rules));
+  const onlyLeaf = (name: string): boolean => !aliasOfOther.has(name) && !(ruleNames.has(name) && !isTokenRule(name));
+  const identifiers = new Set<string>();
+  if (rules.identifier?.type === 'PATTERN' && rules.identifier.value === IDENTIFIER_PATTERN) {
+    for (const name of ['identifier', ...aliasOfIdentifier]) if (onlyLeaf(name) && (name === 'identifier' || !ruleNames.has(name))) identifiers.add(name);
   }
-  const fixedText = new Set([...strings].filter((name) => !aliasedAnonymous.has(name)));
+  const keywords = new Map<string, ReadonlySet<string>>();
+  for (const name of new Set([...Object.keys(rules), ...aliasWords.keys()])) {
+    if (name.startsWith('_') || aliasOfOther.has(name) || aliasOfOtherToken.has(name)) continue;
+    const ruleWords = rules[name] ? wordsOf(rules[name]) : new Set<string>();
+    if (!ruleWords || (ruleWords.size === 0 && !aliasWords.has(name))) continue;
+    keywords.set(name, new Set([...ruleWords, ...(aliasWords.get(name) ?? [])]));
+  }
+  const texts: TokenTexts = {
+    // A string with a blank ('\n' in directives) can take in the blanks after it: tree-sitter-c's '\n' node may be "\n\n".
+    strings: new Set([...strings].filter((name) => !aliasedAnonymous.has(name) && !aliasOfOther.has(name) && !/\s/.test(name))),
+    identifiers,
+    keywords,
+    aliasedTokens: new Set([...aliasOfToken].filter(onlyLeaf)),
+  };
   const hiddenOwners = [...withHiddenToken];
-  const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasesOf(grammar.rules, name)) ? null : new Set(hiddenOwners);
-  return { fixedText, endsPastLastChild };
+  const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasesOf(rules, name)) ? null : new Set(hiddenOwners);
+  return { texts, endsPastLastChild };
+}
+
+/** The words of a token rule that is a word or a choice of words; undefined for any other rule. */
+function wordsOf(rule: GrammarRule): ReadonlySet<string> | undefined {
+  if (rule.type !== 'TOKEN' && rule.type !== 'IMMEDIATE_TOKEN') return undefined;
+  const inner = unwrapPrecedence(rule.content!);
+  const members = inner.type === 'CHOICE' ? inner.members!.map(unwrapPrecedence) : [inner];
+  if (!members.every((member) => member.type === 'STRING' && WORD.test(member.value!))) return undefined;
+  return new Set(members.map((member) => member.value!));
 }
 
 function unwrapPrecedence(rule: GrammarRule): GrammarRule {

@@ -18,7 +18,7 @@
 // error, and near one the walk asks everything.
 
 import type Parser = require('tree-sitter');
-import { fieldOfChild, fixedTextTokens, TOKEN_SYMBOLS, typesEndingPastLastChild } from './grammar-shape';
+import { fieldOfChild, TOKEN_SYMBOLS, tokenTexts, typesEndingPastLastChild } from './grammar-shape';
 
 export const NAMED = 1;
 export const MISSING = 2;
@@ -49,8 +49,18 @@ const SLOT_TYPES = 1024;
 const typeNames: string[] = new Array<string>(SLOT_TYPES).fill('');
 const typeIsNamed = new Uint8Array(SLOT_TYPES);
 const typeRegistered = new Uint8Array(SLOT_TYPES);
-/** For string tokens, the length of their text; 0 for every other type. */
-const fixedLength = new Uint16Array(SLOT_TYPES);
+const ERROR_SLOT = SLOT_TYPES - 1;
+/** What the copy knows of a type's nodes: a node that may have children, or a leaf, maybe one whose end the text tells. */
+const BRANCH = 0;
+const LEAF = 1;
+const STRING_TOKEN = 2;
+const IDENTIFIER = 3;
+const KEYWORD = 4;
+const typeShape = new Uint8Array(SLOT_TYPES);
+/** Whether a node of the type begins with neither a blank nor a backslash: words, most string tokens, and non-leaves. */
+const startsPastBlanks = new Uint8Array(SLOT_TYPES);
+/** For KEYWORD types, the words they stand for. */
+const keywordTexts: (ReadonlySet<string> | undefined)[] = new Array<ReadonlySet<string> | undefined>(SLOT_TYPES).fill(undefined);
 /** Whether the end of a node of the type must be asked (it may end past its last child). */
 const endAsked = new Uint8Array(SLOT_TYPES);
 const fieldNames: string[] = [];
@@ -117,7 +127,11 @@ function allocate(capacity: number): Columns {
   return columns;
 }
 
-/** Where the next token can start after `offset`: past blanks and line continuations (the grammar's extras that are not nodes). */
+/**
+ * Where the next node starts after `offset`: past blanks and line continuations (the
+ * grammar's extras that are not nodes); -1 at a character outside ASCII, which might be
+ * a blank to tree-sitter's `\s`.
+ */
 function afterBlanks(text: string, offset: number): number {
   let at = offset;
   for (;;) {
@@ -125,8 +139,30 @@ function afterBlanks(text: string, offset: number): number {
     if (code === 32 || (code >= 9 && code <= 13)) at++;
     else if (code === 92 && text.charCodeAt(at + 1) === 10) at += 2;
     else if (code === 92 && text.charCodeAt(at + 1) === 13 && text.charCodeAt(at + 2) === 10) at += 3;
-    else return at;
+    else return code < 128 ? at : -1;
   }
+}
+
+/** The end of a token that starts at `start`, read from the text; -1 when the text does not say. */
+function tokenEnd(text: string, start: number, shape: number, slot: number): number {
+  if (shape === STRING_TOKEN) {
+    const name = typeNames[slot];
+    return text.startsWith(name, start) ? start + name.length : -1;
+  }
+  // A word: identifiers, and keyword-like tokens (primitive_type) that the identifier's lexing finds.
+  let at = start;
+  for (;;) {
+    const code = text.charCodeAt(at);
+    if ((code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 57) || code === 95 || code === 36) at++;
+    else if (code >= 128 || code === 92) return -1;
+    else break;
+  }
+  if (at === start) return -1;
+  if (shape === IDENTIFIER) {
+    const first = text.charCodeAt(start);
+    return first >= 48 && first <= 57 ? -1 : at;
+  }
+  return keywordTexts[slot]?.has(text.slice(start, at)) ? at : -1;
 }
 
 /**
@@ -163,8 +199,6 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
     while (nextMissing < earliest) nextMissing = ++nextMissingAt < missingStarts.length ? missingStarts[nextMissingAt] : Infinity;
 
     let nodeStart: number;
-    let nodeEnd = -1;
-    const length = fixedLength[slot];
     if (parent >= 0) {
       parentOf[index] = parent;
       if (previous < 0) firstChild[parent] = index;
@@ -173,29 +207,23 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
       field[index] = fieldOf(cursor, kind[parent], typeId);
       if (previous < 0) {
         nodeStart = start[parent];
-        if (length && nextMissing > nodeStart + length) nodeEnd = nodeStart + length;
-      } else if (length) {
-        const at = afterBlanks(text, earliest);
-        if (nextMissing > at + length && text.startsWith(typeNames[slot], at)) {
-          nodeStart = at;
-          nodeEnd = at + length;
-        } else {
-          nodeStart = cursor.startIndex;
-        }
       } else {
-        nodeStart = cursor.startIndex;
+        // Only blanks lie between siblings (comments and skipped text are nodes; the one hidden token is a
+        // newline). A token that may itself begin with a blank ("\n", string_content) is asked after any.
+        const at = slot === ERROR_SLOT ? -1 : afterBlanks(text, earliest);
+        nodeStart = at >= 0 && nextMissing > at && (at === earliest || startsPastBlanks[slot] === 1) ? at : cursor.startIndex;
       }
     } else {
-      // The root: it spans the blanks after its last child (the end of input is a hidden child).
       parentOf[index] = -1;
       nodeStart = cursor.startIndex;
-      nodeEnd = cursor.endIndex;
     }
     start[index] = nodeStart;
 
-    if (typeId >= TOKEN_SYMBOLS) {
+    const shape = typeShape[slot];
+    if (shape === BRANCH) {
+      // The root spans the blanks after its last child (the end of input is a hidden child).
       const askEnd = endAsked[slot] === 1 || parent < 0;
-      if (askEnd && nodeEnd < 0) nodeEnd = cursor.endIndex;
+      const nodeEnd = askEnd ? cursor.endIndex : -1;
       if (cursor.gotoFirstChild()) {
         ancestors[depth] = index;
         lastChild[depth] = -1;
@@ -204,8 +232,11 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
         end[index] = nodeEnd;
         continue;
       }
+      end[index] = askEnd ? nodeEnd : cursor.endIndex;
+    } else {
+      const known = shape === LEAF ? -1 : tokenEnd(text, nodeStart, shape, slot);
+      end[index] = known >= 0 && nextMissing > known ? known : cursor.endIndex;
     }
-    end[index] = nodeEnd >= 0 ? nodeEnd : cursor.endIndex;
 
     if (cursor.gotoNextSibling()) continue;
     // The last child of one or more parents: close them, then jump to the next node.
@@ -261,12 +292,33 @@ function registerType(typeId: number, name: string, named: boolean): void {
   typeRegistered[slot] = 1;
   typeNames[slot] = name;
   typeIsNamed[slot] = named ? 1 : 0;
-  fixedLength[slot] = !named && fixedTextTokens().has(name) ? name.length : 0;
+  typeShape[slot] = shapeOf(typeId, name, named);
+  if (typeShape[slot] === KEYWORD) keywordTexts[slot] = tokenTexts().keywords.get(name);
+  startsPastBlanks[slot] = beginsPastBlanks(typeId, typeShape[slot], name) ? 1 : 0;
   const endsPast = typesEndingPastLastChild();
   endAsked[slot] = typeId === ERROR_SYMBOL || endsPast === null || endsPast.has(name) ? 1 : 0;
   const ids = typeIdsByName.get(name);
   if (ids) ids.push(typeId);
   else typeIdsByName.set(name, [typeId]);
+}
+
+function shapeOf(typeId: number, name: string, named: boolean): number {
+  const texts = tokenTexts();
+  if (!named && texts.strings.has(name)) return STRING_TOKEN;
+  if (named && texts.identifiers.has(name)) return IDENTIFIER;
+  if (named && texts.keywords.has(name)) return KEYWORD;
+  if (typeId === ERROR_SYMBOL) return BRANCH;
+  return typeId < TOKEN_SYMBOLS || texts.aliasedTokens.has(name) ? LEAF : BRANCH;
+}
+
+/**
+ * A non-leaf begins with its first token, and no rule of the grammar begins with one of the
+ * immediate tokens (string_content, character) that may begin with a blank: those follow a quote.
+ */
+function beginsPastBlanks(typeId: number, shape: number, name: string): boolean {
+  if (typeId === ERROR_SYMBOL) return false;
+  if (shape === STRING_TOKEN) return !/^[\s\\]/.test(name);
+  return shape === IDENTIFIER || shape === KEYWORD || shape === BRANCH;
 }
 
 function registerField(fieldId: number, name: string): void {
