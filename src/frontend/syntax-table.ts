@@ -6,7 +6,14 @@
 // numbers: "descendants of type T" is a binary search in T's sorted list.
 
 import type Parser = require('tree-sitter');
-import { Columns, copyTree, ERROR_SYMBOL, fieldIdNamed, fieldNameOf, HAS_ERROR, MISSING, NAMED, typeIdsNamed, typeNameOf } from './tree-copy';
+import * as copy from './tree-copy';
+import { Columns, copyTree, fieldIdNamed, fieldNameOf, typeIdsNamed, typeNameOf } from './tree-copy';
+
+// Local copies: the facade's accessors are hot in every rule, and an imported binding is read through its module object.
+const NAMED = copy.NAMED;
+const MISSING = copy.MISSING;
+const HAS_ERROR = copy.HAS_ERROR;
+const ERROR_SYMBOL = copy.ERROR_SYMBOL;
 
 export interface Point {
   row: number;

@@ -20,12 +20,17 @@
 import type Parser = require('tree-sitter');
 import { fieldOfChild, TOKEN_SYMBOLS, tokenTexts, typesEndingPastLastChild } from './grammar-shape';
 
-export const NAMED = 1;
-export const MISSING = 2;
-export const HAS_ERROR = 4;
+// Module-local constants for the hot code (an exported one is read through `exports`).
+const NAMED_FLAG = 1;
+const MISSING_FLAG = 2;
+const HAS_ERROR_FLAG = 4;
+const ERROR_TYPE = 65535;
 
+export const NAMED = NAMED_FLAG;
+export const MISSING = MISSING_FLAG;
+export const HAS_ERROR = HAS_ERROR_FLAG;
 /** tree-sitter's symbol for ERROR nodes. */
-export const ERROR_SYMBOL = 65535;
+export const ERROR_SYMBOL = ERROR_TYPE;
 
 export interface Columns {
   size: number;
@@ -97,7 +102,7 @@ const learning = new Map<number, string>();
 
 /** Type ids as slots: ERROR (65535) goes to the last one. */
 function slotOf(typeId: number): number {
-  return typeId === ERROR_SYMBOL ? SLOT_TYPES - 1 : typeId;
+  return typeId === ERROR_TYPE ? ERROR_SLOT : typeId;
 }
 
 /** Copies the tree: columns with every node, flags included. */
@@ -165,6 +170,21 @@ function tokenEnd(text: string, start: number, shape: number, slot: number): num
   return keywordTexts[slot]?.has(text.slice(start, at)) ? at : -1;
 }
 
+/** Beyond any offset: no MISSING node ahead (a small integer, as offsets are). */
+const NO_MISSING = 0x3fffffff;
+
+/** The walk's stacks of open ancestors, kept from file to file (typed, so that the hot loop's stores stay simple). */
+let stacks = { ancestors: new Int32Array(4096), lastChild: new Int32Array(4096), endFromLastChild: new Uint8Array(4096) };
+
+function deeperStacks(): typeof stacks {
+  const size = stacks.ancestors.length * 2;
+  const deeper = { ancestors: new Int32Array(size), lastChild: new Int32Array(size), endFromLastChild: new Uint8Array(size) };
+  deeper.ancestors.set(stacks.ancestors);
+  deeper.lastChild.set(stacks.lastChild);
+  deeper.endFromLastChild.set(stacks.endFromLastChild);
+  return (stacks = deeper);
+}
+
 /**
  * The walk. `count` is the number of visible nodes (the root's descendantCount), so the
  * columns are allocated once, at their size; `missingStarts` the offsets of MISSING
@@ -175,28 +195,26 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
   const { kind, field, start, end, parent: parentOf, firstChild, nextSibling, lastDescendant, flags } = columns;
   const cursor = tree.walk();
   // The open ancestors, the last child seen of each, and whether its end waits for that child.
-  const ancestors: number[] = [];
-  const lastChild: number[] = [];
-  const endFromLastChild: boolean[] = [];
+  let { ancestors, lastChild, endFromLastChild } = stacks;
   let depth = 0;
   let nextMissingAt = 0;
-  let nextMissing = missingStarts.length ? missingStarts[0] : Infinity;
+  let nextMissing = missingStarts.length ? missingStarts[0] : NO_MISSING;
   let size = 0;
   for (;;) {
     if (size === count) throw new Error('syntax table: the tree has more nodes than its descendantCount');
     const index = size++;
     const typeId = cursor.nodeTypeId;
-    const slot = typeId === ERROR_SYMBOL ? SLOT_TYPES - 1 : typeId;
+    const slot = typeId === ERROR_TYPE ? ERROR_SLOT : typeId;
     if (!typeRegistered[slot]) registerType(typeId, cursor.nodeType, cursor.nodeIsNamed);
     kind[index] = typeId;
-    flags[index] = typeIsNamed[slot] ? NAMED : 0;
+    flags[index] = typeIsNamed[slot] ? NAMED_FLAG : 0;
     lastDescendant[index] = index;
 
     const parent = depth ? ancestors[depth - 1] : -1;
     const previous = depth ? lastChild[depth - 1] : -1;
     // Where this node can start at the earliest: MISSING nodes from there on make the walk ask.
     const earliest = previous >= 0 ? end[previous] : parent >= 0 ? start[parent] : 0;
-    while (nextMissing < earliest) nextMissing = ++nextMissingAt < missingStarts.length ? missingStarts[nextMissingAt] : Infinity;
+    while (nextMissing < earliest) nextMissing = ++nextMissingAt < missingStarts.length ? missingStarts[nextMissingAt] : NO_MISSING;
 
     let nodeStart: number;
     if (parent >= 0) {
@@ -225,9 +243,10 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
       const askEnd = endAsked[slot] === 1 || parent < 0;
       const nodeEnd = askEnd ? cursor.endIndex : -1;
       if (cursor.gotoFirstChild()) {
+        if (depth === ancestors.length) ({ ancestors, lastChild, endFromLastChild } = deeperStacks());
         ancestors[depth] = index;
         lastChild[depth] = -1;
-        endFromLastChild[depth] = !askEnd;
+        endFromLastChild[depth] = askEnd ? 0 : 1;
         depth++;
         end[index] = nodeEnd;
         continue;
@@ -244,7 +263,7 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
     while (depth > nextDepth) {
       depth--;
       const closed = ancestors[depth];
-      if (endFromLastChild[depth]) end[closed] = end[lastChild[depth]];
+      if (endFromLastChild[depth] === 1) end[closed] = end[lastChild[depth]];
       lastDescendant[closed] = size - 1;
     }
     if (size === count) {
@@ -285,8 +304,8 @@ function firstRule(slot: number, parentType: number, typeId: number): number {
 }
 
 function registerType(typeId: number, name: string, named: boolean): void {
-  if (typeId >= SLOT_TYPES - 1 && typeId !== ERROR_SYMBOL) {
-    throw new Error(`syntax table: type id ${typeId} is beyond the ${SLOT_TYPES - 1} the copy has room for`);
+  if (typeId >= ERROR_SLOT && typeId !== ERROR_TYPE) {
+    throw new Error(`syntax table: type id ${typeId} is beyond the ${ERROR_SLOT} the copy has room for`);
   }
   const slot = slotOf(typeId);
   typeRegistered[slot] = 1;
@@ -296,7 +315,7 @@ function registerType(typeId: number, name: string, named: boolean): void {
   if (typeShape[slot] === KEYWORD) keywordTexts[slot] = tokenTexts().keywords.get(name);
   startsPastBlanks[slot] = beginsPastBlanks(typeId, typeShape[slot], name) ? 1 : 0;
   const endsPast = typesEndingPastLastChild();
-  endAsked[slot] = typeId === ERROR_SYMBOL || endsPast === null || endsPast.has(name) ? 1 : 0;
+  endAsked[slot] = typeId === ERROR_TYPE || endsPast === null || endsPast.has(name) ? 1 : 0;
   const ids = typeIdsByName.get(name);
   if (ids) ids.push(typeId);
   else typeIdsByName.set(name, [typeId]);
@@ -307,7 +326,7 @@ function shapeOf(typeId: number, name: string, named: boolean): number {
   if (!named && texts.strings.has(name)) return STRING_TOKEN;
   if (named && texts.identifiers.has(name)) return IDENTIFIER;
   if (named && texts.keywords.has(name)) return KEYWORD;
-  if (typeId === ERROR_SYMBOL) return BRANCH;
+  if (typeId === ERROR_TYPE) return BRANCH;
   return typeId < TOKEN_SYMBOLS || texts.aliasedTokens.has(name) ? LEAF : BRANCH;
 }
 
@@ -316,7 +335,7 @@ function shapeOf(typeId: number, name: string, named: boolean): number {
  * immediate tokens (string_content, character) that may begin with a blank: those follow a quote.
  */
 function beginsPastBlanks(typeId: number, shape: number, name: string): boolean {
-  if (typeId === ERROR_SYMBOL) return false;
+  if (typeId === ERROR_TYPE) return false;
   if (shape === STRING_TOKEN) return !/^[\s\\]/.test(name);
   return shape === IDENTIFIER || shape === KEYWORD || shape === BRANCH;
 }
@@ -346,11 +365,11 @@ function readErrors(root: Parser.SyntaxNode): ErrorMarks {
     }
     const children = native.children;
     if (children.length === 0 && native.isMissing) {
-      marks.flags.push(HAS_ERROR | MISSING);
+      marks.flags.push(HAS_ERROR_FLAG | MISSING_FLAG);
       marks.missingStarts.push(native.startIndex);
       return;
     }
-    marks.flags.push(HAS_ERROR);
+    marks.flags.push(HAS_ERROR_FLAG);
     for (const child of children) visit(child);
   };
   visit(root);
@@ -367,3 +386,34 @@ function applyErrors(marks: readonly number[], columns: Columns): void {
   };
   visit(0);
 }
+
+/**
+ * C that takes every path of the walk: MISSING and ERROR nodes, line continuations (LF and
+ * CRLF) and a non-ASCII character between tokens, fields of each kind, a directive. Copying it once
+ * before the real files gives the walk's rare branches type feedback, so that the optimised
+ * walk is not thrown away at the first ERROR or MISSING node of a file (it was, up to three
+ * times a run, each recompilation about 20 ms of a compiler thread).
+ */
+export const WARM_UP_COPIES = 12;
+export const WARM_UP_SOURCE = [
+  '#define A(x) ((x) + 1) \\',
+  '\t/* c */',
+  '#include <linux/a.h>',
+  'struct s { int a : 3; unsigned long b[2]; } __x;',
+  'static int f(struct s *p, ...)',
+  '{',
+  '\tint x = p->a, y = -1;',
+  '\tif (x == y && !p) return A(x) ? 1 : 2; else x += sizeof(int);',
+  "\tfor (;;) { x++; break; } char c = ' ';",
+  '\tswitch (x) { case 1: goto out; default: ; }',
+  'out:',
+  '\treturn \\',
+  '\t\tx \\\r\n;',
+  '\tchar *s = " a\\n" "b";',
+  '\tint\u00a0w;',
+  '\tint z = ( ;',
+  '\tint q = 1 +',
+  '}',
+  'int g(void) { return 1 }',
+  '',
+].join('\n');
