@@ -14,10 +14,11 @@
 //   parents one jump to the next node (gotoDescendant + currentDepth) instead of
 //   a gotoParent and a failed gotoNextSibling per level.
 // MISSING nodes break the inferences (zero width, a string token's type): they
-// are found first, with hasError and isMissing on the few subtrees holding an
-// error, and near one the walk asks everything.
+// are found first (error-marks.ts, with hasError on the few subtrees holding an
+// error), and near one the walk asks everything.
 
 import type Parser = require('tree-sitter');
+import { HAS_ERROR_MARK, MISSING_MARK, readErrorMarks } from './error-marks';
 import { fieldOfChild, TOKEN_SYMBOLS, tokenTexts, typesEndingPastLastChild } from './grammar-shape';
 
 // Module-local constants for the hot code (an exported one is read through `exports`).
@@ -108,7 +109,7 @@ function slotOf(typeId: number): number {
 /** Copies the tree: columns with every node, flags included. */
 export function copyTree(tree: Parser.Tree, text: string): Columns {
   const root = tree.rootNode;
-  const errors = readErrors(root);
+  const errors = readErrorMarks(tree, root);
   const columns = walk(tree, text, root.descendantCount, errors.missingStarts);
   applyErrors(errors.flags, columns);
   return columns;
@@ -345,43 +346,12 @@ function registerField(fieldId: number, name: string): void {
   fieldIds.set(name, fieldId);
 }
 
-interface ErrorMarks {
-  /** hasError and isMissing of the nodes visited, in the order applyErrors visits them. */
-  flags: number[];
-  missingStarts: number[];
-}
-
-/**
- * hasError as tree-sitter says it: an error can sit in a hidden node or a skipped token that
- * the walk does not see, so ask the tree, descending only into subtrees that have one (few).
- * A MISSING node has an error and no children.
- */
-function readErrors(root: Parser.SyntaxNode): ErrorMarks {
-  const marks: ErrorMarks = { flags: [], missingStarts: [] };
-  const visit = (native: Parser.SyntaxNode): void => {
-    if (!native.hasError) {
-      marks.flags.push(0);
-      return;
-    }
-    const children = native.children;
-    if (children.length === 0 && native.isMissing) {
-      marks.flags.push(HAS_ERROR_FLAG | MISSING_FLAG);
-      marks.missingStarts.push(native.startIndex);
-      return;
-    }
-    marks.flags.push(HAS_ERROR_FLAG);
-    for (const child of children) visit(child);
-  };
-  visit(root);
-  return marks;
-}
-
 function applyErrors(marks: readonly number[], columns: Columns): void {
   let at = 0;
   const visit = (index: number): void => {
     const mark = marks[at++];
     if (!mark) return;
-    columns.flags[index] |= mark;
+    columns.flags[index] |= (mark & HAS_ERROR_MARK ? HAS_ERROR_FLAG : 0) | (mark & MISSING_MARK ? MISSING_FLAG : 0);
     for (let child = columns.firstChild[index]; child >= 0; child = columns.nextSibling[child]) visit(child);
   };
   visit(0);
