@@ -7,7 +7,7 @@
 
 import type Parser = require('tree-sitter');
 import * as copy from './tree-copy';
-import { Columns, copyTree, fieldIdNamed, fieldNameOf, typeIdsNamed, typeNameOf } from './tree-copy';
+import { Columns, copyTree, fieldIdNamed, fieldNameOf, TYPE_SLOTS, typeIdsNamed, typeNameOf, typeSlotOf } from './tree-copy';
 
 // Local copies: the facade's accessors are hot in every rule, and an imported binding is read through its module object.
 const NAMED = copy.NAMED;
@@ -40,7 +40,8 @@ export class SyntaxTable {
   private readonly flags: Uint8Array;
   private readonly nodes: (SyntaxNode | undefined)[];
   private lineStarts: number[] | null = null;
-  private byType: Map<number, Int32Array> | null = null;
+  /** The nodes of each type, in document order, by type slot (typeSlotOf). */
+  private byType: Int32Array[] | null = null;
   private namedUses: Map<string, Map<string, SyntaxNode[]>> = new Map();
   private readonly derivedData = new Map<string, unknown>();
 
@@ -187,7 +188,7 @@ export class SyntaxTable {
 
   private nodesOfTypeId(typeId: number): Int32Array {
     if (!this.byType) this.byType = groupByType(this.kind, this.size);
-    return this.byType.get(typeId) ?? EMPTY;
+    return this.byType[typeSlotOf(typeId)];
   }
 }
 
@@ -373,19 +374,17 @@ export class SyntaxNode {
   }
 }
 
-function groupByType(kind: Uint16Array, size: number): Map<number, Int32Array> {
-  const counts = new Map<number, number>();
-  for (let i = 0; i < size; i++) counts.set(kind[i], (counts.get(kind[i]) ?? 0) + 1);
-  const lists = new Map<number, Int32Array>();
-  const filled = new Map<number, number>();
-  for (const [typeId, count] of counts) {
-    lists.set(typeId, new Int32Array(count));
-    filled.set(typeId, 0);
-  }
-  for (let i = 0; i < size; i++) {
-    const at = filled.get(kind[i])!;
-    lists.get(kind[i])![at] = i;
-    filled.set(kind[i], at + 1);
+/** One counting sort of the node numbers by type: each type's list is a view of one array. */
+function groupByType(kind: Uint16Array, size: number): Int32Array[] {
+  const firstOf = new Int32Array(TYPE_SLOTS + 1);
+  for (let i = 0; i < size; i++) firstOf[typeSlotOf(kind[i]) + 1]++;
+  for (let slot = 0; slot < TYPE_SLOTS; slot++) firstOf[slot + 1] += firstOf[slot];
+  const sorted = new Int32Array(size);
+  const next = firstOf.slice(0, TYPE_SLOTS);
+  for (let i = 0; i < size; i++) sorted[next[typeSlotOf(kind[i])]++] = i;
+  const lists = new Array<Int32Array>(TYPE_SLOTS).fill(EMPTY);
+  for (let slot = 0; slot < TYPE_SLOTS; slot++) {
+    if (firstOf[slot + 1] > firstOf[slot]) lists[slot] = sorted.subarray(firstOf[slot], firstOf[slot + 1]);
   }
   return lists;
 }

@@ -106,6 +106,10 @@ function slotOf(typeId: number): number {
   return typeId === ERROR_TYPE ? ERROR_SLOT : typeId;
 }
 
+/** How many type slots there are, and a type id's slot, for tables indexed by type. */
+export const TYPE_SLOTS = SLOT_TYPES;
+export const typeSlotOf = slotOf;
+
 /** Copies the tree: columns with every node, flags included. */
 export function copyTree(tree: Parser.Tree, text: string): Columns {
   const root = tree.rootNode;
