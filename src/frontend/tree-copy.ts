@@ -7,12 +7,11 @@
 //   one field of its parent, or none is sure (ERROR);
 // - a start only where it does not follow: a first child starts with its
 //   parent, a string token after blanks from where its previous sibling ends;
-// - an end only of named leaves, of rules that end with a hidden token (a
-//   directive's newline) and of ERROR nodes: a string token ends its length
-//   later, any other node with its last child;
-// - children only below non-tokens, and on leaving the last child of a chain of
-//   parents one jump to the next node (gotoDescendant + currentDepth) instead of
-//   a gotoParent and a failed gotoNextSibling per level.
+// - an end only of leaves other than words and string tokens, of rules that end
+//   with a hidden token (a directive's newline), of ERROR nodes and the root: a
+//   string token ends its length later, a word where its characters end, any
+//   other node with its last child;
+// - children only below types that can have some.
 // MISSING nodes break the inferences (zero width, a string token's type): they
 // are found first (error-marks.ts, with hasError on the few subtrees holding an
 // error), and near one the walk asks everything.
@@ -263,15 +262,18 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
     }
 
     if (cursor.gotoNextSibling()) continue;
-    // The last child of one or more parents: close them, then jump to the next node.
-    const nextDepth = size === count ? 0 : (cursor.gotoDescendant(size), cursor.currentDepth);
-    while (depth > nextDepth) {
+    // The last child of one or more parents: close them on the way up to the next sibling.
+    // (One gotoDescendant + currentDepth instead costs fewer calls but no less time: tree-sitter
+    // finds the node by counting through the children of the ancestor it climbs to.)
+    while (depth > 0) {
       depth--;
       const closed = ancestors[depth];
       if (endFromLastChild[depth] === 1) end[closed] = end[lastChild[depth]];
       lastDescendant[closed] = size - 1;
+      if (depth > 0 && cursor.gotoParent() && cursor.gotoNextSibling()) break;
     }
-    if (size === count) {
+    if (depth === 0) {
+      if (size !== count) throw new Error('syntax table: the tree has fewer nodes than its descendantCount');
       columns.size = size;
       return columns;
     }
