@@ -113,10 +113,32 @@ describe('syntax table', () => {
   }
 
   it('copies a tree deeper than its first stacks', () => {
-    const text = `int f(int x) { ${'if (x) x++; else '.repeat(2500)}x--; }\n`;
+    // Over 4,096 levels: compared node by node with a cursor walk, as recursion would overflow.
+    const text = `int f(int x) { ${'if (x) x++; else '.repeat(2100)}x--; }\n`;
     const flat = parseC(text);
-    assert.equal(flat.rootNode.descendantsOfType('if_statement').length, 2500);
-    assert.equal(firstDifference(parseNative(text).rootNode, flat.rootNode), null);
+    const cursor = parseNative(text).walk();
+    const parents: number[] = [];
+    let index = 0;
+    let deepest = 0;
+    for (;;) {
+      const expected = [cursor.nodeType, cursor.startIndex, cursor.endIndex, cursor.currentFieldName ?? null, parents[parents.length - 1] ?? -1];
+      const actual = [flat.typeOf(index), flat.startOf(index), flat.endOf(index), flat.node(index).fieldName, flat.parentIndex(index)];
+      assert.deepEqual(actual, expected, `node ${index}`);
+      deepest = Math.max(deepest, parents.length);
+      if (cursor.gotoFirstChild()) {
+        parents.push(index++);
+        continue;
+      }
+      index++;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) break;
+        const closed = parents.pop()!;
+        assert.equal(flat.lastDescendantIndex(closed), index - 1, `last descendant of ${closed}`);
+      }
+      if (parents.length === 0 && index > 1) break;
+    }
+    assert.equal(index, flat.size);
+    assert.ok(deepest > 4096, `${deepest} levels`);
   });
 
   it('gives nodes identities that stay the same within a tree and differ across trees', () => {
