@@ -104,6 +104,7 @@ describe('syntax table', () => {
     'a text with nothing but blanks': '   \n\t\n',
     'an empty text': '',
     'keyword-like words and identifiers with dollars': 'unsigned long int8x; int$ a$b; size_t n; bool t = true, f = FALSE;\n',
+    'comments after the last child the grammar allows': '#define F(x) (x) /* c */\nint f(void) { return g(1 /* c */) /* d */; /* e */ }\n',
     'the warm-up text': WARM_UP_SOURCE,
   };
   for (const [what, text] of Object.entries(awkward)) {

@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readErrorMarksDirect, readErrorMarksPublic } from '../src/frontend/error-marks';
-import { ASK, fieldOfChild, NO_FIELD, tokenTexts, typesEndingPastLastChild } from '../src/frontend/grammar-shape';
+import { alwaysLastChild, ASK, fieldOfChild, NO_FIELD, tokenTexts, typesEndingPastLastChild } from '../src/frontend/grammar-shape';
 import { parseNative } from '../src/frontend/parse';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -42,6 +42,17 @@ describe('grammar shape', () => {
     assert.ok(texts.keywords.get('primitive_type')?.has('int'));
     assert.ok(texts.aliasedTokens.has('field_identifier') && texts.aliasedTokens.has('#ifdef'));
     assert.deepEqual([...(typesEndingPastLastChild() ?? [])].sort(), ['preproc_call', 'preproc_def', 'preproc_function_def', 'preproc_include']);
+  });
+
+  it('knows which children the grammar always puts last', () => {
+    assert.equal(alwaysLastChild('argument_list', true, ')', false), true);
+    assert.equal(alwaysLastChild('expression_statement', true, ';', false), true);
+    assert.equal(alwaysLastChild('call_expression', true, 'argument_list', true), true);
+    assert.equal(alwaysLastChild('argument_list', true, '(', false), false);
+    assert.equal(alwaysLastChild('string_literal', true, '"', false), false, 'the opening quote is followed');
+    assert.equal(alwaysLastChild('binary_expression', true, 'identifier', true), false, 'left or right');
+    assert.equal(alwaysLastChild('preproc_function_def', true, 'preproc_arg', true), false, 'a comment may come before the hidden newline');
+    assert.equal(alwaysLastChild('ERROR', true, ')', false), false);
   });
 
   it('relies on no visible rule using one string token both in a field and outside any', () => {

@@ -122,6 +122,8 @@ export interface TokenTexts {
 interface GrammarShapes {
   texts: TokenTexts;
   endsPastLastChild: ReadonlySet<string> | null;
+  /** For each node type, the child types it may hold and those that a visible sibling may follow. */
+  children: Map<string, { held: Set<string>; followed: Set<string> }> | null;
 }
 
 /** tree-sitter-c's identifier rule; another pattern would have to be read again before its tokens' ends are inferred. */
@@ -152,7 +154,7 @@ function readGrammarShapes(): GrammarShapes {
   try {
     grammar = JSON.parse(fs.readFileSync(path.join(grammarSourceDir(), 'grammar.json'), 'utf8'));
   } catch {
-    return { texts: { strings: new Set(), identifiers: new Set(), keywords: new Map(), aliasedTokens: new Set() }, endsPastLastChild: null };
+    return { texts: { strings: new Set(), identifiers: new Set(), keywords: new Map(), aliasedTokens: new Set() }, endsPastLastChild: null, children: null };
   }
   const rules = grammar.rules;
   const isTokenRule = (name: string): boolean => rules[name] !== undefined && TOKEN_RULES.has(unwrapPrecedence(rules[name]).type);
@@ -233,7 +235,121 @@ function readGrammarShapes(): GrammarShapes {
   };
   const hiddenOwners = [...withHiddenToken];
   const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasesOf(rules, name)) ? null : new Set(hiddenOwners);
-  return { texts, endsPastLastChild };
+  return { texts, endsPastLastChild, children: childOrder(grammar as { rules: Record<string, GrammarRule>; inline?: string[] }) };
+}
+
+/**
+ * Whether a child of type `child` is always the last visible child of a `parent` node, in a
+ * subtree without errors: the grammar never lets a visible node follow it inside the parent.
+ * Extras (comments) never end a node, as tree-sitter moves trailing extras out of a node it
+ * reduces, unless a hidden token comes after them: never for the rules that end with one.
+ */
+export function alwaysLastChild(parent: string, parentNamed: boolean, child: string, childNamed: boolean): boolean {
+  const shapes = (grammarShapes ??= readGrammarShapes());
+  if (!parentNamed || shapes.endsPastLastChild === null || shapes.endsPastLastChild.has(parent)) return false;
+  const children = shapes.children?.get(typeKey(parent, parentNamed));
+  const key = typeKey(child, childNamed);
+  return children !== undefined && children.held.has(key) && !children.followed.has(key);
+}
+
+/** For each visible rule (under each name it is aliased to), which child types it holds and which may be followed. */
+function childOrder(grammar: { rules: Record<string, GrammarRule>; inline?: string[] }): Map<string, { held: Set<string>; followed: Set<string> }> {
+  const rules = grammar.rules;
+  const inline = new Set(grammar.inline ?? []);
+  const hidden = (name: string): boolean => name.startsWith('_') || inline.has(name);
+  const tokenRule = (rule: GrammarRule): boolean => TOKEN_RULES.has(unwrapPrecedence(rule).type);
+  /** Whether a rule may produce a visible node (true when unsure, so that fewer children count as last). */
+  const visible = (rule: GrammarRule, seen: Set<string>): boolean => {
+    switch (rule.type) {
+      case 'STRING':
+      case 'ALIAS':
+        return true;
+      case 'PATTERN':
+      case 'BLANK':
+        return false;
+      case 'TOKEN':
+      case 'IMMEDIATE_TOKEN':
+        return unwrapPrecedence(rule.content!).type === 'STRING';
+      case 'SYMBOL': {
+        const target = rules[rule.name!];
+        if (!target || !hidden(rule.name!)) return true;
+        if (tokenRule(target)) return unwrapPrecedence(target).type === 'STRING';
+        return seen.has(rule.name!) || visible(target, new Set([...seen, rule.name!]));
+      }
+      default:
+        return (rule.content !== undefined && visible(rule.content, seen)) || (rule.members ?? []).some((member) => visible(member, seen));
+    }
+  };
+  const analyse = (rule: GrammarRule, followed: boolean, into: { held: Set<string>; followed: Set<string> }, seen: Set<string>): void => {
+    const hold = (key: string): void => {
+      into.held.add(key);
+      if (followed) into.followed.add(key);
+    };
+    switch (rule.type) {
+      case 'STRING':
+        hold(typeKey(rule.value!, false));
+        return;
+      case 'TOKEN':
+      case 'IMMEDIATE_TOKEN': {
+        const inner = unwrapPrecedence(rule.content!);
+        if (inner.type === 'STRING') hold(typeKey(inner.value!, false));
+        return;
+      }
+      case 'ALIAS':
+        hold(typeKey(rule.value!, rule.named!));
+        return;
+      case 'SYMBOL': {
+        const name = rule.name!;
+        const target = rules[name];
+        if (!target || !hidden(name)) {
+          hold(typeKey(name, true));
+        } else if (tokenRule(target)) {
+          if (unwrapPrecedence(target).type === 'STRING') hold(typeKey(unwrapPrecedence(target).value!, false));
+        } else if (seen.has(name)) {
+          // A hidden rule within itself: whatever it holds may be followed.
+          analyse(target, true, into, seen);
+        } else {
+          analyse(target, followed, into, new Set([...seen, name]));
+        }
+        return;
+      }
+      case 'SEQ': {
+        const members = rule.members!;
+        let after = followed;
+        for (let i = members.length - 1; i >= 0; i--) {
+          analyse(members[i], after, into, seen);
+          after = after || visible(members[i], new Set());
+        }
+        return;
+      }
+      case 'REPEAT':
+      case 'REPEAT1':
+        analyse(rule.content!, followed || visible(rule.content!, new Set()), into, seen);
+        return;
+      default:
+        if (rule.content) analyse(rule.content, followed, into, seen);
+        for (const member of rule.members ?? []) analyse(member, followed, into, seen);
+    }
+  };
+  const byType = new Map<string, { held: Set<string>; followed: Set<string> }>();
+  const addRule = (typeName: string, named: boolean, ruleName: string): void => {
+    const key = typeKey(typeName, named);
+    const entry = byType.get(key) ?? { held: new Set<string>(), followed: new Set<string>() };
+    analyse(rules[ruleName], false, entry, new Set([ruleName]));
+    byType.set(key, entry);
+  };
+  for (const [name, rule] of Object.entries(rules)) {
+    if (!hidden(name) && !tokenRule(rule)) addRule(name, true, name);
+  }
+  const aliasesOfRules = (rule: GrammarRule): void => {
+    if (rule.type === 'ALIAS' && rule.content?.type === 'SYMBOL' && rules[rule.content.name!] && !tokenRule(rules[rule.content.name!])) {
+      addRule(rule.value!, rule.named!, rule.content.name!);
+    }
+    if (rule.content) aliasesOfRules(rule.content);
+    for (const member of rule.members ?? []) aliasesOfRules(member);
+  };
+  for (const rule of Object.values(rules)) aliasesOfRules(rule);
+  return byType;
 }
 
 /** The words of a token rule that is a word or a choice of words; undefined for any other rule. */

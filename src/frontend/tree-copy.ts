@@ -11,20 +11,24 @@
 //   with a hidden token (a directive's newline), of ERROR nodes and the root: a
 //   string token ends its length later, a word where its characters end, any
 //   other node with its last child;
-// - children only below types that can have some.
+// - children only below types that can have some, and a next sibling only
+//   where the grammar lets one follow (in a parent without errors).
 // MISSING nodes break the inferences (zero width, a string token's type): they
 // are found first (error-marks.ts, with hasError on the few subtrees holding an
 // error), and near one the walk asks everything.
 
 import type Parser = require('tree-sitter');
-import { HAS_ERROR_MARK, MISSING_MARK, readErrorMarks } from './error-marks';
-import { fieldOfChild, TOKEN_SYMBOLS, tokenTexts, typesEndingPastLastChild } from './grammar-shape';
+import * as marksOf from './error-marks';
+import { ErrorMarks, readErrorMarks } from './error-marks';
+import { alwaysLastChild, fieldOfChild, TOKEN_SYMBOLS, tokenTexts, typesEndingPastLastChild } from './grammar-shape';
 
 // Module-local constants for the hot code (an exported one is read through `exports`).
 const NAMED_FLAG = 1;
 const MISSING_FLAG = 2;
 const HAS_ERROR_FLAG = 4;
 const ERROR_TYPE = 65535;
+const HAS_ERROR_MARK = marksOf.HAS_ERROR_MARK;
+const MISSING_MARK = marksOf.MISSING_MARK;
 
 export const NAMED = NAMED_FLAG;
 export const MISSING = MISSING_FLAG;
@@ -113,9 +117,7 @@ export const typeSlotOf = slotOf;
 export function copyTree(tree: Parser.Tree, text: string): Columns {
   const root = tree.rootNode;
   const errors = readErrorMarks(tree, root);
-  const columns = walk(tree, text, root.descendantCount, errors.missingStarts);
-  applyErrors(errors.flags, columns);
-  return columns;
+  return walk(tree, text, root.descendantCount, errors);
 }
 
 function allocate(capacity: number): Columns {
@@ -178,15 +180,37 @@ function tokenEnd(text: string, start: number, shape: number, slot: number): num
 const NO_MISSING = 0x3fffffff;
 
 /** The walk's stacks of open ancestors, kept from file to file (typed, so that the hot loop's stores stay simple). */
-let stacks = { ancestors: new Int32Array(4096), lastChild: new Int32Array(4096), endFromLastChild: new Uint8Array(4096) };
+let stacks = newStacks(4096);
+
+function newStacks(size: number): { ancestors: Int32Array; lastChild: Int32Array; endFromLastChild: Uint8Array; errorBelow: Uint8Array } {
+  return { ancestors: new Int32Array(size), lastChild: new Int32Array(size), endFromLastChild: new Uint8Array(size), errorBelow: new Uint8Array(size) };
+}
 
 function deeperStacks(): typeof stacks {
-  const size = stacks.ancestors.length * 2;
-  const deeper = { ancestors: new Int32Array(size), lastChild: new Int32Array(size), endFromLastChild: new Uint8Array(size) };
+  const deeper = newStacks(stacks.ancestors.length * 2);
   deeper.ancestors.set(stacks.ancestors);
   deeper.lastChild.set(stacks.lastChild);
   deeper.endFromLastChild.set(stacks.endFromLastChild);
+  deeper.errorBelow.set(stacks.errorBelow);
   return (stacks = deeper);
+}
+
+/** Whether the grammar puts a child of type `typeId` last in a `parentType` node, by (parent, child) slot, learnt on first sight. */
+const lastChildRules = new Uint8Array(SLOT_TYPES * SLOT_TYPES);
+const LAST_UNSEEN = 0;
+const LAST_NO = 1;
+const LAST_YES = 2;
+
+function isLastChild(parentType: number, typeId: number): boolean {
+  const parentSlot = slotOf(parentType);
+  const childSlot = slotOf(typeId);
+  const at = parentSlot * SLOT_TYPES + childSlot;
+  let rule = lastChildRules[at];
+  if (rule === LAST_UNSEEN) {
+    const last = alwaysLastChild(typeNames[parentSlot], typeIsNamed[parentSlot] === 1, typeNames[childSlot], typeIsNamed[childSlot] === 1);
+    rule = lastChildRules[at] = last ? LAST_YES : LAST_NO;
+  }
+  return rule === LAST_YES;
 }
 
 /**
@@ -194,12 +218,15 @@ function deeperStacks(): typeof stacks {
  * columns are allocated once, at their size; `missingStarts` the offsets of MISSING
  * nodes, in document order.
  */
-function walk(tree: Parser.Tree, text: string, count: number, missingStarts: readonly number[]): Columns {
+function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks): Columns {
   const columns = allocate(count);
   const { kind, field, start, end, parent: parentOf, firstChild, nextSibling, lastDescendant, flags } = columns;
   const cursor = tree.walk();
   // The open ancestors, the last child seen of each, and whether its end waits for that child.
-  let { ancestors, lastChild, endFromLastChild } = stacks;
+  // and whether it has an error (only then do its children have error marks).
+  let { ancestors, lastChild, endFromLastChild, errorBelow } = stacks;
+  const { missingStarts, flags: marks } = errors;
+  let markAt = 0;
   let depth = 0;
   let nextMissingAt = 0;
   let nextMissing = missingStarts.length ? missingStarts[0] : NO_MISSING;
@@ -211,7 +238,8 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
     const slot = typeId === ERROR_TYPE ? ERROR_SLOT : typeId;
     if (!typeRegistered[slot]) registerType(typeId, cursor.nodeType, cursor.nodeIsNamed);
     kind[index] = typeId;
-    flags[index] = typeIsNamed[slot] ? NAMED_FLAG : 0;
+    const mark = depth === 0 || errorBelow[depth - 1] === 1 ? marks[markAt++] : 0;
+    flags[index] = (typeIsNamed[slot] ? NAMED_FLAG : 0) | (mark & HAS_ERROR_MARK ? HAS_ERROR_FLAG : 0) | (mark & MISSING_MARK ? MISSING_FLAG : 0);
     lastDescendant[index] = index;
 
     const parent = depth ? ancestors[depth - 1] : -1;
@@ -247,10 +275,11 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
       const askEnd = endAsked[slot] === 1 || parent < 0;
       const nodeEnd = askEnd ? cursor.endIndex : -1;
       if (cursor.gotoFirstChild()) {
-        if (depth === ancestors.length) ({ ancestors, lastChild, endFromLastChild } = deeperStacks());
+        if (depth === ancestors.length) ({ ancestors, lastChild, endFromLastChild, errorBelow } = deeperStacks());
         ancestors[depth] = index;
         lastChild[depth] = -1;
         endFromLastChild[depth] = askEnd ? 0 : 1;
+        errorBelow[depth] = mark & HAS_ERROR_MARK ? 1 : 0;
         depth++;
         end[index] = nodeEnd;
         continue;
@@ -261,7 +290,8 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
       end[index] = known >= 0 && nextMissing > known ? known : cursor.endIndex;
     }
 
-    if (cursor.gotoNextSibling()) continue;
+    // No sibling can follow a child that the grammar puts last (in a parent without errors).
+    if (!(depth > 0 && errorBelow[depth - 1] === 0 && isLastChild(kind[ancestors[depth - 1]], typeId)) && cursor.gotoNextSibling()) continue;
     // The last child of one or more parents: close them on the way up to the next sibling.
     // (One gotoDescendant + currentDepth instead costs fewer calls but no less time: tree-sitter
     // finds the node by counting through the children of the ancestor it climbs to.)
@@ -270,7 +300,7 @@ function walk(tree: Parser.Tree, text: string, count: number, missingStarts: rea
       const closed = ancestors[depth];
       if (endFromLastChild[depth] === 1) end[closed] = end[lastChild[depth]];
       lastDescendant[closed] = size - 1;
-      if (depth > 0 && cursor.gotoParent() && cursor.gotoNextSibling()) break;
+      if (depth > 0 && cursor.gotoParent() && !(errorBelow[depth - 1] === 0 && isLastChild(kind[ancestors[depth - 1]], kind[closed])) && cursor.gotoNextSibling()) break;
     }
     if (depth === 0) {
       if (size !== count) throw new Error('syntax table: the tree has fewer nodes than its descendantCount');
@@ -352,16 +382,6 @@ function registerField(fieldId: number, name: string): void {
   fieldIds.set(name, fieldId);
 }
 
-function applyErrors(marks: readonly number[], columns: Columns): void {
-  let at = 0;
-  const visit = (index: number): void => {
-    const mark = marks[at++];
-    if (!mark) return;
-    columns.flags[index] |= (mark & HAS_ERROR_MARK ? HAS_ERROR_FLAG : 0) | (mark & MISSING_MARK ? MISSING_FLAG : 0);
-    for (let child = columns.firstChild[index]; child >= 0; child = columns.nextSibling[child]) visit(child);
-  };
-  visit(0);
-}
 
 /**
  * C that takes every path of the walk: MISSING and ERROR nodes, line continuations (LF and
