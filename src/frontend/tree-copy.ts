@@ -6,7 +6,9 @@
 // - a field id only where node-types.json lets the child's type fill more than
 //   one field of its parent, or none is sure (ERROR);
 // - a start only where it does not follow: a first child starts with its
-//   parent, a string token after blanks from where its previous sibling ends;
+//   parent, any other node after the blanks that follow its previous sibling
+//   (asked of ERROR nodes, and of tokens that may begin with a blank when there
+//   were blanks to skip);
 // - an end only of leaves other than words and string tokens, of rules that end
 //   with a hidden token (a directive's newline), of ERROR nodes and the root: a
 //   string token ends its length later, a word where its characters end, any
