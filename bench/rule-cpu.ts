@@ -17,6 +17,7 @@
 //   for i in 1 2 3; do for d in /tmp/main-dist dist; do node dist/bench/rule-cpu.js --dist $d arch/x86/kvm; done; done
 
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const DEFAULT_TREE = '/root/.cache/patch-audit-kernel/linux-source-6.1';
@@ -64,7 +65,10 @@ function parseArgs(argv: string[]): Options {
 // The modules come from the build given with --dist, which may differ from this one: they are untyped here.
 async function measure(options: Options): Promise<{ dist: string; files: number; rows: PassCpu[] }> {
   const load = (module: string): any => require(path.join(options.dist, module));
-  const { openTypeSession, typeIndexOf, typerFor, indexPathOf } = load('src/types/session');
+  const { openTypeSession } = load('src/types/session');
+  // Builds before the index handle had its own module keep these in session.js.
+  const opened = fs.existsSync(path.join(options.dist, 'src/types/index-handle.js')) ? load('src/types/index-handle') : load('src/types/session');
+  const { typeIndexOf, typerFor, indexPathOf } = opened;
   const { loadRule } = load('src/engine/registry');
   const { collectSourceFiles } = load('src/input/walk');
   const { readSourceBytes, decodeSource } = load('src/input/read');

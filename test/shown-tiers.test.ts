@@ -13,7 +13,7 @@ import { loadRule } from '../src/engine/registry';
 import { knowledgeFor } from '../src/knowledge';
 import { ABIS } from '../src/types/ctype';
 import { TypeIndex } from '../src/types/type-index';
-import { typerFor } from '../src/types/session';
+import { typerFor } from '../src/types/index-handle';
 import type { ParsedFile } from '../src/frontend/parse';
 import { mayRankAboveLow } from '../rules/seqcount-truncation/above-low';
 import { FIXTURES, fixtureAbi, parseFixture, ruleIdsWithSources } from './support/fixtures';

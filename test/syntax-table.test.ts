@@ -9,6 +9,7 @@ import type Parser = require('tree-sitter');
 import { loadHints } from '../src/frontend/hints';
 import { normalise } from '../src/frontend/normalise';
 import { parseC, parseNative, SyntaxNode } from '../src/frontend/parse';
+import { WARM_UP_SOURCE } from '../src/frontend/tree-copy';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIELDS = ['declarator', 'type', 'body', 'value', 'left', 'right', 'function', 'arguments', 'condition', 'consequence', 'alternative', 'argument', 'field', 'operator', 'name', 'initializer', 'update', 'label', 'parameters'];
@@ -90,6 +91,55 @@ describe('syntax table', () => {
     assert.equal(fn.descendantsOfType('function_definition')[0], fn, 'a node is among its own descendants, as in the binding');
     assert.ok(fn.contains(fn.descendantsOfType('number_literal')[0]));
     assert.ok(!fn.contains(flat.namedChild(1)!));
+  });
+
+  // Texts that defeat the copy's shortcuts (tree-copy.ts): each must still copy exactly.
+  const awkward: Record<string, string> = {
+    'line continuations, LF and CRLF, between tokens': 'int \\\n x = 1 \\\r\n + 2;\r\nint y \\\n;\n',
+    'a non-ASCII blank between tokens': 'int\u00a0x;\nint\u2003y = 1;\n',
+    'string and character contents that begin with blanks': 'char *s = "  a\\\n b" "\\x41 " L" c";\nchar c = \' \', d = \'\\\n\';\n',
+    'directives whose newline token takes in blank lines': '#if defined(A)\n\n\n/* c */\n#define B 1   \n\n#else\n#endif\n',
+    'MISSING tokens at the end of constructs': 'int x = 1\nint y\nvoid f(void) { g(1; h(2) }\n',
+    'an ERROR in the middle of an expression': 'int x = 1 + @ 2;\nint z = ( ;\n',
+    'a text with nothing but blanks': '   \n\t\n',
+    'an empty text': '',
+    'keyword-like words and identifiers with dollars': 'unsigned long int8x; int$ a$b; size_t n; bool t = true, f = FALSE;\n',
+    'comments after the last child the grammar allows': '#define F(x) (x) /* c */\nint f(void) { return g(1 /* c */) /* d */; /* e */ }\n',
+    'the warm-up text': WARM_UP_SOURCE,
+  };
+  for (const [what, text] of Object.entries(awkward)) {
+    it(`copies ${what} as tree-sitter parses it`, () => {
+      assert.equal(firstDifference(parseNative(text).rootNode, parseC(text).rootNode), null);
+    });
+  }
+
+  it('copies a tree deeper than its first stacks', () => {
+    // Over 4,096 levels: compared node by node with a cursor walk, as recursion would overflow.
+    const text = `int f(int x) { ${'if (x) x++; else '.repeat(2100)}x--; }\n`;
+    const flat = parseC(text);
+    const cursor = parseNative(text).walk();
+    const parents: number[] = [];
+    let index = 0;
+    let deepest = 0;
+    for (;;) {
+      const expected = [cursor.nodeType, cursor.startIndex, cursor.endIndex, cursor.currentFieldName ?? null, parents[parents.length - 1] ?? -1];
+      const actual = [flat.typeOf(index), flat.startOf(index), flat.endOf(index), flat.node(index).fieldName, flat.parentIndex(index)];
+      assert.deepEqual(actual, expected, `node ${index}`);
+      deepest = Math.max(deepest, parents.length);
+      if (cursor.gotoFirstChild()) {
+        parents.push(index++);
+        continue;
+      }
+      index++;
+      while (!cursor.gotoNextSibling()) {
+        if (!cursor.gotoParent()) break;
+        const closed = parents.pop()!;
+        assert.equal(flat.lastDescendantIndex(closed), index - 1, `last descendant of ${closed}`);
+      }
+      if (parents.length === 0 && index > 1) break;
+    }
+    assert.equal(index, flat.size);
+    assert.ok(deepest > 4096, `${deepest} levels`);
   });
 
   it('gives nodes identities that stay the same within a tree and differ across trees', () => {

@@ -14,14 +14,14 @@ import { compareFindings } from '../engine/findings';
 import { SCAN_WORKER } from '../engine/worker-scripts';
 import type { ScanFileResult, ScanTask } from '../engine/worker';
 import { lowTierWanted, type TierGate } from '../engine/tier-gate';
-import { ResultCache } from '../engine/result-cache';
+import { ResultCache, type ResultCacheStats } from '../engine/result-cache';
 import { resultKey } from '../engine/result-key';
 import type { CachedAnalysis } from '../engine/result-store';
 import type { SourceFile } from '../input/walk';
 import { defaultCacheDir } from '../types/cache-dir';
 import type { Rule } from '../rule';
 import type { AbiName } from '../types/ctype';
-import { openTypeSession, TypeSession } from '../types/session';
+import { openTypeSession, openTypeSessionEarly, TypeSession, TypeSessionOptions } from '../types/session';
 import { checkCacheDir, checkOutputFile, checkTreeDir } from './preflight';
 import { sarifReportSettings, writeNotices, writeReport, type SarifCommandSettings } from './report-output';
 import { sarifVolumeNotices } from '../report/sarif-limits';
@@ -63,6 +63,8 @@ export interface ScanOptions {
   gate?: ScanGateOptions & ShowOptions;
   /** Analyse only this part of the input (`--shard i/N`). */
   shard?: ShardSpec;
+  /** Worker threads started before this module was loaded (startScanWorkers); the caller destroys them. */
+  workers?: WarmPool<ScanTask, ScanFileResult[]>;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -116,14 +118,14 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
   const files = options.shard ? filesOfShard(included, options.shard) : included;
   // Problems met while walking the folders belong to no file's shard: the first shard reports them.
   const walkProblems = options.shard && options.shard.index !== 1 ? [] : collected.problems;
-  // The workers load their modules while the index is refreshed.
-  const warm = files.length > 0 ? new WarmPool(SCAN_WORKER, Math.min(options.jobs, files.length)) : undefined;
+  const ownWorkers = options.workers === undefined && files.length > 0;
+  const warm = ownWorkers ? new WarmPool(SCAN_WORKER, Math.min(options.jobs, files.length)) : options.workers;
   let results: CachedAnalysis[];
   try {
-    const session = await typeSessionFor(paths.length > 0 ? paths : [process.cwd()], rules, options);
-    results = await analyseFiles(files, ruleIds, session, options, tierGateOf(options, gateOptions), warm);
+    const sessionOptions = typeSessionOptions(paths.length > 0 ? paths : [process.cwd()], rules, options);
+    results = await analyseWithTypes(files, ruleIds, sessionOptions, options, tierGateOf(options, gateOptions), warm);
   } finally {
-    await warm?.destroy();
+    if (ownWorkers) await warm?.destroy();
   }
 
   const verdict = gate.judge(
@@ -181,6 +183,49 @@ function tierGateOf(options: ScanOptions, gateOptions: ScanGateOptions): TierGat
   return { minConfidence: options.minConfidence, keepAllTiers: gateOptions.baseline !== undefined, suppressionsChecked: Boolean(gateOptions.reportUnusedSuppressions) };
 }
 
+/**
+ * Analyses the files with the tree's type index. When the cache holds one, the analysis starts with it at
+ * once while a worker thread checks that it is current; if it was not, it is refreshed and the files are
+ * analysed again with it.
+ */
+async function analyseWithTypes(
+  files: SourceFile[],
+  ruleIds: string[],
+  sessionOptions: TypeSessionOptions,
+  options: ScanOptions,
+  gate: TierGate,
+  warm?: WarmPool<ScanTask, ScanFileResult[]>,
+): Promise<CachedAnalysis[]> {
+  const early = sessionOptions.tree || sessionOptions.near ? openTypeSessionEarly(sessionOptions) : null;
+  let analysis: Analysis;
+  let index: 'opened' | 'current' | 'refreshed' = 'opened';
+  if (!early) {
+    analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate, warm);
+  } else {
+    const [speculative, refreshed] = await Promise.allSettled([analyseFiles(files, ruleIds, early.provisional, options, gate, warm), early.refreshed]);
+    if (refreshed.status === 'rejected') throw refreshed.reason;
+    if (refreshed.value === null) {
+      if (speculative.status === 'rejected') throw speculative.reason;
+      analysis = speculative.value;
+      index = 'current';
+    } else {
+      // New threads: the warm ones hold the old table open.
+      analysis = await analyseFiles(files, ruleIds, refreshed.value, options, gate);
+      index = 'refreshed';
+    }
+  }
+  analysis.record();
+  reportDebugStats('scan', { ...analysis.stats, index });
+  return analysis.results;
+}
+
+interface Analysis {
+  results: CachedAnalysis[];
+  /** Stores the fresh results in the result cache (once they are known to stand). */
+  record(): void;
+  stats: { workItems: number; resultCache?: ResultCacheStats };
+}
+
 /** Each file's analysis, in input order, its findings through `gate`: from the result cache, or from the workers. */
 async function analyseFiles(
   files: SourceFile[],
@@ -189,7 +234,7 @@ async function analyseFiles(
   options: ScanOptions,
   gate: TierGate,
   warm?: WarmPool<ScanTask, ScanFileResult[]>,
-): Promise<CachedAnalysis[]> {
+): Promise<Analysis> {
   const cache = options.resultCache ? openResultCache(ruleIds, session, options, gate) : null;
   const check = cache?.check(files);
   const pending = check ? files.filter((_, i) => !check.reused[i]) : files;
@@ -212,15 +257,17 @@ async function analyseFiles(
     { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), warm },
   );
   progress.stop();
-  reportDebugStats('scan', { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) });
-  if (!cache || !check) return fresh.results;
+  const stats = { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) };
+  if (!cache || !check) return { results: fresh.results, record: () => {}, stats };
   const analysed: (ScanFileResult | undefined)[] = [];
   let next = 0;
   const results = files.map((_, i) => check.reused[i] ?? (analysed[i] = fresh.results[next++]));
-  cache.record(files, check, analysed);
-  // Stored; the run needs only the gated findings.
-  for (const analysis of analysed) if (analysis) delete analysis.allTiers;
-  return results;
+  const record = () => {
+    cache.record(files, check, analysed);
+    // Stored; the run needs only the gated findings.
+    for (const analysis of analysed) if (analysis) delete analysis.allTiers;
+  };
+  return { results, record, stats };
 }
 
 function openResultCache(ruleIds: string[], session: TypeSession, options: ScanOptions, gate: TierGate): ResultCache | null {
@@ -237,9 +284,9 @@ function openResultCache(ruleIds: string[], session: TypeSession, options: ScanO
 }
 
 /** The type index, when a rule needs types and the input is in a kernel tree (or --tree names one). */
-async function typeSessionFor(paths: string[], rules: Rule[], options: ScanOptions): Promise<TypeSession> {
+function typeSessionOptions(paths: string[], rules: Rule[], options: ScanOptions): TypeSessionOptions {
   const wanted = options.index && rules.some((rule) => rule.needsTypes);
-  return openTypeSession({
+  return {
     ...(wanted ? { tree: options.tree, near: paths[0] } : {}),
     cacheDir: options.cacheDir,
     cacheMaxSize: options.cacheMaxSize,
@@ -248,7 +295,7 @@ async function typeSessionFor(paths: string[], rules: Rule[], options: ScanOptio
     progress: options.progress,
     abi: options.abi,
     arch: options.arch,
-  });
+  };
 }
 
 export function exitCodeFor(result: ScanResult, failOn: Severity): number {

@@ -9,7 +9,8 @@ import { readSourceBytes } from '../input/read';
 import { AbiName } from '../types/ctype';
 import { describeTyped, originInWords, TypeDescription, typeInWords } from '../types/describe';
 import { enclosingExpressions, expressionAt } from '../types/expression-at';
-import { indexPathOf, openTypeSession, TypeSessionOptions, typeIndexOf, typerFor } from '../types/session';
+import { openTypeSession, TypeSessionOptions } from '../types/session';
+import { indexPathOf, typeIndexOf, typerFor } from '../types/index-handle';
 import { EXIT_INPUT_ERROR, EXIT_OK, UsageError } from './common';
 
 export interface TypeCommandOptions extends Omit<TypeSessionOptions, 'near'> {

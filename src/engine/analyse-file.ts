@@ -12,7 +12,7 @@ import { normalise } from '../frontend/normalise';
 import { fileCalls, FileCalls, meetsIndexRequirement } from './index-prefilter';
 import type { Rule } from '../rule';
 import { FindingCollector } from './findings';
-import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
+import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/index-handle';
 import type { Typer } from '../types/typer';
 import { LookupRecorder, RecordedLookups } from '../types/lookup-keys';
 import type { Knowledge } from '../knowledge';

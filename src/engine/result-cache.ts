@@ -16,7 +16,7 @@ import type { ScanFileResult } from './worker';
 import { CachedAnalysis, CachedFile, FileStat, ResultStore, StoredAnalysis } from './result-store';
 import { findingsThroughGate, TierGate } from './tier-gate';
 import { DEFAULT_RESULT_CACHE_BYTES, pruneResultCaches } from './result-prune';
-import { indexPathOf, TypeIndexHandle, typeIndexOf } from '../types/session';
+import { indexPathOf, TypeIndexHandle, typeIndexOf } from '../types/index-handle';
 import { changesBetween, decodeIndexState, encodeIndexState, FactsReader, IndexChanges, IndexState, mayHaveChanged, openIndexState } from '../types/index-changes';
 
 /** Test-only: a bound other than DEFAULT_RESULT_CACHE_BYTES on the result caches of a cacheDir. */

@@ -12,7 +12,7 @@ import { loadRule } from './registry';
 import { analyseFile, decodeAndParse, FileAnalysis } from './analyse-file';
 import type { ParsedFile } from '../frontend/parse';
 import { TreeMemory } from '../workers/tree-memory';
-import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/session';
+import { indexPathOf, TypeIndexHandle, typeIndexOf, typerFor } from '../types/index-handle';
 import { countResolution, emptyCounts } from '../types/resolution';
 import { ConversionCounts, countConversions, emptyConversionCounts } from '../analysis/conversion-census';
 import { knowledgeFor } from '../knowledge';

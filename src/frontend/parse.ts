@@ -9,6 +9,7 @@ import { LineIndex } from './lines';
 import { normalise, NormaliseResult } from './normalise';
 
 import { SyntaxNode, SyntaxTable } from './syntax-table';
+import { WARM_UP_COPIES, WARM_UP_SOURCE } from './tree-copy';
 
 export { SyntaxNode, SyntaxTable };
 /** A parsed file's tree, as the analyses read it: flat, copied once from tree-sitter's. */
@@ -36,8 +37,18 @@ function parser(): Parser {
   if (!sharedParser) {
     sharedParser = new Parser();
     sharedParser.setLanguage(C_LANGUAGE);
+    warmUpCopy(sharedParser);
   }
   return sharedParser;
+}
+
+/**
+ * Copies WARM_UP_SOURCE a few times: V8 records type feedback only once a function has run
+ * several times, and the optimised copy walk is thrown away at the first path without any.
+ */
+function warmUpCopy(fresh: Parser): void {
+  const tree = fresh.parse(WARM_UP_SOURCE);
+  for (let i = 0; i < WARM_UP_COPIES; i++) SyntaxTable.fromTree(tree, WARM_UP_SOURCE);
 }
 
 // tree-sitter's default input buffer is small; one the size of the text hands it over in one piece.

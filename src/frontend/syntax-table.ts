@@ -6,28 +6,19 @@
 // numbers: "descendants of type T" is a binary search in T's sorted list.
 
 import type Parser = require('tree-sitter');
-import { TOKEN_SYMBOLS, TYPES_WITHOUT_FIELDS } from './grammar-shape';
+import * as copy from './tree-copy';
+import { Columns, copyTree, fieldIdNamed, fieldNameOf, TYPE_SLOTS, typeIdsNamed, typeNameOf, typeSlotOf } from './tree-copy';
+
+// Local copies: the facade's accessors are hot in every rule, and an imported binding is read through its module object.
+const NAMED = copy.NAMED;
+const MISSING = copy.MISSING;
+const HAS_ERROR = copy.HAS_ERROR;
+const ERROR_SYMBOL = copy.ERROR_SYMBOL;
 
 export interface Point {
   row: number;
   column: number;
 }
-
-const NAMED = 1;
-const MISSING = 2;
-const HAS_ERROR = 4;
-
-/** tree-sitter's symbol for ERROR nodes. */
-const ERROR_SYMBOL = 65535;
-
-/** Names of node types and fields by id, shared by every table (one grammar). */
-const typeNames: string[] = [];
-const typeIsNamed: boolean[] = [];
-/** Whether a node of the type can have a child in a field (false only when the grammar gives the type no fields). */
-const typeHasFields: boolean[] = [];
-const fieldNames: string[] = [];
-const fieldIds = new Map<string, number>();
-const typeIdsByName = new Map<string, number[]>();
 
 /** Node ids are unique across tables, as the binding's are, so maps keyed by id may mix trees. */
 let nextIdBase = 1;
@@ -49,7 +40,8 @@ export class SyntaxTable {
   private readonly flags: Uint8Array;
   private readonly nodes: (SyntaxNode | undefined)[];
   private lineStarts: number[] | null = null;
-  private byType: Map<number, Int32Array> | null = null;
+  /** The nodes of each type, in document order, by type slot (typeSlotOf). */
+  private byType: Int32Array[] | null = null;
   private namedUses: Map<string, Map<string, SyntaxNode[]>> = new Map();
   private readonly derivedData = new Map<string, unknown>();
 
@@ -72,9 +64,7 @@ export class SyntaxTable {
 
   /** Copies a native tree (one cursor walk); the native tree is not needed afterwards. */
   static fromTree(tree: Parser.Tree, text: string): SyntaxTable {
-    const columns = copyTree(tree, text.length);
-    markErrors(tree.rootNode, 0, columns);
-    return new SyntaxTable(text, columns);
+    return new SyntaxTable(text, copyTree(tree, text));
   }
 
   get rootNode(): SyntaxNode {
@@ -93,7 +83,7 @@ export class SyntaxTable {
     return this.kind[index];
   }
   typeOf(index: number): string {
-    return typeNames[this.kind[index]];
+    return typeNameOf(this.kind[index]);
   }
   fieldIdOf(index: number): number {
     return this.field[index];
@@ -198,7 +188,7 @@ export class SyntaxTable {
 
   private nodesOfTypeId(typeId: number): Int32Array {
     if (!this.byType) this.byType = groupByType(this.kind, this.size);
-    return this.byType.get(typeId) ?? EMPTY;
+    return this.byType[typeSlotOf(typeId)];
   }
 }
 
@@ -322,7 +312,7 @@ export class SyntaxNode {
   }
 
   childForFieldName(name: string): SyntaxNode | null {
-    const fieldId = fieldIds.get(name);
+    const fieldId = fieldIdNamed(name);
     // As in tree-sitter, an ERROR node has no production, so no field look-up finds a child in it.
     if (fieldId === undefined || this.isError) return null;
     for (let child = this.table.firstChildIndex(this.index); child >= 0; child = this.table.nextSiblingIndex(child)) {
@@ -331,7 +321,7 @@ export class SyntaxNode {
     return null;
   }
   childrenForFieldName(name: string): SyntaxNode[] {
-    const fieldId = fieldIds.get(name);
+    const fieldId = fieldIdNamed(name);
     if (fieldId === undefined) return [];
     const result: SyntaxNode[] = [];
     for (let child = this.table.firstChildIndex(this.index); child >= 0; child = this.table.nextSiblingIndex(child)) {
@@ -341,7 +331,7 @@ export class SyntaxNode {
   }
   /** The field this node fills in its parent, or null. */
   get fieldName(): string | null {
-    return fieldNames[this.table.fieldIdOf(this.index)] ?? null;
+    return fieldNameOf(this.table.fieldIdOf(this.index)) ?? null;
   }
 
   fieldNameForNamedChild(position: number): string | null {
@@ -384,178 +374,19 @@ export class SyntaxNode {
   }
 }
 
-interface Columns {
-  size: number;
-  kind: Uint16Array;
-  field: Uint16Array;
-  start: Uint32Array;
-  end: Uint32Array;
-  parent: Int32Array;
-  firstChild: Int32Array;
-  nextSibling: Int32Array;
-  lastDescendant: Int32Array;
-  flags: Uint8Array;
-}
-
-function allocate(capacity: number): Columns {
-  return {
-    size: 0,
-    kind: new Uint16Array(capacity),
-    field: new Uint16Array(capacity),
-    start: new Uint32Array(capacity),
-    end: new Uint32Array(capacity),
-    parent: new Int32Array(capacity),
-    firstChild: new Int32Array(capacity),
-    nextSibling: new Int32Array(capacity),
-    lastDescendant: new Int32Array(capacity),
-    flags: new Uint8Array(capacity),
-  };
-}
-
-function grow(columns: Columns): Columns {
-  const bigger = allocate(columns.kind.length * 2);
-  bigger.size = columns.size;
-  for (const key of ['kind', 'field', 'start', 'end', 'parent', 'firstChild', 'nextSibling', 'lastDescendant', 'flags'] as const) {
-    (bigger[key] as Uint32Array).set(columns[key] as Uint32Array);
+/** One counting sort of the node numbers by type: each type's list is a view of one array. */
+function groupByType(kind: Uint16Array, size: number): Int32Array[] {
+  const firstOf = new Int32Array(TYPE_SLOTS + 1);
+  for (let i = 0; i < size; i++) firstOf[typeSlotOf(kind[i]) + 1]++;
+  for (let slot = 0; slot < TYPE_SLOTS; slot++) firstOf[slot + 1] += firstOf[slot];
+  const sorted = new Int32Array(size);
+  const next = firstOf.slice(0, TYPE_SLOTS);
+  for (let i = 0; i < size; i++) sorted[next[typeSlotOf(kind[i])]++] = i;
+  const lists = new Array<Int32Array>(TYPE_SLOTS).fill(EMPTY);
+  for (let slot = 0; slot < TYPE_SLOTS; slot++) {
+    if (firstOf[slot + 1] > firstOf[slot]) lists[slot] = sorted.subarray(firstOf[slot], firstOf[slot + 1]);
   }
-  return bigger;
-}
-
-function trim(columns: Columns): Columns {
-  const n = columns.size;
-  return {
-    size: n,
-    kind: columns.kind.slice(0, n),
-    field: columns.field.slice(0, n),
-    start: columns.start.slice(0, n),
-    end: columns.end.slice(0, n),
-    parent: columns.parent.slice(0, n),
-    firstChild: columns.firstChild.slice(0, n),
-    nextSibling: columns.nextSibling.slice(0, n),
-    lastDescendant: columns.lastDescendant.slice(0, n),
-    flags: columns.flags.slice(0, n),
-  };
-}
-
-/**
- * One pre-order cursor walk. Native calls are what it costs, so per node it asks only
- * for the type id, the field id unless the parent's type has no fields, the end
- * offset, and the start offset unless the node is a first child (which starts where
- * its parent does; an end cannot be inferred so, as a hidden trailing token, such as
- * a directive's newline, ends a parent after its last visible child); it looks for
- * children only below non-tokens (grammar-shape.ts). Names and named-ness are asked
- * once per type id; missing-ness only of zero-width leaves (a MISSING node is always one).
- */
-function copyTree(tree: Parser.Tree, textLength: number): Columns {
-  let columns = allocate(Math.max(64, textLength >> 2));
-  const cursor = tree.walk();
-  // The open ancestors, and the last child seen of each, to link siblings.
-  const ancestors: number[] = [];
-  const lastChild: number[] = [];
-  let firstChild = false;
-  for (;;) {
-    if (columns.size === columns.kind.length) columns = grow(columns);
-    const index = columns.size++;
-    const typeId = cursor.nodeTypeId;
-    if (typeNames[typeId] === undefined) {
-      registerType(typeId, cursor.nodeType, cursor.nodeIsNamed);
-    }
-    const depth = ancestors.length;
-    const fieldId = depth && typeHasFields[columns.kind[ancestors[depth - 1]]] ? (cursor.currentFieldId ?? 0) : 0;
-    if (fieldId && fieldNames[fieldId] === undefined) {
-      fieldNames[fieldId] = cursor.currentFieldName;
-      fieldIds.set(cursor.currentFieldName, fieldId);
-    }
-    columns.kind[index] = typeId;
-    columns.field[index] = fieldId;
-    columns.start[index] = firstChild ? columns.start[ancestors[depth - 1]] : cursor.startIndex;
-    columns.flags[index] = typeIsNamed[typeId] ? NAMED : 0;
-    columns.firstChild[index] = -1;
-    columns.nextSibling[index] = -1;
-    columns.end[index] = cursor.endIndex;
-    columns.lastDescendant[index] = index;
-    columns.parent[index] = depth ? ancestors[depth - 1] : -1;
-    if (depth) {
-      const previous = lastChild[depth - 1];
-      if (previous < 0) columns.firstChild[ancestors[depth - 1]] = index;
-      else columns.nextSibling[previous] = index;
-      lastChild[depth - 1] = index;
-    }
-    if (typeId >= TOKEN_SYMBOLS && cursor.gotoFirstChild()) {
-      ancestors.push(index);
-      lastChild.push(-1);
-      firstChild = true;
-      continue;
-    }
-    if (columns.end[index] === columns.start[index] && cursor.nodeIsMissing) columns.flags[index] |= MISSING;
-    firstChild = false;
-    while (!cursor.gotoNextSibling()) {
-      if (!cursor.gotoParent()) return finish(trim(columns));
-      ancestors.pop();
-      lastChild.pop();
-    }
-  }
-}
-
-/** Fills each node's last descendant, children before parents. */
-function finish(columns: Columns): Columns {
-  for (let index = columns.size - 1; index > 0; index--) {
-    const parent = columns.parent[index];
-    if (columns.lastDescendant[index] > columns.lastDescendant[parent]) columns.lastDescendant[parent] = columns.lastDescendant[index];
-  }
-  return columns;
-}
-
-/**
- * hasError as tree-sitter says it: an error can sit in a hidden node or a skipped token that
- * the walk does not see, so ask the tree, descending only into subtrees that have one (few).
- */
-function markErrors(native: Parser.SyntaxNode, index: number, columns: Columns): void {
-  if (!native.hasError) return;
-  columns.flags[index] |= HAS_ERROR;
-  let child = columns.firstChild[index];
-  for (const nativeChild of native.children) {
-    markErrors(nativeChild, child, columns);
-    child = columns.nextSibling[child];
-  }
-}
-
-/** Each type's nodes in document order: a counting sort over typed arrays (maps per node cost more than the rest of a file's look-ups). */
-function groupByType(kind: Uint16Array, size: number): Map<number, Int32Array> {
-  // Scratch counters shared by every table of the thread, left zeroed after use.
-  const counts = (typeCounts ??= new Int32Array(TYPE_ID_LIMIT));
-  for (let i = 0; i < size; i++) counts[kind[i]]++;
-  const all = new Int32Array(size);
-  const lists = new Map<number, Int32Array>();
-  for (let typeId = 0, offset = 0; typeId < TYPE_ID_LIMIT; typeId++) {
-    const count = counts[typeId];
-    if (count === 0) continue;
-    lists.set(typeId, all.subarray(offset, offset + count));
-    // From here on, where the type's next node goes.
-    counts[typeId] = offset;
-    offset += count;
-  }
-  for (let i = 0; i < size; i++) all[counts[kind[i]]++] = i;
-  for (const typeId of lists.keys()) counts[typeId] = 0;
   return lists;
-}
-
-/** Type ids are 16-bit (ERROR is 65535). */
-const TYPE_ID_LIMIT = 1 << 16;
-let typeCounts: Int32Array | null = null;
-
-function registerType(typeId: number, name: string, named: boolean): void {
-  typeNames[typeId] = name;
-  typeIsNamed[typeId] = named;
-  typeHasFields[typeId] = !(named && TYPES_WITHOUT_FIELDS.has(name));
-  const ids = typeIdsByName.get(name);
-  if (ids) ids.push(typeId);
-  else typeIdsByName.set(name, [typeId]);
-}
-
-/** Several symbols can share a name (aliases); a look-up by name covers all of them. */
-function typeIdsNamed(name: string): readonly number[] {
-  return typeIdsByName.get(name) ?? [];
 }
 
 function lowerBound(list: Int32Array, value: number): number {

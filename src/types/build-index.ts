@@ -20,25 +20,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { InputProblem } from '../model';
-import { compareBytewise, SourceFile } from '../input/walk';
+import { compareBytewise } from '../input/walk';
 import { decodeSourceBytes, readSourceBytes } from '../input/read';
 import { loadHints } from '../frontend/hints';
 import { workerScript } from '../workers/pool';
 import { runPerFile } from '../workers/work-items';
 import { advanceBy, createProgress } from '../workers/progress';
 import type { ExtractedFile, FactsTask } from './facts-worker';
-import { DEFAULT_MAX_FILE_SIZE, SOURCE_EXTENSIONS } from '../commands/common';
+import { DEFAULT_MAX_FILE_SIZE } from '../commands/common';
 import { CacheError, prepareCacheDir } from './cache-dir';
 import { withCacheLock } from './cache-lock';
 import { pruneCache, PruneLimits } from './cache-prune';
-import { cacheKey, KeyDirectory, sha1, TreeDirectory } from './facts-cache';
+import { cacheKey, KeyDirectory, sha1 } from './facts-cache';
 import { PackReader } from './facts-pack';
 import { commit, Commit, guardWrites, reportDamagedRecords, rewriteManifest } from './index-write';
-import { Manifest, ManifestEntry, readManifest } from './manifest';
-import { NameTable } from './name-table';
+import type { Manifest, ManifestEntry } from './manifest';
 import { linkedEntry, Sibling, siblingsOf } from './sibling-trees';
 import type { DeclCounts, EncodedFacts } from './table-file';
-import { listTreeFiles, TreeFile } from './tree-files';
+import { Candidate, compareTreeWithIndex, ownManifest, sourceFile, tableIdOf } from './index-freshness';
+import { recordStatFingerprint, statFingerprintHolds } from './stat-fingerprint';
 
 /**
  * Files over this size get their types and functions indexed but not their
@@ -107,19 +107,6 @@ export interface IndexBuild {
   stats: IndexStats;
 }
 
-/** A file whose stat changed (or that is new, or lost its facts): its content has to be looked at. */
-interface Candidate {
-  file: SourceFile;
-  path: string;
-  size: number;
-  mtimeMs: number;
-  dev: number;
-  ino: number;
-  /** Set once the main thread has read it. */
-  hash?: string;
-  problem?: InputProblem;
-}
-
 interface Run {
   extracted: number;
   linked: number;
@@ -148,18 +135,21 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
   const finish = (manifest: Manifest): IndexBuild => ({
     root: treeRoot,
     tablePath: tree.tablePath,
-    stats: statsOf(manifest, run, started, bytesOnDisk([tree.manifestPath, tree.tablePath, tree.deltaPath, keyDirectory.packPath])),
+    stats: statsOf(manifest, run, started, bytesOnDisk([tree.manifestPath, tree.tablePath, tree.deltaPath, tree.fingerprintPath, keyDirectory.packPath])),
   });
 
   const previous = options.rebuild ? null : ownManifest(tree, treeRoot, notice);
-  const listing = listTreeFiles(treeRoot, SOURCE_EXTENSIONS);
-  run.transient = listing.problems;
-  const { next, changed, removed } = compareWithManifest(listing.files, previous);
-  run.removed = removed;
-  const tableId = previous ? tableIdOf(tree.tablePath, notice) : null;
-  if (previous && changed.length === 0 && removed === 0 && tableId === previous.tableId) {
+  if (previous && statFingerprintHolds(treeRoot, tree, previous.tableId) && tableIdOf(tree.tablePath, () => {}) === previous.tableId) {
     tree.touch();
     return finish(previous);
+  }
+  const { listing, next, changed, removed, tableId, current } = compareTreeWithIndex(treeRoot, tree, previous, { notice });
+  run.transient = listing.problems;
+  run.removed = removed;
+  if (current) {
+    tree.touch();
+    recordStatFingerprint(tree, listing, previous!, run.transient);
+    return finish(previous!);
   }
 
   const fresh = new Map<string, EncodedFacts>();
@@ -223,6 +213,7 @@ export async function buildIndex(root: string, options: IndexBuildOptions): Prom
     if ('manifest' in outcome) {
       run.wrote = outcome.wrote;
       run.adoptedBaseFrom = outcome.adoptedBaseFrom;
+      recordStatFingerprint(tree, listing, outcome.manifest, run.transient);
       pruneCache(cacheDir, options.limits, { keep: tree.path, notice });
       return finish(outcome.manifest);
     }
@@ -261,55 +252,6 @@ function countsByHash(manifests: readonly (Manifest | null)[]): Map<string, Decl
   return counts;
 }
 
-/** This tree's manifest; a damaged one is said so and treated as absent (the tree is indexed again, facts coming from the pack). */
-function ownManifest(tree: TreeDirectory, root: string, notice: (message: string) => void): Manifest | null {
-  const read = readManifest(tree.manifestPath);
-  if (read.manifest === null) {
-    if (read.damage) notice(`cache: the manifest ${tree.manifestPath} is ${read.damage}; this tree's index is rebuilt`);
-    return null;
-  }
-  if (read.manifest.root !== root) {
-    notice(`cache: the manifest ${tree.manifestPath} is for another tree (${read.manifest.root}); this tree's index is rebuilt`);
-    return null;
-  }
-  return read.manifest;
-}
-
-/** The id of the table (with its delta) if it opens, else null; a table that is there but does not open is said so. */
-function tableIdOf(tablePath: string, notice: (message: string) => void): string | null {
-  try {
-    const table = NameTable.open(tablePath);
-    const id = table.tableId;
-    table.close();
-    return id;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `damaged (${(error as Error).message})`;
-    notice(`cache: the name table ${tablePath} is ${reason}; it is rebuilt`);
-    return null;
-  }
-}
-
-/** Splits the files into unchanged (size and mtime as in the manifest) and changed or new. */
-function compareWithManifest(
-  files: readonly TreeFile[],
-  previous: Manifest | null,
-): { next: Map<string, ManifestEntry>; changed: Candidate[]; removed: number } {
-  const next = new Map<string, ManifestEntry>();
-  const changed: Candidate[] = [];
-  let stillThere = 0;
-  for (const file of files) {
-    const old = previous?.files.get(file.path);
-    if (old) stillThere++;
-    if (old && old.size === file.size && old.mtimeMs === file.mtimeMs && !mayHaveBecomeReadable(old, file)) {
-      // The inode may differ (a checkout rewrote the file with the same stat): remember the current one.
-      next.set(file.path, old.ino === file.ino && old.dev === file.dev ? old : { ...old, dev: file.dev, ino: file.ino });
-    } else {
-      changed.push({ ...file, file: sourceFile(file.absolutePath, file.path, file.size) });
-    }
-  }
-  return { next, changed, removed: previous ? previous.files.size - stillThere : 0 };
-}
-
 /** Takes the entries of hard-linked copies of files a sibling tree indexed; returns the candidates left to look at. */
 function takeLinkedFiles(siblings: readonly Sibling[], candidates: Candidate[], next: Map<string, ManifestEntry>, run: Run): Candidate[] {
   if (siblings.length === 0) return candidates;
@@ -322,17 +264,6 @@ function takeLinkedFiles(siblings: readonly Sibling[], candidates: Candidate[], 
     } else rest.push(candidate);
   }
   return rest;
-}
-
-/** chmod changes neither size nor mtime, so a file that was unreadable is tried again when it may now be read. */
-function mayHaveBecomeReadable(entry: ManifestEntry, file: TreeFile): boolean {
-  if (entry.problem?.kind !== 'unreadable') return false;
-  try {
-    fs.accessSync(file.absolutePath, fs.constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const FACTS_WORKER = workerScript<FactsTask, ExtractedFile[]>(path.join(__dirname, 'facts-worker.js'));
@@ -425,11 +356,6 @@ function entryOf(candidate: Candidate, decls: DeclCounts): ManifestEntry {
 /** A file known from an entry, to be extracted again. */
 function candidateOf(root: string, file: string, entry: ManifestEntry): Candidate {
   return { file: sourceFile(path.join(root, file), file, entry.size), path: file, size: entry.size, mtimeMs: entry.mtimeMs, dev: entry.dev, ino: entry.ino };
-}
-
-/** Problems name files by displayPath: tree-relative, like everything in the index. */
-function sourceFile(absolutePath: string, treePath: string, size: number): SourceFile {
-  return { absolutePath, displayPath: treePath, size };
 }
 
 function bytesOnDisk(files: readonly string[]): number {

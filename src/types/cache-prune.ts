@@ -86,7 +86,7 @@ export function surveyCache(cacheDir: string, options: { withRoots?: boolean } =
     packs.set(keyPath, sizeOnce(key.packPath)?.size ?? 0);
     for (const tree of key.trees()) {
       let bytes = 0;
-      for (const file of [tree.manifestPath, tree.tablePath, tree.deltaPath]) {
+      for (const file of [tree.manifestPath, tree.tablePath, tree.deltaPath, tree.fingerprintPath]) {
         const stats = sizeOnce(file);
         if (stats && stats.links === 1) bytes += stats.size;
       }

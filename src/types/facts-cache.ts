@@ -86,10 +86,13 @@ export class KeyDirectory {
 export class TreeDirectory {
   readonly manifestPath: string;
   readonly tablePath: string;
+  /** stat-fingerprint.ts */
+  readonly fingerprintPath: string;
 
   constructor(readonly path: string) {
     this.manifestPath = `${path}/manifest.v8`;
     this.tablePath = `${path}/names.table`;
+    this.fingerprintPath = `${path}/stat-fingerprint`;
   }
 
   get deltaPath(): string {

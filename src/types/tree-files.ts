@@ -22,9 +22,18 @@ export interface TreeFile {
   ino: number;
 }
 
+export interface TreeDirectoryStat {
+  /** Tree-relative ('' for the root). */
+  path: string;
+  /** Taken before the directory was listed: a later change to its entries changes it. */
+  mtimeMs: number;
+}
+
 export interface TreeListing {
   /** Sorted by path. */
   files: TreeFile[];
+  /** The directories listed, in the order they were. */
+  directories: TreeDirectoryStat[];
   problems: InputProblem[];
 }
 
@@ -42,6 +51,7 @@ interface Found {
 
 class Listing {
   private readonly byRealPath = new Map<string, Found>();
+  private readonly directories: TreeDirectoryStat[] = [];
   private readonly problems: InputProblem[] = [];
 
   constructor(
@@ -53,6 +63,7 @@ class Listing {
   directory(absolutePath: string, treePath: string): void {
     let entries: fs.Dirent[];
     try {
+      this.directories.push({ path: treePath, mtimeMs: fs.statSync(absolutePath).mtimeMs });
       entries = fs.readdirSync(absolutePath, { withFileTypes: true });
     } catch (error) {
       this.problem(treePath || '.', `cannot list directory: ${describeFsError(error).reason}`, describeFsError(error).kind);
@@ -77,7 +88,7 @@ class Listing {
 
   result(): TreeListing {
     const files = [...this.byRealPath.values()].map((found) => found.file).sort((a, b) => compareBytewise(a.path, b.path));
-    return { files, problems: this.problems.sort((a, b) => compareBytewise(a.path, b.path)) };
+    return { files, directories: this.directories, problems: this.problems.sort((a, b) => compareBytewise(a.path, b.path)) };
   }
 
   private file(absolutePath: string, treePath: string, throughSymlink: boolean): void {

@@ -5,6 +5,7 @@
 // promise of) its result.
 
 import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import Piscina from 'piscina';
 
 /** A worker script and the task and result types it works with. */
@@ -75,3 +76,28 @@ export async function runTasks<Task, Result>(
     if (!options.warm) await pool.destroy();
   }
 }
+
+/**
+ * Runs one task on a thread of its own, without a pool: the result comes back as soon as the script
+ * returns it, and the thread is let go without waiting for it to wind down (about 0.1 s).
+ */
+export function runOnce<Task, Result>(script: WorkerScript<Task, Result>, task: Task): Promise<Result> {
+  return new Promise<Result>((resolve, reject) => {
+    const worker = new Worker(RUN_ONCE, { eval: true, workerData: { filename: script.filename, task } });
+    worker.once('message', (message: { result?: Result; error?: string }) => {
+      if (message.error !== undefined) reject(new Error(message.error));
+      else resolve(message.result as Result);
+      worker.unref();
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`${script.filename} stopped (exit ${code}) before it answered`)));
+  });
+}
+
+const RUN_ONCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+Promise.resolve()
+  .then(() => require(workerData.filename).default(workerData.task))
+  .then((result) => parentPort.postMessage({ result }), (error) => parentPort.postMessage({ error: String(error && error.stack || error) }));
+`;

@@ -12,7 +12,7 @@ import { knowledgeFor } from '../../src/knowledge';
 import type { Confidence, Finding } from '../../src/model';
 import type { AbiName } from '../../src/types/ctype';
 import { TypeIndex } from '../../src/types/type-index';
-import { typerFor } from '../../src/types/session';
+import { typerFor } from '../../src/types/index-handle';
 
 export const REPO = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(REPO, 'fixtures');

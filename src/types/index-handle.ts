@@ -1,0 +1,52 @@
+// The type index as an analysing thread sees it: the plain handle the main
+// thread passes (session.ts), the index opened once per thread, and a typer
+// per file that sees the tree from where the file is.
+
+import * as fs from 'node:fs';
+import type { ParsedFile } from '../frontend/parse';
+import { stagedFacts } from './extract';
+import type { LookupRecorder } from './lookup-keys';
+import { NameTable } from './name-table';
+import { treeRelative } from './tree-root';
+import { TypeIndex, TypeIndexOptions } from './type-index';
+import { Typer } from './typer';
+
+/** What a worker thread needs to open the same index: plain data. */
+export interface TypeIndexHandle {
+  root: string | null;
+  tablePath: string | null;
+  options: TypeIndexOptions;
+}
+
+const opened = new Map<string, TypeIndex>();
+
+/** The index behind a handle, opened once per thread. */
+export function typeIndexOf(handle: TypeIndexHandle): TypeIndex {
+  const key = `${handle.tablePath}\0${handle.options.abi}\0${handle.options.arch}`;
+  let index = opened.get(key);
+  if (!index) {
+    index = new TypeIndex(handle.tablePath ? NameTable.open(handle.tablePath) : null, handle.options);
+    opened.set(key, index);
+  }
+  return index;
+}
+
+/** The path the index knows a file by: tree-relative inside the tree, else as shown. */
+export function indexPathOf(handle: TypeIndexHandle, absolutePath: string, displayPath: string): string {
+  if (!handle.root) return displayPath;
+  let real = absolutePath;
+  try {
+    real = fs.realpathSync(absolutePath);
+  } catch {
+    // A file that is not on disk (a patch's post-image) keeps its own path.
+  }
+  return treeRelative(handle.root, real) ?? displayPath;
+}
+
+/**
+ * A typer for one parsed file: its own declarations come from the parse (what
+ * its bodies say only when a rule asks), the rest from the index (keys looked up told to `recorder`).
+ */
+export function typerFor(parsed: ParsedFile, index: TypeIndex, indexPath: string, recorder?: LookupRecorder): Typer {
+  return new Typer(parsed, index.scopeFor(indexPath, stagedFacts(parsed), recorder));
+}

@@ -1,0 +1,103 @@
+// The stat fingerprint: a run may take the index as current from a stat of
+// each directory and C file, and only while nothing it recorded changed.
+
+import { after, beforeEach, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildIndex } from '../src/types/build-index';
+import { cacheKey, KeyDirectory, TreeDirectory } from '../src/types/facts-cache';
+import { tableIdOf } from '../src/types/index-freshness';
+import { statFingerprintHolds } from '../src/types/stat-fingerprint';
+
+const FILES: Record<string, string> = {
+  Makefile: 'all:\n',
+  Kconfig: 'mainmenu "test"\n',
+  'include/linux/counter.h': 'struct counter {\n\tunsigned long seq;\n};\n',
+  'drivers/misc/a.c': '#include <linux/counter.h>\nint a(struct counter *c)\n{\n\treturn c->seq;\n}\n',
+  'drivers/misc/notes.txt': 'not C\n',
+};
+
+describe('stat fingerprint', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-fingerprint-'));
+  let tree: string;
+  let cacheDir: string;
+  let directory: TreeDirectory;
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const index = () => buildIndex(tree, { cacheDir, hintFiles: [], jobs: 1, progress: false, notice: () => {} });
+  const holds = () => statFingerprintHolds(tree, directory, tableIdOf(directory.tablePath, () => {}));
+  /** Later than anything written before (coarse clocks): a change must show in the mtime. */
+  const later = (file: string) => {
+    const at = new Date(Date.now() + 5000);
+    fs.utimesSync(file, at, at);
+  };
+
+  beforeEach(async () => {
+    const at = fs.mkdtempSync(path.join(tmp, 'case-'));
+    tree = path.join(at, 'tree');
+    fs.mkdirSync(tree);
+    tree = fs.realpathSync(tree);
+    for (const [file, text] of Object.entries(FILES)) {
+      fs.mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
+      fs.writeFileSync(path.join(tree, file), text);
+    }
+    cacheDir = path.join(at, 'cache');
+    await index();
+    directory = new KeyDirectory(cacheDir, cacheKey([])).tree(tree);
+  });
+
+  it('holds right after the index was built, and after an unchanged refresh', async () => {
+    assert.ok(fs.existsSync(directory.fingerprintPath));
+    assert.equal(holds(), true);
+    await index();
+    assert.equal(holds(), true);
+  });
+
+  it('fails when a C file was written to', () => {
+    const file = path.join(tree, 'include/linux/counter.h');
+    fs.writeFileSync(file, 'struct counter {\n\tunsigned int seq;\n};\n');
+    later(file);
+    assert.equal(holds(), false);
+  });
+
+  it('fails when a file is added to a directory below the root', () => {
+    fs.writeFileSync(path.join(tree, 'drivers/misc/b.c'), 'int b;\n');
+    later(path.join(tree, 'drivers/misc'));
+    assert.equal(holds(), false);
+  });
+
+  it('fails when a file is removed', () => {
+    fs.rmSync(path.join(tree, 'drivers/misc/a.c'));
+    assert.equal(holds(), false);
+  });
+
+  it('fails when a directory is added', () => {
+    fs.mkdirSync(path.join(tree, 'drivers/new'));
+    later(path.join(tree, 'drivers'));
+    assert.equal(holds(), false);
+  });
+
+  it('fails for another table, and when the table does not open', () => {
+    const id = tableIdOf(directory.tablePath, () => {});
+    assert.ok(id);
+    assert.equal(statFingerprintHolds(tree, directory, `${id}x`), false);
+    assert.equal(statFingerprintHolds(tree, directory, null), false);
+  });
+
+  it('is made again once the tree changed and the index was refreshed', async () => {
+    fs.writeFileSync(path.join(tree, 'drivers/misc/b.c'), 'int b;\n');
+    later(path.join(tree, 'drivers/misc'));
+    assert.equal(holds(), false);
+    await index();
+    assert.equal(holds(), true);
+  });
+
+  it('is not made for a tree with a path it cannot record', async () => {
+    fs.writeFileSync(path.join(tree, 'drivers/misc/tab\there.c'), 'int t;\n');
+    await index();
+    assert.equal(fs.existsSync(directory.fingerprintPath), false);
+    assert.equal(holds(), false);
+  });
+});
