@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The command line: argument parsing only; each command lives in src/commands/.
+// The command line: argument parsing only; each command lives in src/commands/,
+// loaded when it runs, so that a command does not pay for the others' modules.
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS, ReportFormat } from './report';
@@ -11,11 +12,6 @@ import { tuneForWorkers } from './v8-tuning';
 import { parseShardSpec, type ShardSpec } from './shards/shard-spec';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
 import { DEFAULT_SIBLING_SECONDS } from './diff/model';
-import { parseStats, renderParseStats } from './commands/parse-stats';
-import { explainRule, listRules } from './commands/rules-info';
-import { runTypeCommand } from './commands/type-at';
-import { runIndexCommand } from './commands/index-cmd';
-import { renderTypeStats, typeStats } from './commands/type-stats';
 import type { AbiName } from './types/ctype';
 import { CacheError } from './types/cache-dir';
 import { DEFAULT_PRUNE_LIMITS } from './types/cache-prune';
@@ -351,6 +347,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(maxSizeOption())
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (paths: string[], o) => {
+      const { parseStats, renderParseStats } = await import('./commands/parse-stats');
       const report = await parseStats(paths, {
         raw: Boolean(o.raw),
         top: o.top as number,
@@ -372,6 +369,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(maxSizeOption())
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (location: string, o) => {
+      const { runTypeCommand } = await import('./commands/type-at');
       const { output, exitCode } = await runTypeCommand(location, {
         ...typeIndexSettings(o),
         hintFiles: o.macros as string[],
@@ -394,6 +392,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(maxSizeOption())
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (paths: string[], o) => {
+      const { renderTypeStats, typeStats } = await import('./commands/type-stats');
       const report = await typeStats(paths, {
         ...typeIndexSettings(o),
         hintFiles: o.macros as string[],
@@ -418,6 +417,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(macrosOption())
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (tree: string | undefined, o) => {
+      const { runIndexCommand } = await import('./commands/index-cmd');
       const { output, exitCode } = await runIndexCommand({
         tree,
         cacheDir: o.cacheDir as string | undefined,
@@ -457,7 +457,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('list-rules')
     .description('list the rules with their severity and description')
-    .action(() => {
+    .action(async () => {
+      const { listRules } = await import('./commands/rules-info');
       process.stdout.write(listRules());
     });
 
@@ -465,7 +466,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('explain')
     .description("print a rule's documentation")
     .argument('<rule-id>')
-    .action((id: string) => {
+    .action(async (id: string) => {
+      const { explainRule } = await import('./commands/rules-info');
       process.stdout.write(explainRule(id));
     });
 

@@ -3,7 +3,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { LocatedJson } from './json-lines';
 
 /** schemas/ in the repository (this file is dist/src/gating/schema-check.js). */
@@ -20,6 +20,8 @@ export function schemaPath(name: SchemaName): string {
 function validatorFor(name: SchemaName): ValidateFunction {
   let validate = compiled.get(name);
   if (!validate) {
+    // Loaded on first use: most runs have neither a configuration file nor a baseline (ajv is 11 ms to load).
+    const { default: Ajv } = require('ajv') as typeof import('ajv');
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
     validate = ajv.compile(JSON.parse(fs.readFileSync(schemaPath(name), 'utf8')));
     compiled.set(name, validate);
