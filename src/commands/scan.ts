@@ -202,15 +202,18 @@ async function analyseWithTypes(
   if (!early) {
     analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate, warm);
   } else {
-    const [speculative, refreshed] = await Promise.allSettled([analyseFiles(files, ruleIds, early.provisional, options, gate, warm), early.refreshed]);
-    if (refreshed.status === 'rejected') throw refreshed.reason;
-    if (refreshed.value === null) {
-      if (speculative.status === 'rejected') throw speculative.reason;
-      analysis = speculative.value;
+    const stop = new AbortController();
+    const speculative = analyseFiles(files, ruleIds, early.provisional, options, gate, warm, stop.signal);
+    speculative.catch(() => {}); // awaited below, or abandoned
+    if (await early.current) {
+      analysis = await speculative;
       index = 'current';
     } else {
+      // The analysis so far is of no use: stop it, so that it does not compete with the refresh.
+      stop.abort();
+      await speculative.catch(() => {});
       // New threads: the warm ones hold the old table open.
-      analysis = await analyseFiles(files, ruleIds, refreshed.value, options, gate);
+      analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate);
       index = 'refreshed';
     }
   }
@@ -234,13 +237,14 @@ async function analyseFiles(
   options: ScanOptions,
   gate: TierGate,
   warm?: WarmPool<ScanTask, ScanFileResult[]>,
+  signal?: AbortSignal,
 ): Promise<Analysis> {
   const cache = options.resultCache ? openResultCache(ruleIds, session, options, gate) : null;
   const check = cache?.check(files);
   const pending = check ? files.filter((_, i) => !check.reused[i]) : files;
   const progress = createProgress('scan', files.length, options.progress);
   if (check) progress.advance(check.counts.reused, 0);
-  const fresh = await runPerFile(
+  const running = runPerFile(
     SCAN_WORKER,
     pending,
     (batch) => ({
@@ -254,9 +258,9 @@ async function analyseFiles(
       forResultCache: cache !== null,
       gate,
     }),
-    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), warm },
+    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), warm, signal },
   );
-  progress.stop();
+  const fresh = await running.finally(() => progress.stop());
   const stats = { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) };
   if (!cache || !check) return { results: fresh.results, record: () => {}, stats };
   const analysed: (ScanFileResult | undefined)[] = [];

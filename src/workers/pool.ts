@@ -46,6 +46,8 @@ export interface RunTasksOptions<Task, Result> {
   onDone?: (task: Task, result: Result, index: number) => void;
   /** Run on these threads (started earlier, for the same script) instead of new ones; they are left running. */
   warm?: WarmPool<Task, Result>;
+  /** Once aborted, tasks not yet finished are dropped (a thread running one is stopped) and the run rejects. */
+  signal?: AbortSignal;
 }
 
 /** Runs every task on at most `jobs` threads, in the order given; results come back in that order too. */
@@ -67,7 +69,7 @@ export async function runTasks<Task, Result>(
   try {
     return await Promise.all(
       tasks.map(async (task, index) => {
-        const result = (await pool.run(task)) as Result;
+        const result = (await pool.run(task, options.signal ? { signal: options.signal } : {})) as Result;
         options.onDone?.(task, result, index);
         return result;
       }),

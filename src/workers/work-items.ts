@@ -65,11 +65,16 @@ export async function runPerFile<F extends { size: number }, Task, R>(
   script: WorkerScript<Task, R[]>,
   files: readonly F[],
   makeTask: (files: F[]) => Task,
-  options: { jobs: number; onItemDone?: (files: readonly F[]) => void; itemBytes?: number; warm?: WarmPool<Task, R[]> },
+  options: { jobs: number; onItemDone?: (files: readonly F[]) => void; itemBytes?: number; warm?: WarmPool<Task, R[]>; signal?: AbortSignal },
 ): Promise<PerFileRun<R>> {
   const items = planWorkItems(files, options.itemBytes);
   const tasks = items.map((item) => makeTask(item.files));
-  const byItem = await runTasks(script, tasks, { jobs: options.jobs, onDone: (_task, _result, i) => options.onItemDone?.(items[i].files), warm: options.warm });
+  const byItem = await runTasks(script, tasks, {
+    jobs: options.jobs,
+    onDone: (_task, _result, i) => options.onItemDone?.(items[i].files),
+    warm: options.warm,
+    signal: options.signal,
+  });
   const results = new Array<R>(files.length);
   items.forEach((item, i) => {
     if (byItem[i].length !== item.files.length) throw new Error(`a work item of ${item.files.length} files came back with ${byItem[i].length} results`);
