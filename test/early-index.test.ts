@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { REPO } from './support/fixtures';
+import { writeTree } from './support/gating';
 
 const CLI = path.join(REPO, 'dist/src/cli.js');
 
@@ -21,7 +22,7 @@ interface Scan {
   index?: string;
 }
 
-function writeTree(root: string): void {
+function writeSmallTree(root: string): void {
   const files: Record<string, string> = {
     Makefile: '# test tree\n',
     Kconfig: '# test tree\n',
@@ -38,10 +39,7 @@ function writeTree(root: string): void {
       '',
     ].join('\n'),
   };
-  for (const [file, text] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), text);
-  }
+  writeTree(root, files);
 }
 
 describe('a scan that starts with the cached index', () => {
@@ -52,7 +50,7 @@ describe('a scan that starts with the cached index', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-early-'));
     tree = path.join(tmp, 'tree');
     cacheDir = path.join(tmp, 'cache');
-    writeTree(tree);
+    writeSmallTree(tree);
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -9,24 +9,12 @@ import * as path from 'node:path';
 import { extractFacts, stagedFacts } from '../src/types/extract';
 import { TypeIndex } from '../src/types/type-index';
 import { parseFixture, REPO } from './support/fixtures';
+import { sourceFilesUnder } from './support/source-files';
 
-function sourceFiles(): string[] {
-  const found: string[] = [];
-  const visit = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (/\.[ch]$/.test(entry.name)) found.push(full);
-    }
-  };
-  visit(path.join(REPO, 'fixtures'));
-  visit(path.join(REPO, 'examples'));
-  return found.sort();
-}
 
 describe('staged facts', () => {
   it('complete() gives what extractFacts gives, member order included, on every fixture and example', () => {
-    const files = sourceFiles();
+    const files = sourceFilesUnder([path.join(REPO, 'fixtures'), path.join(REPO, 'examples')]);
     assert.ok(files.length > 50, `${files.length} files`);
     let withFailures = 0;
     let withCalls = 0;

@@ -10,6 +10,7 @@ import { buildIndex } from '../src/types/build-index';
 import { cacheKey, KeyDirectory, TreeDirectory } from '../src/types/facts-cache';
 import { tableIdOf } from '../src/types/index-freshness';
 import { statFingerprintHolds } from '../src/types/stat-fingerprint';
+import { writeTree } from './support/gating';
 
 const FILES: Record<string, string> = {
   Makefile: 'all:\n',
@@ -39,10 +40,7 @@ describe('stat fingerprint', () => {
     tree = path.join(at, 'tree');
     fs.mkdirSync(tree);
     tree = fs.realpathSync(tree);
-    for (const [file, text] of Object.entries(FILES)) {
-      fs.mkdirSync(path.dirname(path.join(tree, file)), { recursive: true });
-      fs.writeFileSync(path.join(tree, file), text);
-    }
+    writeTree(tree, FILES);
     cacheDir = path.join(at, 'cache');
     await index();
     directory = new KeyDirectory(cacheDir, cacheKey([])).tree(tree);

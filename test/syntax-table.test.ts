@@ -10,23 +10,11 @@ import { loadHints } from '../src/frontend/hints';
 import { normalise } from '../src/frontend/normalise';
 import { parseC, parseNative, SyntaxNode } from '../src/frontend/parse';
 import { WARM_UP_SOURCE } from '../src/frontend/tree-copy';
+import { sourceFilesUnder } from './support/source-files';
 
 const ROOT = path.join(__dirname, '..', '..');
 const FIELDS = ['declarator', 'type', 'body', 'value', 'left', 'right', 'function', 'arguments', 'condition', 'consequence', 'alternative', 'argument', 'field', 'operator', 'name', 'initializer', 'update', 'label', 'parameters'];
 
-function sourceFiles(): string[] {
-  const found: string[] = [];
-  const visit = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (/\.[ch]$/.test(entry.name)) found.push(full);
-    }
-  };
-  visit(path.join(ROOT, 'fixtures'));
-  visit(path.join(ROOT, 'examples'));
-  return found.sort();
-}
 
 function describeNode(node: Parser.SyntaxNode | SyntaxNode | null): string {
   if (!node) return 'null';
@@ -62,7 +50,7 @@ function firstDifference(native: Parser.SyntaxNode, flat: SyntaxNode): string | 
 
 describe('syntax table', () => {
   const hints = loadHints();
-  for (const file of sourceFiles()) {
+  for (const file of sourceFilesUnder([path.join(ROOT, 'fixtures'), path.join(ROOT, 'examples')])) {
     it(`matches tree-sitter's tree on ${path.relative(ROOT, file)}`, () => {
       const text = normalise(fs.readFileSync(file, 'utf8'), hints).text;
       const native = parseNative(text).rootNode;

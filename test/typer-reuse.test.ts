@@ -15,6 +15,7 @@ import { TypeIndex } from '../src/types/type-index';
 import { Typer } from '../src/types/typer';
 import { expressionOnLine } from '../src/types/expression-at';
 import { parseFixture, REPO } from './support/fixtures';
+import { sourceFilesUnder } from './support/source-files';
 
 const index = new TypeIndex(null, { abi: 'lp64', arch: 'x86' });
 
@@ -58,7 +59,7 @@ describe('typer reuse', () => {
       list.map((c) => `${c.channel} ${c.source.startIndex} ${c.from.name}->${c.to.name} ${c.receiverText} ${c.receiver?.declaration.startIndex ?? ''} ${c.member?.name ?? ''}`);
     let kept = 0;
     let files = 0;
-    for (const file of fixtureSources()) {
+    for (const file of sourceFilesUnder([path.join(REPO, 'fixtures')], ['.c'])) {
       const { typer: all, parsed } = typerOf(path.relative(REPO, file), fs.readFileSync(file, 'utf8'));
       const filtered = new Typer(parsed, index.scopeFor(path.relative(REPO, file), stagedFacts(parsed)));
       for (const fn of functionDefinitions(parsed.tree.rootNode)) {
@@ -72,15 +73,3 @@ describe('typer reuse', () => {
   });
 });
 
-function fixtureSources(): string[] {
-  const found: string[] = [];
-  const visit = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) visit(full);
-      else if (entry.name.endsWith('.c')) found.push(full);
-    }
-  };
-  visit(path.join(REPO, 'fixtures'));
-  return found.sort();
-}
