@@ -29,9 +29,21 @@ describe('stat fingerprint', () => {
 
   const index = () => buildIndex(tree, { cacheDir, hintFiles: [], jobs: 1, progress: false, notice: () => {} });
   const holds = () => statFingerprintHolds(tree, directory, tableIdOf(directory.tablePath, () => {}));
-  /** Later than anything written before (coarse clocks): a change must show in the mtime. */
+  /** Dates everything in the tree `secondsAgo` back: a fingerprint is recorded only for times clear of the listing's. */
+  const backdate = (secondsAgo: number) => {
+    const at = new Date(Date.now() - secondsAgo * 1000);
+    const visit = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) visit(path.join(dir, entry.name));
+        fs.utimesSync(path.join(dir, entry.name), at, at);
+      }
+    };
+    visit(tree);
+    fs.utimesSync(tree, at, at);
+  };
+  /** A change, dated so that it shows in the mtime whatever the clock's grain. */
   const later = (file: string) => {
-    const at = new Date(Date.now() + 5000);
+    const at = new Date(Date.now() - 30_000);
     fs.utimesSync(file, at, at);
   };
 
@@ -41,6 +53,7 @@ describe('stat fingerprint', () => {
     fs.mkdirSync(tree);
     tree = fs.realpathSync(tree);
     writeTree(tree, FILES);
+    backdate(60);
     cacheDir = path.join(at, 'cache');
     await index();
     directory = new KeyDirectory(cacheDir, cacheKey([])).tree(tree);
@@ -68,8 +81,10 @@ describe('stat fingerprint', () => {
 
   it('fails when a file is removed', () => {
     fs.rmSync(path.join(tree, 'drivers/misc/a.c'));
+    later(path.join(tree, 'drivers/misc'));
     assert.equal(holds(), false);
   });
+
 
   it('fails when a directory is added', () => {
     fs.mkdirSync(path.join(tree, 'drivers/new'));
@@ -87,13 +102,25 @@ describe('stat fingerprint', () => {
   it('is made again once the tree changed and the index was refreshed', async () => {
     fs.writeFileSync(path.join(tree, 'drivers/misc/b.c'), 'int b;\n');
     later(path.join(tree, 'drivers/misc'));
+    later(path.join(tree, 'drivers/misc/b.c'));
     assert.equal(holds(), false);
+    await index();
+    assert.equal(holds(), true);
+  });
+
+  it('is not made while a time it would record is as recent as the listing: a change in the same clock tick would not show', async () => {
+    fs.writeFileSync(path.join(tree, 'drivers/misc/b.c'), 'int b;\n');
+    await index();
+    assert.equal(fs.existsSync(directory.fingerprintPath), false);
+    assert.equal(holds(), false);
+    backdate(60);
     await index();
     assert.equal(holds(), true);
   });
 
   it('is not made for a tree with a path it cannot record', async () => {
     fs.writeFileSync(path.join(tree, 'drivers/misc/tab\there.c'), 'int t;\n');
+    backdate(60);
     await index();
     assert.equal(fs.existsSync(directory.fingerprintPath), false);
     assert.equal(holds(), false);

@@ -69,10 +69,14 @@ export function openTypeSessionEarly(options: TypeSessionOptions): EarlyTypeSess
   const tree = new KeyDirectory(cacheDir, cacheKey(options.hintFiles)).tree(treeRoot);
   if (!fs.existsSync(tree.tablePath) || !fs.existsSync(tree.manifestPath)) return null;
   const handle: TypeIndexHandle = { root: treeRoot, tablePath: tree.tablePath, options: { abi: options.abi, arch: options.arch } };
-  const current = runOnce(FRESHNESS_WORKER, { root: treeRoot, treeDirectory: tree.path }).then((isCurrent) => {
-    if (isCurrent) tree.touch();
-    return isCurrent;
-  });
+  const current = runOnce(FRESHNESS_WORKER, { root: treeRoot, treeDirectory: tree.path }).then(
+    (isCurrent) => {
+      if (isCurrent) tree.touch();
+      return isCurrent;
+    },
+    // A check that could not finish proves nothing: the refresh that follows says what went wrong.
+    () => false,
+  );
   return { provisional: { handle }, current };
 }
 

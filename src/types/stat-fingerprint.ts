@@ -16,10 +16,20 @@ import type { TreeListing } from './tree-files';
 
 const HEADER = 'patch-audit stat fingerprint 1';
 
-/** The fingerprint of a listing, or null when it cannot have one (a path with a tab or newline in it). */
+/**
+ * An mtime this close to the listing (or after it) may not change again when
+ * the entry does: file systems stamp times with a coarse clock (a few ms, up
+ * to 2 s on FAT), so a second change in the same tick leaves it as it was. As
+ * git does with its index, such a listing records no fingerprint; a later run
+ * compares the tree in full, and records one once the times have settled.
+ */
+const RACY_MARGIN_MS = 2000;
+
+/** The fingerprint of a listing, or null when it cannot have one (a path with a tab or newline in it, a racy mtime). */
 function statFingerprintOf(listing: TreeListing, tableId: string): string | null {
-  const unusable = (path: string) => path.includes('\t') || path.includes('\n');
-  if (listing.directories.some((d) => unusable(d.path)) || listing.files.some((f) => unusable(f.path))) return null;
+  const unusable = (entry: { path: string; mtimeMs: number }) =>
+    entry.path.includes('\t') || entry.path.includes('\n') || entry.mtimeMs > listing.startedAtMs - RACY_MARGIN_MS;
+  if (listing.directories.some(unusable) || listing.files.some(unusable)) return null;
   const lines = [`${HEADER}\t${tableId}`];
   for (const directory of listing.directories) lines.push(`d\t${directory.mtimeMs}\t${directory.path}`);
   for (const file of listing.files) lines.push(`f\t${file.size}\t${file.mtimeMs}\t${file.path}`);
@@ -50,7 +60,7 @@ export function statFingerprintHolds(root: string, tree: TreeDirectory, tableId:
   const base = root.endsWith('/') ? root : `${root}/`;
   for (let i = 1; i < lines.length; i++) {
     const fields = lines[i].split('\t');
-    const stats = fs.statSync(base + fields[fields.length - 1], { throwIfNoEntry: false });
+    const stats = statOrNull(base + fields[fields.length - 1]);
     if (!stats) return false;
     if (fields[0] === 'd') {
       if (!stats.isDirectory() || String(stats.mtimeMs) !== fields[1]) return false;
@@ -64,6 +74,15 @@ export function statFingerprintHolds(root: string, tree: TreeDirectory, tableId:
 function readOrNull(file: string): string | null {
   try {
     return fs.readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Null when it is gone or cannot be looked at (a folder made unreadable): either way the tree is compared in full. */
+function statOrNull(file: string): fs.Stats | null {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false }) ?? null;
   } catch {
     return null;
   }

@@ -30,6 +30,8 @@ export interface TreeDirectoryStat {
 }
 
 export interface TreeListing {
+  /** When the walk began (Date.now()). */
+  startedAtMs: number;
   /** Sorted by path. */
   files: TreeFile[];
   /** The directories listed, in the order they were. */
@@ -39,9 +41,10 @@ export interface TreeListing {
 
 /** `root` must be canonical (realpath): real paths of files are derived from it. */
 export function listTreeFiles(root: string, extensions: readonly string[]): TreeListing {
+  const startedAtMs = Date.now();
   const listing = new Listing(root.endsWith('/') ? root : `${root}/`, extensions);
   listing.directory(root, '');
-  return listing.result();
+  return { startedAtMs, ...listing.result() };
 }
 
 interface Found {
@@ -86,7 +89,7 @@ class Listing {
     }
   }
 
-  result(): TreeListing {
+  result(): Omit<TreeListing, 'startedAtMs'> {
     const files = [...this.byRealPath.values()].map((found) => found.file).sort((a, b) => compareBytewise(a.path, b.path));
     return { files, directories: this.directories, problems: this.problems.sort((a, b) => compareBytewise(a.path, b.path)) };
   }

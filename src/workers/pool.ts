@@ -46,7 +46,7 @@ export interface RunTasksOptions<Task, Result> {
   onDone?: (task: Task, result: Result, index: number) => void;
   /** Run on these threads (started earlier, for the same script) instead of new ones; they are left running. */
   warm?: WarmPool<Task, Result>;
-  /** Once aborted, tasks not yet finished are dropped (a thread running one is stopped) and the run rejects. */
+  /** Once aborted, no more tasks are started; the run rejects when those running have finished. */
   signal?: AbortSignal;
 }
 
@@ -67,16 +67,47 @@ export async function runTasks<Task, Result>(
       idleTimeout: 1000,
     });
   try {
-    return await Promise.all(
-      tasks.map(async (task, index) => {
-        const result = (await pool.run(task, options.signal ? { signal: options.signal } : {})) as Result;
-        options.onDone?.(task, result, index);
-        return result;
-      }),
-    );
+    return await inLanes(tasks, Math.min(options.jobs, tasks.length), options.signal, async (task, index) => {
+      const result = (await pool.run(task)) as Result;
+      options.onDone?.(task, result, index);
+      return result;
+    });
   } finally {
     if (!options.warm) await pool.destroy();
   }
+}
+
+/**
+ * Runs the tasks in order, `lanes` at a time, each lane starting the next task when its own is done. A
+ * running task is never cut short (piscina would stop its thread, and a native addon stopped in the middle
+ * of a call can abort the process): after an abort or a failure, no task starts, and the run rejects once
+ * the running ones have finished.
+ */
+async function inLanes<Task, Result>(
+  tasks: readonly Task[],
+  lanes: number,
+  signal: AbortSignal | undefined,
+  run: (task: Task, index: number) => Promise<Result>,
+): Promise<Result[]> {
+  const results = new Array<Result>(tasks.length);
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (next < tasks.length && !failed) {
+      if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+      const index = next++;
+      try {
+        results[index] = await run(tasks[index], index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+  const rejected = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return results;
 }
 
 /**
