@@ -196,7 +196,7 @@ async function analyseWithTypes(
   gate: TierGate,
   warm?: WarmPool<ScanTask, ScanFileResult[]>,
 ): Promise<CachedAnalysis[]> {
-  const early = sessionOptions.tree || sessionOptions.near ? openTypeSessionEarly(sessionOptions) : null;
+  const early = openTypeSessionEarly(sessionOptions);
   let analysis: Analysis;
   let index: 'opened' | 'current' | 'refreshed' = 'opened';
   if (!early) {

@@ -37,7 +37,7 @@ export interface TypeSession {
 
 export async function openTypeSession(options: TypeSessionOptions): Promise<TypeSession> {
   const typeOptions: TypeIndexOptions = { abi: options.abi, arch: options.arch };
-  const root = options.tree ? path.resolve(options.tree) : options.near ? findKernelRoot(options.near) : null;
+  const root = treeOf(options);
   if (!root) return { handle: { root: null, tablePath: null, options: typeOptions } };
   const build = await buildIndex(root, {
     cacheDir: prepareCacheDir(options.cacheDir ?? defaultCacheDir()),
@@ -62,7 +62,7 @@ export interface EarlyTypeSession {
 
 /** An early session, when the tree has an index in the cache already; else null (open one with openTypeSession). */
 export function openTypeSessionEarly(options: TypeSessionOptions): EarlyTypeSession | null {
-  const root = options.tree ? path.resolve(options.tree) : options.near ? findKernelRoot(options.near) : null;
+  const root = treeOf(options);
   if (!root) return null;
   const treeRoot = fs.realpathSync(root);
   const cacheDir = prepareCacheDir(options.cacheDir ?? defaultCacheDir());
@@ -78,6 +78,11 @@ export function openTypeSessionEarly(options: TypeSessionOptions): EarlyTypeSess
     () => false,
   );
   return { provisional: { handle }, current };
+}
+
+/** The tree `--tree` names, or the kernel tree around `near`; null when there is none. */
+function treeOf(options: TypeSessionOptions): string | null {
+  return options.tree ? path.resolve(options.tree) : options.near ? findKernelRoot(options.near) : null;
 }
 
 const FRESHNESS_WORKER = workerScript<FreshnessTask, boolean>(path.join(__dirname, 'freshness-worker.js'));
