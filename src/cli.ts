@@ -7,7 +7,6 @@ import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
 import { defaultJobs } from './workers/pool';
-import { startScanWorkers } from './engine/worker-scripts';
 import { tuneForWorkers } from './v8-tuning';
 import { parseShardSpec, type ShardSpec } from './shards/shard-spec';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
@@ -198,25 +197,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (paths: string[], o, command: Command) => {
       const settings = ruleRunSettings(o);
       tuneForWorkers(settings.jobs);
-      const workers = startScanWorkers(paths, settings.jobs);
-      try {
-        // Loaded while the workers load theirs.
-        const { scan } = await import('./commands/scan');
-        const { exitCode } = await scan(paths, {
-          ...settings,
-          format: o.format as ReportFormat,
-          explain: Boolean(o.explain),
-          resultCache: o.resultCache !== false,
-          sarif: sarifSettings(o),
-          gate: gatingSettings(o, command),
-          ...(o.shard ? { shard: o.shard as ShardSpec } : {}),
-          workers,
-        });
-        setExitCode(exitCode);
-      } finally {
-        // Not waited for: winding the threads down takes 0.1 s, and the command line exits at once (below).
-        workers.destroy().catch(() => {});
-      }
+      const { scan } = await import('./commands/scan');
+      const { exitCode } = await scan(paths, {
+        ...settings,
+        format: o.format as ReportFormat,
+        explain: Boolean(o.explain),
+        resultCache: o.resultCache !== false,
+        sarif: sarifSettings(o),
+        gate: gatingSettings(o, command),
+        ...(o.shard ? { shard: o.shard as ShardSpec } : {}),
+      });
+      setExitCode(exitCode);
     });
 
   const mergeCommand = program
@@ -497,19 +488,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Exits once standard output and error are flushed, without waiting for worker threads to wind down (0.1 s). */
-function exitWhenWritten(code: number): void {
-  let pending = 2;
-  const flushed = () => {
-    if (--pending === 0) process.exit(code);
-  };
-  process.stdout.write('', flushed);
-  process.stderr.write('', flushed);
-}
-
 if (require.main === module) {
-  main(process.argv).then(exitWhenWritten, (error: unknown) => {
-    process.stderr.write(`patch-audit: internal error: ${(error as Error).stack ?? String(error)}\n`);
-    exitWhenWritten(EXIT_INPUT_ERROR);
-  });
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`patch-audit: internal error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = EXIT_INPUT_ERROR;
+    },
+  );
 }

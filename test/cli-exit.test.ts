@@ -1,5 +1,5 @@
-// The command line exits as soon as its work is done, without waiting for
-// worker threads to wind down, but never before its output is all written.
+// The command line never exits before its output is all written, however
+// slowly the reader takes it.
 
 import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planWorkItems, runPerFile } from '../src/workers/work-items';
-import { runTasks, WarmPool, workerScript } from '../src/workers/pool';
+import { runTasks, workerScript } from '../src/workers/pool';
 import type { OrderTask } from './support/order-worker';
 import { REPO } from './support/fixtures';
 
@@ -51,22 +51,25 @@ describe('work items', () => {
     assert.deepEqual(run.results, input.map((f) => f.name));
   });
 
-  it('runs on threads started before the tasks (scan starts them before the index refresh), left for the caller to destroy', async () => {
-    const input = files(...Array.from({ length: 6 }, (_, i) => (i + 1) * 3000));
+  it('starts no task once aborted, and rejects only when the tasks running then have finished (none is cut short)', async () => {
+    const input = files(...Array.from({ length: 6 }, () => 20_000));
     const script = workerScript<OrderTask, string[]>(path.join(__dirname, 'support/order-worker.js'));
-    const warm = new WarmPool(script, 2);
-    try {
-      assert.equal(warm.piscina.threads.length, 2, 'both threads start at once');
-      for (const round of [1, 2]) {
-        const run = await runPerFile(script, input, (batch) => ({ files: batch }), { jobs: 2, itemBytes: 1, warm });
-        assert.deepEqual(run.results, input.map((f) => f.name), `round ${round}`);
-      }
-      assert.equal(warm.piscina.threads.length, 2, 'still running after two runs');
-      const other = workerScript<OrderTask, string[]>(path.join(__dirname, 'support/other-worker.js'));
-      await assert.rejects(runTasks(other, [{ files: input }], { jobs: 1, warm }), /cannot run/);
-    } finally {
-      await warm.destroy();
-    }
+    const stop = new AbortController();
+    const finished: string[] = [];
+    const run = runTasks(
+      script,
+      input.map((file) => ({ files: [file] })),
+      {
+        jobs: 2,
+        signal: stop.signal,
+        onDone: (task) => {
+          finished.push(task.files[0].name);
+          stop.abort();
+        },
+      },
+    );
+    await assert.rejects(run);
+    assert.equal(finished.length, 2, `the two tasks running at the abort finished, and no other started: ${finished.join(', ')}`);
   });
 });
 

@@ -8,11 +8,10 @@ import { loadHints } from '../frontend/hints';
 import { loadKnowledge } from '../knowledge';
 import { ruleIdsOnDisk, loadRule, ruleInfo, tablesOfAllRules } from '../engine/registry';
 import { runPerFile } from '../workers/work-items';
-import { WarmPool } from '../workers/pool';
 import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
 import { SCAN_WORKER } from '../engine/worker-scripts';
-import type { ScanFileResult, ScanTask } from '../engine/worker';
+import type { ScanFileResult } from '../engine/worker';
 import { lowTierWanted, type TierGate } from '../engine/tier-gate';
 import { ResultCache, type ResultCacheStats } from '../engine/result-cache';
 import { resultKey } from '../engine/result-key';
@@ -63,8 +62,6 @@ export interface ScanOptions {
   gate?: ScanGateOptions & ShowOptions;
   /** Analyse only this part of the input (`--shard i/N`). */
   shard?: ShardSpec;
-  /** Worker threads started before this module was loaded (startScanWorkers); the caller destroys them. */
-  workers?: WarmPool<ScanTask, ScanFileResult[]>;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -118,15 +115,8 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
   const files = options.shard ? filesOfShard(included, options.shard) : included;
   // Problems met while walking the folders belong to no file's shard: the first shard reports them.
   const walkProblems = options.shard && options.shard.index !== 1 ? [] : collected.problems;
-  const ownWorkers = options.workers === undefined && files.length > 0;
-  const warm = ownWorkers ? new WarmPool(SCAN_WORKER, Math.min(options.jobs, files.length)) : options.workers;
-  let results: CachedAnalysis[];
-  try {
-    const sessionOptions = typeSessionOptions(paths.length > 0 ? paths : [process.cwd()], rules, options);
-    results = await analyseWithTypes(files, ruleIds, sessionOptions, options, tierGateOf(options, gateOptions), warm);
-  } finally {
-    if (ownWorkers) await warm?.destroy();
-  }
+  const sessionOptions = typeSessionOptions(paths.length > 0 ? paths : [process.cwd()], rules, options);
+  const results = await analyseWithTypes(files, ruleIds, sessionOptions, options, tierGateOf(options, gateOptions));
 
   const verdict = gate.judge(
     results.flatMap((r) => r.findings).sort(compareFindings),
@@ -194,16 +184,15 @@ async function analyseWithTypes(
   sessionOptions: TypeSessionOptions,
   options: ScanOptions,
   gate: TierGate,
-  warm?: WarmPool<ScanTask, ScanFileResult[]>,
 ): Promise<CachedAnalysis[]> {
   const early = openTypeSessionEarly(sessionOptions);
   let analysis: Analysis;
   let index: 'opened' | 'current' | 'refreshed' = 'opened';
   if (!early) {
-    analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate, warm);
+    analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate);
   } else {
     const stop = new AbortController();
-    const speculative = analyseFiles(files, ruleIds, early.provisional, options, gate, warm, stop.signal);
+    const speculative = analyseFiles(files, ruleIds, early.provisional, options, gate, stop.signal);
     speculative.catch(() => {}); // awaited below, or abandoned
     if (await early.current) {
       analysis = await speculative;
@@ -212,7 +201,6 @@ async function analyseWithTypes(
       // The analysis so far is of no use: stop it, so that it does not compete with the refresh.
       stop.abort();
       await speculative.catch(() => {});
-      // New threads: the warm ones hold the old table open.
       analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate);
       index = 'refreshed';
     }
@@ -236,7 +224,6 @@ async function analyseFiles(
   session: TypeSession,
   options: ScanOptions,
   gate: TierGate,
-  warm?: WarmPool<ScanTask, ScanFileResult[]>,
   signal?: AbortSignal,
 ): Promise<Analysis> {
   const cache = options.resultCache ? openResultCache(ruleIds, session, options, gate) : null;
@@ -258,7 +245,7 @@ async function analyseFiles(
       forResultCache: cache !== null,
       gate,
     }),
-    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), warm, signal },
+    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), signal },
   );
   const fresh = await running.finally(() => progress.stop());
   const stats = { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) };

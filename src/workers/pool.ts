@@ -23,29 +23,10 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
-/**
- * Threads started before their tasks are known: each loads its script (the
- * parser, the rules' modules) while the caller gets the tasks ready, e.g.
- * refreshes the type index. The caller destroys it.
- */
-export class WarmPool<Task, Result> {
-  readonly piscina: Piscina;
-
-  constructor(readonly script: WorkerScript<Task, Result>, readonly jobs: number) {
-    this.piscina = new Piscina({ filename: script.filename, minThreads: jobs, maxThreads: jobs, idleTimeout: 1000 });
-  }
-
-  destroy(): Promise<void> {
-    return this.piscina.destroy();
-  }
-}
-
 export interface RunTasksOptions<Task, Result> {
   jobs: number;
   /** Called as each task finishes, in completion order (for progress); `index` is the task's place in `tasks`. */
   onDone?: (task: Task, result: Result, index: number) => void;
-  /** Run on these threads (started earlier, for the same script) instead of new ones; they are left running. */
-  warm?: WarmPool<Task, Result>;
   /** Once aborted, no more tasks are started; the run rejects when those running have finished. */
   signal?: AbortSignal;
 }
@@ -57,15 +38,14 @@ export async function runTasks<Task, Result>(
   options: RunTasksOptions<Task, Result>,
 ): Promise<Result[]> {
   if (tasks.length === 0) return [];
-  if (options.warm && options.warm.script.filename !== script.filename) throw new Error(`a pool of ${options.warm.script.filename} cannot run ${script.filename}`);
-  const pool =
-    options.warm?.piscina ??
-    new Piscina({
-      filename: script.filename,
-      minThreads: Math.min(options.jobs, tasks.length),
-      maxThreads: options.jobs,
-      idleTimeout: 1000,
-    });
+  // Each thread gets a task at once (one lane per thread), so none is stopped at the end while it still
+  // loads its script: a thread stopped while it loads tree-sitter can abort the process.
+  const pool = new Piscina({
+    filename: script.filename,
+    minThreads: Math.min(options.jobs, tasks.length),
+    maxThreads: options.jobs,
+    idleTimeout: 1000,
+  });
   try {
     return await inLanes(tasks, Math.min(options.jobs, tasks.length), options.signal, async (task, index) => {
       const result = (await pool.run(task)) as Result;
@@ -73,7 +53,7 @@ export async function runTasks<Task, Result>(
       return result;
     });
   } finally {
-    if (!options.warm) await pool.destroy();
+    await pool.destroy();
   }
 }
 

@@ -7,7 +7,7 @@
 // plan depends on the files alone (not on the number of workers), and results
 // come back per file in input order, so output is the same for any -j.
 
-import { runTasks, WarmPool, WorkerScript } from './pool';
+import { runTasks, WorkerScript } from './pool';
 
 /** Each core gets several items to balance with: the target item is about 1/ITEMS_PER_RUN of the input... */
 const ITEMS_PER_RUN = 32;
@@ -65,14 +65,13 @@ export async function runPerFile<F extends { size: number }, Task, R>(
   script: WorkerScript<Task, R[]>,
   files: readonly F[],
   makeTask: (files: F[]) => Task,
-  options: { jobs: number; onItemDone?: (files: readonly F[]) => void; itemBytes?: number; warm?: WarmPool<Task, R[]>; signal?: AbortSignal },
+  options: { jobs: number; onItemDone?: (files: readonly F[]) => void; itemBytes?: number; signal?: AbortSignal },
 ): Promise<PerFileRun<R>> {
   const items = planWorkItems(files, options.itemBytes);
   const tasks = items.map((item) => makeTask(item.files));
   const byItem = await runTasks(script, tasks, {
     jobs: options.jobs,
     onDone: (_task, _result, i) => options.onItemDone?.(items[i].files),
-    warm: options.warm,
     signal: options.signal,
   });
   const results = new Array<R>(files.length);
