@@ -12,6 +12,7 @@ import {
   conversionsIn,
   IntegerType,
   isConstantThatFits,
+  isEvidentlyConstantThatFits,
   isNarrowing,
   memberReads,
   unparenthesised,
@@ -61,10 +62,12 @@ export default defineRule({
     let values: ValueFacts | null = null;
     const shownTrips = new Map<number, SyntaxNode>();
     const wideNarrowing = (from: IntegerType, to: IntegerType) => from.bits >= longBits && isNarrowing(from, to);
+    // The sources the first test below drops, known without typing them.
+    const dropped = (source: SyntaxNode, to: IntegerType) => isExplicitCast(source) || isEvidentlyConstantThatFits(source, to, typer);
     for (const fn of functionDefinitions(root)) {
       // Each finding's value is named in its function: one without such a name ranks low.
       if (!context.lowTierWanted && !mayRankAboveLow(fn.text, typer.abi)) continue;
-      for (const conversion of conversionsIn(fn, typer, wideNarrowing)) {
+      for (const conversion of conversionsIn(fn, typer, wideNarrowing, dropped)) {
         if (isConstantThatFits(conversion, typer) || isExplicitCast(conversion.source)) continue;
         const back = widenedBack(conversion, typer, root);
         // A same-width sign change keeps every bit; it only matters when the value is widened again.

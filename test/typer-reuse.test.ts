@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { conversionsIn, ConversionFilter } from '../src/analysis/conversions';
+import { conversionsIn, ConversionFilter, isConstantThatFits, isEvidentlyConstantThatFits } from '../src/analysis/conversions';
 import { functionDefinitions } from '../src/frontend/syntax';
 import { stagedFacts } from '../src/types/extract';
 import { parsedConstantBody, parsedMacroBody } from '../src/types/macro-bodies';
@@ -70,6 +70,29 @@ describe('typer reuse', () => {
       files++;
     }
     assert.ok(files > 50 && kept > 20, `${kept} conversions kept in ${files} files`);
+  });
+
+  it('a source skipped before it is typed is one isConstantThatFits drops, and namesConstant agrees with the typed origin', () => {
+    let skipped = 0;
+    let constantNames = 0;
+    for (const file of sourceFilesUnder([path.join(REPO, 'fixtures')], ['.c'])) {
+      const { typer: typed, parsed } = typerOf(path.relative(REPO, file), fs.readFileSync(file, 'utf8'));
+      const untyped = new Typer(parsed, index.scopeFor(path.relative(REPO, file), stagedFacts(parsed)));
+      for (const fn of functionDefinitions(parsed.tree.rootNode)) {
+        for (const conversion of conversionsIn(fn, typed)) {
+          if (!isEvidentlyConstantThatFits(conversion.source, conversion.to, untyped)) continue;
+          assert.ok(isConstantThatFits(conversion, typed), `${file}:${conversion.source.startPosition.row + 1}: '${conversion.source.text}'`);
+          skipped++;
+        }
+      }
+      for (const identifier of parsed.tree.rootNode.descendantsOfType('identifier')) {
+        const kind = typed.typeOf(identifier).origin?.kind;
+        const fresh = new Typer(parsed, index.scopeFor(path.relative(REPO, file), stagedFacts(parsed)));
+        assert.equal(fresh.namesConstant(identifier), kind === 'macro' || kind === 'enumerator', `${file}:${identifier.startPosition.row + 1}: ${identifier.text}`);
+        if (kind === 'macro' || kind === 'enumerator') constantNames++;
+      }
+    }
+    assert.ok(skipped > 20 && constantNames > 20, `${skipped} sources skipped, ${constantNames} constant names`);
   });
 });
 

@@ -55,18 +55,27 @@ export type ConversionFilter = (from: IntegerType, to: IntegerType) => boolean;
 
 const EVERY_CONVERSION: ConversionFilter = () => true;
 
+/**
+ * Sources a caller drops whatever their type, asked once the receiving type
+ * is an integer and before the source is typed: typing a macro constant
+ * means parsing and typing its body.
+ */
+export type SourceSkip = (source: SyntaxNode, to: IntegerType) => boolean;
+
+const NO_SOURCE_SKIPPED: SourceSkip = () => false;
+
 /** The nodes where a value is converted to another type. */
 const CONVERTING = ['init_declarator', 'assignment_expression', 'call_expression', 'return_statement'];
 
 /** Every implicit integer conversion in a function body (those `keep` accepts). */
-export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilter = EVERY_CONVERSION): Conversion[] {
+export function conversionsIn(fn: SyntaxNode, typer: Typer, keep: ConversionFilter = EVERY_CONVERSION, skip: SourceSkip = NO_SOURCE_SKIPPED): Conversion[] {
   const out: Conversion[] = [];
   const body = fn.childForFieldName('body');
   if (!body) return out;
   // Asked at the first return with a value: many functions return nothing.
   let returnType: IntegerType | null | undefined;
   const returnTypeOf = () => (returnType === undefined ? (returnType = declaredReturnType(fn, typer)) : returnType);
-  const ask = { typer, keep, out };
+  const ask = { typer, keep, skip, out };
   // Document order, as a walk of the body would visit them (the table keeps each type's nodes sorted).
   for (const node of body.descendantsOfType(CONVERTING)) {
     switch (node.type) {
@@ -97,15 +106,16 @@ function declaredReturnType(fn: SyntaxNode, typer: Typer): IntegerType | null {
 interface Ask {
   typer: Typer;
   keep: ConversionFilter;
+  skip: SourceSkip;
   out: Conversion[];
 }
 
-function initialisation(node: SyntaxNode, fn: SyntaxNode, { typer, keep, out }: Ask): void {
+function initialisation(node: SyntaxNode, fn: SyntaxNode, { typer, keep, skip, out }: Ask): void {
   const value = node.childForFieldName('value');
   const name = declaredName(node.childForFieldName('declarator'));
   if (!value || !name || value.type === 'initializer_list') return;
   const to = typer.integerOf(name);
-  const from = to && typer.integerOf(value);
+  const from = to && !skip(value, to) && typer.integerOf(value);
   if (!to || !from || !keep(from, to)) return;
   out.push({
     channel: 'initialisation',
@@ -118,13 +128,13 @@ function initialisation(node: SyntaxNode, fn: SyntaxNode, { typer, keep, out }: 
   });
 }
 
-function assignment(node: SyntaxNode, fn: SyntaxNode, { typer, keep, out }: Ask): void {
+function assignment(node: SyntaxNode, fn: SyntaxNode, { typer, keep, skip, out }: Ask): void {
   if (node.childForFieldName('operator')?.type !== '=') return;
   const left = node.childForFieldName('left');
   const right = node.childForFieldName('right');
   if (!left || !right) return;
   const to = typer.integerOf(left);
-  const from = to && typer.integerOf(right);
+  const from = to && !skip(right, to) && typer.integerOf(right);
   if (!to || !from || !keep(from, to)) return;
   const origin = typer.typeOf(left).origin;
   const declaration = left.type === 'identifier' ? typer.localDeclaration(left)?.nameNode : undefined;
@@ -140,7 +150,7 @@ function assignment(node: SyntaxNode, fn: SyntaxNode, { typer, keep, out }: Ask)
   });
 }
 
-function argumentConversions(node: SyntaxNode, { typer, keep, out }: Ask): void {
+function argumentConversions(node: SyntaxNode, { typer, keep, skip, out }: Ask): void {
   const callee = node.childForFieldName('function');
   if (callee?.type !== 'identifier') return;
   const args = callArguments(node);
@@ -152,7 +162,7 @@ function argumentConversions(node: SyntaxNode, { typer, keep, out }: Ask): void 
     const arg = args[i];
     if (!arg) return;
     const to = typer.integerInfo(param.type);
-    const from = to && typer.integerOf(arg);
+    const from = to && !skip(arg, to) && typer.integerOf(arg);
     if (!to || !from || !keep(from, to)) return;
     const definition = decl.file === typer.scope.file ? definitionInFile(node, callee.text) : null;
     const paramNode = definition ? parameterNameNode(definition, i) : null;
@@ -168,11 +178,11 @@ function argumentConversions(node: SyntaxNode, { typer, keep, out }: Ask): void 
   });
 }
 
-function returned(node: SyntaxNode, returnTypeOf: () => IntegerType | null, fn: SyntaxNode, { typer, keep, out }: Ask): void {
+function returned(node: SyntaxNode, returnTypeOf: () => IntegerType | null, fn: SyntaxNode, { typer, keep, skip, out }: Ask): void {
   const value = node.namedChildren.find((c) => c.type !== 'comment');
   if (!value) return;
   const returnType = returnTypeOf();
-  const from = returnType && typer.integerOf(value);
+  const from = returnType && !skip(value, returnType) && typer.integerOf(value);
   if (!returnType || !from || !keep(from, returnType)) return;
   const name = functionName(fn) ?? '';
   out.push({
@@ -185,21 +195,34 @@ function returned(node: SyntaxNode, returnTypeOf: () => IntegerType | null, fn: 
   });
 }
 
-/** A literal (or a negated one) whose value the target type holds, such as `1` into an int. */
+/** A literal (or a negated one) whose value the target type holds, such as `1` into an int; sizeof, a character, a macro or enumerator. */
 export function isConstantThatFits(conversion: Conversion, typer: Typer): boolean {
   const { operand, negated } = withoutSign(unparenthesised(conversion.source));
-  if (operand.type === 'number_literal') {
-    const written = integerLiteralValue(operand.text);
-    if (written === null) return false;
-    const value = negated ? -written : written;
-    const { bits, signed } = conversion.to;
-    const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
-    const max = (1n << BigInt(signed ? bits - 1 : bits)) - 1n;
-    return value >= min && value <= max;
-  }
+  if (operand.type === 'number_literal') return literalFits(operand, negated, conversion.to);
   if (operand.type === 'sizeof_expression' || operand.type === 'char_literal') return true;
   const origin = typer.typeOf(operand).origin;
   return origin?.kind === 'enumerator' || origin?.kind === 'macro';
+}
+
+/**
+ * isConstantThatFits asked before the source is typed (a SourceSkip): true
+ * only where it is sure, and a macro's name answers without its body typed.
+ */
+export function isEvidentlyConstantThatFits(source: SyntaxNode, to: IntegerType, typer: Typer): boolean {
+  const { operand, negated } = withoutSign(unparenthesised(source));
+  if (operand.type === 'number_literal') return literalFits(operand, negated, to);
+  if (operand.type === 'sizeof_expression' || operand.type === 'char_literal') return true;
+  return typer.namesConstant(operand);
+}
+
+function literalFits(literal: SyntaxNode, negated: boolean, to: IntegerType): boolean {
+  const written = integerLiteralValue(literal.text);
+  if (written === null) return false;
+  const value = negated ? -written : written;
+  const { bits, signed } = to;
+  const min = signed ? -(1n << BigInt(bits - 1)) : 0n;
+  const max = (1n << BigInt(signed ? bits - 1 : bits)) - 1n;
+  return value >= min && value <= max;
 }
 
 export function unparenthesised(node: SyntaxNode): SyntaxNode {

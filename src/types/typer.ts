@@ -26,6 +26,7 @@ import { MACRO_TYPES, MacroTyping } from './macro-types';
 import { parsedMacroBody } from './macro-bodies';
 import { LocalDecl, LocalScopes } from './locals';
 import type { FileScope } from './type-index';
+import type { Ranked } from './visibility';
 import { TIER_NAMES } from './visibility';
 
 export type OriginKind =
@@ -76,6 +77,11 @@ export interface Resolved {
 }
 
 const MAX_DEPTH = 24;
+
+type FileScopeMeaning =
+  | { kind: 'macro'; decl: Located & { body: string }; tier: number }
+  | { kind: 'declaration'; decl: Located; ranked: Ranked }
+  | { kind: 'undeclared' };
 
 type FunctionLookup = { decl: Located<FunctionDecl>; tier: number } | { conflict: string } | null;
 
@@ -408,13 +414,34 @@ export class Typer {
   /** A name that is not a local means the same wherever the file uses it (`PAGE_SIZE`, `jiffies`, `kvm_x86_ops`). */
   private readonly fileScopeNames = new Map<string, Typed>();
 
-  private fileScopeName(name: string): Typed {
+  /**
+   * Whether an identifier names an object-like macro or an enumerator (what its typed origin would say),
+   * answered from the declarations alone: a macro's body is not parsed and typed for it.
+   */
+  namesConstant(identifier: SyntaxNode): boolean {
+    if (identifier.type !== 'identifier' || this.locals.find(identifier)) return false;
+    const typed = this.fileScopeNames.get(identifier.text);
+    if (typed) return typed.origin?.kind === 'macro' || typed.origin?.kind === 'enumerator';
+    const meaning = this.fileScopeMeaning(identifier.text);
+    return meaning.kind === 'macro' || meaning.kind === 'declaration' && meaning.decl.kind === 'enumerator';
+  }
+
+  /** What a name means at file scope: a macro, or the declaration chosen among the visible ones. */
+  private fileScopeMeaning(name: string): FileScopeMeaning {
     const ordinary = this.scope.lookup('ordinary', name, ['variable', 'function', 'enumerator']);
     const macro = this.scope.lookup('macro', name);
     // The preprocessor runs first: a macro at least as close as the declaration wins.
-    if (macro && (!ordinary || macro.tier <= ordinary.tier)) return this.macroConstant(name, macro.decls[0] as Located & { body: string }, macro.tier);
-    if (!ordinary) return { type: unknown(`'${name}' is not declared anywhere visible`) };
+    if (macro && (!ordinary || macro.tier <= ordinary.tier)) return { kind: 'macro', decl: macro.decls[0] as Located & { body: string }, tier: macro.tier };
+    if (!ordinary) return { kind: 'undeclared' };
     const decl = ordinary.decls.find((d) => d.kind === 'function' && d.definition) ?? ordinary.decls[0];
+    return { kind: 'declaration', decl, ranked: ordinary };
+  }
+
+  private fileScopeName(name: string): Typed {
+    const meaning = this.fileScopeMeaning(name);
+    if (meaning.kind === 'macro') return this.macroConstant(name, meaning.decl, meaning.tier);
+    if (meaning.kind === 'undeclared') return { type: unknown(`'${name}' is not declared anywhere visible`) };
+    const { decl, ranked: ordinary } = meaning;
     const via = TIER_NAMES[ordinary.tier];
     switch (decl.kind) {
       case 'variable': {
