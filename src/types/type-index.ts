@@ -56,14 +56,15 @@ export class TypeIndex {
   scopeFor(file: string, ownFacts?: FileFacts | StagedFacts, recorder?: LookupRecorder): FileScope {
     const base = this.source ?? new MemoryDeclSource();
     const overlaid = (facts: FileFacts) => new OverlayDeclSource(base, new Map([[file, facts]]));
+    const own = (facts: FileFacts) => new MemoryDeclSource([[file, facts]]);
     if (ownFacts && 'complete' in ownFacts) {
       // Declarations now; what the file's bodies say when a rule first asks for it.
       const staged = ownFacts;
       const visibility = new Visibility(file, this.graph, staged.declarations.includes);
-      return new FileScope(file, overlaid(staged.declarations), visibility, this.abi, recorder, () => overlaid(staged.complete()));
+      return new FileScope(file, overlaid(staged.declarations), visibility, this.abi, recorder, () => overlaid(staged.complete()), own(staged.declarations));
     }
     const source = ownFacts ? overlaid(ownFacts) : base;
-    return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder);
+    return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder, undefined, ownFacts ? own(ownFacts) : undefined);
   }
 
   /** Every declaration filed under an index key, from every file (none without a tree). */
@@ -189,6 +190,8 @@ export class FileScope {
     readonly abi: Abi,
     private readonly recorder?: LookupRecorder,
     private readonly sourceWithBodies?: () => DeclSource,
+    /** The file's own declarations, when `source` overlays them on the index: they rank first (tier 0). */
+    private readonly own?: MemoryDeclSource,
   ) {}
 
   /** The best-ranked declarations of `name` in a name space, optionally of some kinds only. */
@@ -198,7 +201,9 @@ export class FileScope {
     const known = this.best.get(memoKey);
     if (known !== undefined) return known;
     const wanted = (d: Located) => kinds.includes(d.kind);
-    let found = this.visibility.best((space === 'calls' ? this.declarationsWithBodies(key) : this.declarationsOf(key)).filter(wanted));
+    // A name the file declares itself is answered by its own declarations, the first tier: the index's need not be read.
+    const ownDecls = space === 'calls' ? undefined : this.own?.lookup(key).filter(wanted);
+    let found = ownDecls?.length ? { tier: 0, decls: ownDecls } : this.visibility.best((space === 'calls' ? this.declarationsWithBodies(key) : this.declarationsOf(key)).filter(wanted));
     if (!found) {
       const builtin = builtinSource().lookup(key).filter(wanted);
       found = builtin.length ? { tier: BUILTIN_TIER, decls: builtin } : null;
