@@ -9,6 +9,7 @@ import { factsOfSource, stagedFacts } from '../src/types/extract';
 import { indexKey, Located } from '../src/types/facts';
 import { loadHints } from '../src/frontend/hints';
 import { TypeIndex } from '../src/types/type-index';
+import { Typer } from '../src/types/typer';
 import { parseFixture } from './support/fixtures';
 
 const HEADER = `#define LIMIT 64UL
@@ -71,5 +72,28 @@ describe('own declarations', () => {
     // Declared here only as a variable: a function of that name is looked for in the index.
     assert.equal(scope.lookup('ordinary', 'widget_count', ['function']), null);
     assert.deepEqual(counting.asked, [indexKey('ordinary', 'widget_count')]);
+  });
+
+  it('a macro of an included header needs no index read of the name as a value, and loses to the file\'s own declaration', () => {
+    const header = '#define WIDGET_MAX 255\n#define widget_total 0\n';
+    const file = '#include "gadget.h"\nstatic unsigned long widget_total;\nint f(void) { return WIDGET_MAX + widget_total; }\n';
+    const facts = (path: string, text: string) => factsOfSource(path, text, { hints, encoding: 'utf8', macros: true });
+    const gadgets = new MemoryDeclSource([
+      ['drivers/gadget.h', facts('drivers/gadget.h', header)],
+      ['drivers/gadget.c', facts('drivers/gadget.c', file)],
+    ]);
+    const counting = new CountingSource(gadgets);
+    const parsed = parseFixture('drivers/gadget.c', file);
+    const typer = new Typer(parsed, new TypeIndex(counting).scopeFor('drivers/gadget.c', stagedFacts(parsed)));
+    // The reference reads the file's facts from the index, every key in full.
+    const reference = new Typer(parsed, new TypeIndex(gadgets).scopeFor('drivers/gadget.c'));
+    for (const name of ['WIDGET_MAX', 'widget_total']) {
+      const use = parsed.tree.rootNode.descendantsOfType('identifier').filter((n) => n.text === name).pop()!;
+      assert.deepEqual(typer.typeOf(use), reference.typeOf(use), name);
+    }
+    const uses = parsed.tree.rootNode.descendantsOfType('identifier');
+    assert.equal(typer.typeOf(uses.filter((n) => n.text === 'WIDGET_MAX').pop()!).origin?.kind, 'macro');
+    assert.equal(typer.typeOf(uses.filter((n) => n.text === 'widget_total').pop()!).origin?.kind, 'global', 'the file\'s own declaration wins');
+    assert.ok(!counting.asked.includes(indexKey('ordinary', 'WIDGET_MAX')), counting.asked.join(' '));
   });
 });

@@ -213,6 +213,23 @@ export class FileScope {
     return found;
   }
 
+  /**
+   * lookup() narrowed to the file's own declarations (tier 0): all a caller
+   * needs when a declaration at tier 1 wins otherwise. The index is not read
+   * when the scope holds the file's facts.
+   */
+  lookupInFile(space: Exclude<NameSpace, 'calls'>, name: string, kinds: readonly DeclKind[] = KINDS_BY_SPACE[space]): Ranked | null {
+    if (!this.own) {
+      const found = this.lookup(space, name, kinds);
+      return found?.tier === 0 ? found : null;
+    }
+    const key = indexKey(space, name);
+    const decls = this.own.lookup(key).filter((d) => kinds.includes(d.kind));
+    if (!decls.length) return null;
+    this.recorder?.add(key, 0);
+    return { tier: 0, decls };
+  }
+
   /** The function's visible definitions (with bodies), best tier first; prototypes left out. */
   definitions(name: string): Located<FunctionDecl>[] {
     const key = indexKey('ordinary', name);

@@ -78,6 +78,9 @@ export interface Resolved {
 
 const MAX_DEPTH = 24;
 
+/** What a name used as a value can be declared as. */
+const VALUE_KINDS = ['variable', 'function', 'enumerator'] as const;
+
 type FileScopeMeaning =
   | { kind: 'macro'; decl: Located & { body: string }; tier: number }
   | { kind: 'declaration'; decl: Located; ranked: Ranked }
@@ -428,9 +431,10 @@ export class Typer {
 
   /** What a name means at file scope: a macro, or the declaration chosen among the visible ones. */
   private fileScopeMeaning(name: string): FileScopeMeaning {
-    const ordinary = this.scope.lookup('ordinary', name, ['variable', 'function', 'enumerator']);
     const macro = this.scope.lookup('macro', name);
-    // The preprocessor runs first: a macro at least as close as the declaration wins.
+    // The preprocessor runs first: a macro at least as close as the declaration wins. One of the file's
+    // own headers loses only to a declaration in the file itself: the rest of the index need not be read.
+    const ordinary = macro && macro.tier <= 1 ? this.scope.lookupInFile('ordinary', name, VALUE_KINDS) : this.scope.lookup('ordinary', name, VALUE_KINDS);
     if (macro && (!ordinary || macro.tier <= ordinary.tier)) return { kind: 'macro', decl: macro.decls[0] as Located & { body: string }, tier: macro.tier };
     if (!ordinary) return { kind: 'undeclared' };
     const decl = ordinary.decls.find((d) => d.kind === 'function' && d.definition) ?? ordinary.decls[0];
