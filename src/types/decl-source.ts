@@ -54,7 +54,8 @@ export class MemoryDeclSource implements DeclSource {
  * from the given facts instead (a patch's post-image over the indexed tree).
  */
 export class OverlayDeclSource implements DeclSource {
-  private readonly overlay: MemoryDeclSource;
+  /** The replacements' declarations alone. */
+  readonly overlay: MemoryDeclSource;
   private readonly replaced: Set<string>;
 
   constructor(private readonly base: DeclSource, replacements: Map<string, FileFacts>) {

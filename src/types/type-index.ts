@@ -56,15 +56,15 @@ export class TypeIndex {
   scopeFor(file: string, ownFacts?: FileFacts | StagedFacts, recorder?: LookupRecorder): FileScope {
     const base = this.source ?? new MemoryDeclSource();
     const overlaid = (facts: FileFacts) => new OverlayDeclSource(base, new Map([[file, facts]]));
-    const own = (facts: FileFacts) => new MemoryDeclSource([[file, facts]]);
     if (ownFacts && 'complete' in ownFacts) {
       // Declarations now; what the file's bodies say when a rule first asks for it.
       const staged = ownFacts;
       const visibility = new Visibility(file, this.graph, staged.declarations.includes);
-      return new FileScope(file, overlaid(staged.declarations), visibility, this.abi, recorder, () => overlaid(staged.complete()), own(staged.declarations));
+      const source = overlaid(staged.declarations);
+      return new FileScope(file, source, visibility, this.abi, recorder, () => overlaid(staged.complete()), source.overlay);
     }
-    const source = ownFacts ? overlaid(ownFacts) : base;
-    return new FileScope(file, source, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder, undefined, ownFacts ? own(ownFacts) : undefined);
+    const source = ownFacts ? overlaid(ownFacts) : null;
+    return new FileScope(file, source ?? base, new Visibility(file, this.graph, ownFacts?.includes), this.abi, recorder, undefined, source?.overlay);
   }
 
   /** Every declaration filed under an index key, from every file (none without a tree). */
