@@ -81,10 +81,11 @@ const MAX_DEPTH = 24;
 /** What a name used as a value can be declared as. */
 const VALUE_KINDS = ['variable', 'function', 'enumerator'] as const;
 
+/** What a name means at file scope. The three kinds have the same fields, so that the code reading them sees one shape. */
 type FileScopeMeaning =
-  | { kind: 'macro'; decl: Located & { body: string }; tier: number }
+  | { kind: 'macro'; decl: Located & { body: string }; ranked: Ranked }
   | { kind: 'declaration'; decl: Located; ranked: Ranked }
-  | { kind: 'undeclared' };
+  | { kind: 'undeclared'; decl: null; ranked: null };
 
 type FunctionLookup = { decl: Located<FunctionDecl>; tier: number } | { conflict: string } | null;
 
@@ -435,15 +436,15 @@ export class Typer {
     // The preprocessor runs first: a macro at least as close as the declaration wins. One of the file's
     // own headers loses only to a declaration in the file itself: the rest of the index need not be read.
     const ordinary = macro && macro.tier <= 1 ? this.scope.lookupInFile('ordinary', name, VALUE_KINDS) : this.scope.lookup('ordinary', name, VALUE_KINDS);
-    if (macro && (!ordinary || macro.tier <= ordinary.tier)) return { kind: 'macro', decl: macro.decls[0] as Located & { body: string }, tier: macro.tier };
-    if (!ordinary) return { kind: 'undeclared' };
+    if (macro && (!ordinary || macro.tier <= ordinary.tier)) return { kind: 'macro', decl: macro.decls[0] as Located & { body: string }, ranked: macro };
+    if (!ordinary) return { kind: 'undeclared', decl: null, ranked: null };
     const decl = ordinary.decls.find((d) => d.kind === 'function' && d.definition) ?? ordinary.decls[0];
     return { kind: 'declaration', decl, ranked: ordinary };
   }
 
   private fileScopeName(name: string): Typed {
     const meaning = this.fileScopeMeaning(name);
-    if (meaning.kind === 'macro') return this.macroConstant(name, meaning.decl, meaning.tier);
+    if (meaning.kind === 'macro') return this.macroConstant(name, meaning.decl, meaning.ranked.tier);
     if (meaning.kind === 'undeclared') return { type: unknown(`'${name}' is not declared anywhere visible`) };
     const { decl, ranked: ordinary } = meaning;
     const via = TIER_NAMES[ordinary.tier];
