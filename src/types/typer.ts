@@ -432,10 +432,12 @@ export class Typer {
 
   /** What a name means at file scope: a macro, or the declaration chosen among the visible ones. */
   private fileScopeMeaning(name: string): FileScopeMeaning {
-    const macro = this.scope.lookup('macro', name);
-    // The preprocessor runs first: a macro at least as close as the declaration wins. One of the file's
-    // own headers loses only to a declaration in the file itself: the rest of the index need not be read.
-    const ordinary = macro && macro.tier <= 1 ? this.scope.lookupInFile('ordinary', name, VALUE_KINDS) : this.scope.lookup('ordinary', name, VALUE_KINDS);
+    // The preprocessor runs first: a macro at least as close as the declaration wins. So a name the file
+    // declares itself (tier 0) is a macro only by a #define in the file, and a macro of the file or of a
+    // header it includes (tier 0 or 1) loses only to a declaration in the file: the rest of the index need not be read.
+    const own = this.scope.lookupInFile('ordinary', name, VALUE_KINDS);
+    const macro = own ? this.scope.lookupInFile('macro', name) : this.scope.lookup('macro', name);
+    const ordinary = own ?? (macro && macro.tier <= 1 ? null : this.scope.lookup('ordinary', name, VALUE_KINDS));
     if (macro && (!ordinary || macro.tier <= ordinary.tier)) return { kind: 'macro', decl: macro.decls[0] as Located & { body: string }, ranked: macro };
     if (!ordinary) return { kind: 'undeclared', decl: null, ranked: null };
     const decl = ordinary.decls.find((d) => d.kind === 'function' && d.definition) ?? ordinary.decls[0];
