@@ -39,6 +39,18 @@ describe('typer reuse', () => {
     assert.equal(typeOfNext(wide), 'unsigned long', 'and again, from the first file');
   });
 
+  it('a macro whose body is one integer literal is typed as its parsed body is', () => {
+    const literals = ['0', '07', '4096', '0x1fUL', '0XFFFFFFFF', '10u', '1ULL', '077LL', '5llu', '2147483648', '4294967296', '18446744073709551615ULL', '9223372036854775808'];
+    for (const literal of literals) {
+      // In parentheses the body is no longer one literal: it is parsed and typed as an expression.
+      const text = `#define PLAIN ${literal}\n#define WRAPPED (${literal})\nunsigned long f(void) { return PLAIN + WRAPPED; }\n`;
+      const { typer, parsed } = typerOf('plain.c', text);
+      const use = (name: string) => parsed.tree.rootNode.descendantsOfType('identifier').find((n) => n.text === name)!;
+      assert.deepEqual(typer.typeOf(use('PLAIN')).type, typer.typeOf(use('WRAPPED')).type, literal);
+      assert.equal(typer.typeOf(use('PLAIN')).origin?.kind, 'macro');
+    }
+  });
+
   it('a member and a file-scope name give the same answer at every use', () => {
     const { typer, parsed } = typerOf(
       'c.c',

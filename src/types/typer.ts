@@ -493,6 +493,13 @@ export class Typer {
     if (cached) return cached;
     // A macro that names itself (`#define foo foo`) or a cycle ends here.
     this.macroCache.set(key, { type: unknown(`macro '${name}' refers to itself`) });
+    const origin: Origin = { kind: 'macro', name, file: decl.file, line: decl.line, via: TIER_NAMES[tier] };
+    if (INTEGER_LITERAL.test(decl.body) && this.depth < MAX_DEPTH) {
+      // A third of the bodies met are one literal (`4096`, `0x1fUL`): typed from the text, as the parsed body would be.
+      const typed: Typed = { type: literalType(decl.body, this.abi), origin };
+      this.macroCache.set(key, typed);
+      return typed;
+    }
     const body = parsedMacroBody(decl.body);
     let typed: Typed;
     if (!body.expression) {
@@ -501,7 +508,7 @@ export class Typer {
       const { tokens: _fileTokens, ...file } = this.file;
       const synthetic: ParsedFile = { ...file, text: body.text, parsedText: body.text, tree: body.tree };
       const inner = new Typer(synthetic, this.scope, this.depth + 1, this.macroCache).typeOf(body.expression);
-      typed = { type: inner.type, origin: { kind: 'macro', name, file: decl.file, line: decl.line, via: TIER_NAMES[tier] } };
+      typed = { type: inner.type, origin };
     }
     this.macroCache.set(key, typed);
     return typed;
@@ -687,6 +694,9 @@ export class Typer {
     return { kind, name, file: this.scope.file, line: node.startPosition.row + 1 };
   }
 }
+
+/** One C integer literal, decimal, octal or hex, with any valid suffix: tree-sitter reads it as one number_literal. */
+const INTEGER_LITERAL = /^(?:0[xX][0-9a-fA-F]+|[1-9][0-9]*|0[0-7]*)(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?$/;
 
 /** Binary operators whose value is 0 or 1, an int. */
 const TRUTH_VALUED = new Set(['==', '!=', '<', '>', '<=', '>=', '&&', '||']);
