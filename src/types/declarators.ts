@@ -9,6 +9,12 @@ import { builtinFromWords, CType, Member, Param, pointerTo, RecordTag, unknown }
 const WORD = /[A-Za-z_][A-Za-z0-9_]*/g;
 const QUALIFIERS = new Set(['const', 'volatile', 'restrict', '__restrict', '__restrict__', '_Atomic', '__volatile__', '__const']);
 
+/**
+ * Built-in types by the text that spells them (`int`, `unsigned long`): the
+ * same few spellings recur in every declaration. Each use gets its own copy.
+ */
+const BUILTIN_BY_TEXT = new Map<string, CType>();
+
 /** Storage class and function specifiers written before a declaration. */
 export interface Specifiers {
   static: boolean;
@@ -41,9 +47,15 @@ export function baseType(typeNode: SyntaxNode | null, visitor: BodyVisitor = {})
   switch (typeNode.type) {
     case 'primitive_type':
     case 'sized_type_specifier': {
-      const words = (typeNode.text.match(WORD) ?? []).filter((w) => !QUALIFIERS.has(w));
+      const text = typeNode.text;
+      const known = BUILTIN_BY_TEXT.get(text);
+      if (known) return { ...known };
+      const words = (text.match(WORD) ?? []).filter((w) => !QUALIFIERS.has(w));
       const builtin = builtinFromWords(words);
-      if (builtin) return builtin;
+      if (builtin) {
+        BUILTIN_BY_TEXT.set(text, builtin);
+        return { ...builtin };
+      }
       if (words.length === 1) return { k: 'named', name: words[0] };
       // `unsigned u32` and the like: a sized specifier around a typedef name.
       const named = typeNode.childForFieldName('type');
