@@ -238,6 +238,7 @@ function scanDirectives(text: string, withMacros: boolean, tokens: TokenList = t
   let lineCountedTo = 0;
   for (let t = nextDirective(tokens, 0); t >= 0; t = nextDirective(tokens, t + 1)) {
     const start = tokens.start[t];
+    if (!mayIncludeOrDefine(text, start)) continue;
     const directive = text.slice(start, tokens.end[t]);
     const include = INCLUDE.exec(directive);
     if (include) {
@@ -254,6 +255,18 @@ function scanDirectives(text: string, withMacros: boolean, tokens: TokenList = t
     macros.push({ kind: 'macro', name: define[1], line: lineNumber, body });
   }
   return { macros, includes };
+}
+
+/**
+ * False when the directive at `start` is surely neither `#include` nor
+ * `#define` (`#if`, `#endif`, ...), read without a regular expression; when
+ * a character other than an ASCII blank follows the `#`, the expressions decide.
+ */
+function mayIncludeOrDefine(text: string, start: number): boolean {
+  if (text.charCodeAt(start) !== 35 /* # */) return false;
+  let i = start + 1;
+  for (let c = text.charCodeAt(i); c === 32 || (c >= 9 && c <= 13); c = text.charCodeAt(++i));
+  return text.charCodeAt(i) > 127 || text.startsWith('include', i) || text.startsWith('define', i);
 }
 
 /** The index of the first directive token at or after `from`, or -1. */
