@@ -156,6 +156,11 @@ export class Typer {
     return { type: current, via };
   }
 
+  /** resolve(type).type, without the steps taken: asked for every operand, most of which are not typedef names. */
+  private resolvedType(type: CType): CType {
+    return type.k === 'named' ? this.resolve(type).type : type;
+  }
+
   /** Typedef targets are looked up once per typer: candidates resolve through other typedefs, which would otherwise multiply. */
   private readonly typedefs = new Map<string, { type: CType; decl?: Located<TypedefDecl> }>();
 
@@ -233,7 +238,7 @@ export class Typer {
     // `u64`, `size_t`, `gfn_t`: the same typedef chains, over and over.
     let name = this.namedIntNames.get(type.name);
     if (name === undefined) {
-      name = intNameOf(this.resolve(type).type);
+      name = intNameOf(this.resolvedType(type));
       if (this.typedefsInProgress === 0) this.namedIntNames.set(type.name, name);
     }
     return name;
@@ -243,24 +248,27 @@ export class Typer {
 
   /** The member `name` of a struct or union type, through anonymous members. */
   member(recordType: CType, name: string): Typed {
-    const resolved = this.resolve(recordType).type;
+    const resolved = this.resolvedType(recordType);
     if (resolved.k === 'unknown') return { type: resolved };
     if (resolved.k === 'record') {
       const found = this.findMember(resolved.members, name, 0);
       return found ? { type: found.type, ...widthOf(found) } : { type: unknown(`no member '${name}' in an anonymous ${resolved.tag}`) };
     }
     if (resolved.k !== 'tag' || resolved.tag === 'enum') return { type: unknown(`'.${name}' on a value of type ${typeToString(resolved)}`) };
-    const key = `${resolved.tag} ${resolved.name}::${name}`;
-    let typed = this.taggedMembers.get(key);
+    const byRecord = resolved.tag === 'struct' ? this.structMembers : this.unionMembers;
+    let members = byRecord.get(resolved.name);
+    if (!members) byRecord.set(resolved.name, (members = new Map()));
+    let typed = members.get(name);
     if (!typed) {
       typed = this.taggedMember(resolved.tag, resolved.name, name);
-      this.taggedMembers.set(key, typed);
+      members.set(name, typed);
     }
     return typed;
   }
 
-  /** `vcpu->arch`, `kvm->mmu_lock`: the same members are read over and over, each time ranked and compared across definitions. */
-  private readonly taggedMembers = new Map<string, Typed>();
+  /** `vcpu->arch`, `kvm->mmu_lock`: the same members are read over and over, each time ranked and compared across definitions. By record name, then member. */
+  private readonly structMembers = new Map<string, Map<string, Typed>>();
+  private readonly unionMembers = new Map<string, Map<string, Typed>>();
 
   private taggedMember(tag: 'struct' | 'union', recordName: string, name: string): Typed {
     const ranked = this.scope.lookup('tag', recordName, [tag]);
@@ -294,7 +302,7 @@ export class Typer {
     if (depth > 8) return null;
     for (const m of members) {
       if (m.name !== '') continue;
-      const inner = this.resolve(m.type).type;
+      const inner = this.resolvedType(m.type);
       if (inner.k === 'record') {
         const found = this.findMember(inner.members, name, depth + 1);
         if (found) return found;
@@ -325,7 +333,7 @@ export class Typer {
     const ranked = this.scope.lookup('ordinary', name, ['function']);
     if (!ranked) return null;
     const decls = ranked.decls as Located<FunctionDecl>[];
-    if (decls.length > 1 && new Set(decls.map((d) => this.shapeKey(this.resolve(d.ret).type))).size > 1) return { conflict: `conflicting declarations of ${name}() in ${TIER_NAMES[ranked.tier]}: ${describeDecls(decls, (d) => typeToString(d.ret))}` };
+    if (decls.length > 1 && new Set(decls.map((d) => this.shapeKey(this.resolvedType(d.ret)))).size > 1) return { conflict: `conflicting declarations of ${name}() in ${TIER_NAMES[ranked.tier]}: ${describeDecls(decls, (d) => typeToString(d.ret))}` };
     // A definition says more (parameter names) than a prototype.
     const decl = decls.find((d) => d.definition) ?? decls[0];
     return { decl, tier: ranked.tier };
@@ -482,7 +490,7 @@ export class Typer {
   private conflicting(decls: readonly Located[], typeOfDecl: (d: Located) => CType | null): string | null {
     const typed = decls.map((d) => ({ d, t: typeOfDecl(d) })).filter((x): x is { d: Located; t: CType } => x.t !== null);
     if (typed.length < 2) return null;
-    const shapes = new Set(typed.map((x) => this.shapeKey(this.resolve(x.t).type)));
+    const shapes = new Set(typed.map((x) => this.shapeKey(this.resolvedType(x.t))));
     return shapes.size > 1 ? typed.map((x) => `${x.d.file}:${x.d.line} (${typeToString(x.t)})`).join(', ') : null;
   }
 
@@ -529,10 +537,11 @@ export class Typer {
   private fieldExpression(node: SyntaxNode): Typed {
     const base = this.typeOf(child(node, 'argument'));
     const field = child(node, 'field').text;
-    const arrow = node.children.some((c) => c.type === '->');
+    let arrow = false;
+    for (let c = node.firstChild; c && !arrow; c = c.nextSibling) arrow = c.type === '->';
     let record = base.type;
     if (arrow) {
-      const pointer = this.resolve(base.type).type;
+      const pointer = this.resolvedType(base.type);
       if (pointer.k === 'unknown') return { type: pointer };
       if (pointer.k === 'ptr') record = pointer.to;
       else if (pointer.k === 'array') record = pointer.of;
@@ -542,7 +551,7 @@ export class Typer {
   }
 
   private element(base: Typed, node: SyntaxNode): Typed {
-    const container = this.resolve(base.type).type;
+    const container = this.resolvedType(base.type);
     if (container.k === 'ptr') return { type: container.to };
     if (container.k === 'array') return { type: container.of };
     if (container.k === 'unknown') return { type: container };
@@ -562,8 +571,8 @@ export class Typer {
       const variable = this.scope.lookup('ordinary', name, ['variable']);
       if (!variable) return { type: unknown(`no declaration of ${name}() is visible (a function-like macro?)`) };
     }
-    const calleeType = this.resolve(this.typeOf(callee).type).type;
-    const fnType = calleeType.k === 'ptr' ? this.resolve(calleeType.to).type : calleeType;
+    const calleeType = this.resolvedType(this.typeOf(callee).type);
+    const fnType = calleeType.k === 'ptr' ? this.resolvedType(calleeType.to) : calleeType;
     if (fnType.k === 'fn') return { type: fnType.ret };
     if (fnType.k === 'unknown') return { type: fnType };
     return { type: unknown(`call through a value of type ${typeToString(calleeType)}`) };
@@ -584,7 +593,7 @@ export class Typer {
       case 'deref-arg': {
         const a = argument(typing.index);
         if (!a) return { type: unknown(`${name}() without argument ${typing.index + 1}`) };
-        const pointer = this.resolve(this.typeOf(a).type).type;
+        const pointer = this.resolvedType(this.typeOf(a).type);
         return pointer.k === 'ptr' ? { type: pointer.to, origin } : { type: unknown(`${name}() on a non-pointer`) };
       }
       case 'arith':
@@ -612,7 +621,7 @@ export class Typer {
       const typed = this.typeOf(operand).type;
       const name = this.intName(typed);
       if (!name) {
-        const resolved = this.resolve(typed).type;
+        const resolved = this.resolvedType(typed);
         return resolved.k === 'unknown' ? resolved : resolved.k === 'float' ? resolved : unknown(`arithmetic on ${typeToString(resolved)}`);
       }
       result = result === null ? promote(name) : usualArithmetic(result, name, this.abi);
@@ -626,14 +635,14 @@ export class Typer {
     if (op === '!') return { type: { k: 'int', name: 'int' } };
     const name = this.intName(this.typeOf(argument).type);
     if (name) return { type: { k: 'int', name: promote(name) } };
-    return { type: this.resolve(this.typeOf(argument).type).type };
+    return { type: this.resolvedType(this.typeOf(argument).type) };
   }
 
   private pointerExpression(node: SyntaxNode): Typed {
     const op = node.child(0)?.type;
     const argument = this.typeOf(child(node, 'argument'));
     if (op === '&') return { type: pointerTo(argument.type) };
-    const pointer = this.resolve(argument.type).type;
+    const pointer = this.resolvedType(argument.type);
     if (pointer.k === 'ptr') return { type: pointer.to };
     if (pointer.k === 'array') return { type: pointer.of };
     if (pointer.k === 'fn') return { type: pointer };
@@ -648,11 +657,11 @@ export class Typer {
     if (TRUTH_VALUED.has(op)) return { type: { k: 'int', name: 'int' } };
     if (op === '<<' || op === '>>') {
       const name = this.intName(this.typeOf(left).type);
-      return { type: name ? { k: 'int', name: promote(name) } : this.resolve(this.typeOf(left).type).type };
+      return { type: name ? { k: 'int', name: promote(name) } : this.resolvedType(this.typeOf(left).type) };
     }
     if (op === '+' || op === '-') {
-      const l = this.resolve(this.typeOf(left).type).type;
-      const r = this.resolve(this.typeOf(right).type).type;
+      const l = this.resolvedType(this.typeOf(left).type);
+      const r = this.resolvedType(this.typeOf(right).type);
       const isPointer = (t: CType) => t.k === 'ptr' || t.k === 'array';
       if (isPointer(l) && isPointer(r) && op === '-') return { type: { k: 'named', name: 'ptrdiff_t' } };
       if (isPointer(l)) return { type: l.k === 'array' ? pointerTo(l.of) : l };
@@ -664,8 +673,8 @@ export class Typer {
   private conditional(node: SyntaxNode): Typed {
     const consequence = node.childForFieldName('consequence') ?? child(node, 'condition');
     const alternative = child(node, 'alternative');
-    const a = this.resolve(this.typeOf(consequence).type).type;
-    const b = this.resolve(this.typeOf(alternative).type).type;
+    const a = this.resolvedType(this.typeOf(consequence).type);
+    const b = this.resolvedType(this.typeOf(alternative).type);
     if (this.intName(a) && this.intName(b)) return { type: this.arithmetic([consequence, alternative]) };
     if (a.k === 'ptr') return this.typeOf(consequence);
     if (b.k === 'ptr') return this.typeOf(alternative);
