@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../src/types/build-index';
-import { cacheKey, KeyDirectory, TreeDirectory } from '../src/types/facts-cache';
-import { tableIdOf } from '../src/types/index-freshness';
+import { cacheKey, KeyDirectory } from '../src/types/facts-cache';
+import { TreeDirectory } from '../src/types/tree-directory';
+import { tableIdOf } from '../src/types/name-table';
 import { statFingerprintHolds } from '../src/types/stat-fingerprint';
 import { writeTree } from './support/gating';
 

@@ -5,7 +5,8 @@
 
 import * as fs from 'node:fs';
 import { CacheError, describeError } from './cache-dir';
-import type { KeyDirectory, TreeDirectory } from './facts-cache';
+import type { KeyDirectory } from './facts-cache';
+import type { TreeDirectory } from './tree-directory';
 import { appendToPack, PackReader, rewritePack } from './facts-pack';
 import { hashesOf, Manifest, ManifestEntry, readManifest, writeManifest } from './manifest';
 import { adoptTable, bestSiblingBase, Sibling, siblingsOf } from './sibling-trees';

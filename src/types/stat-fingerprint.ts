@@ -9,7 +9,7 @@
 
 import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-file';
-import type { TreeDirectory } from './facts-cache';
+import type { TreeDirectory } from './tree-directory';
 import type { InputProblem } from '../model';
 import type { Manifest } from './manifest';
 import type { TreeListing } from './tree-files';
