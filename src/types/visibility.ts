@@ -33,7 +33,7 @@ export interface FileSet {
 /**
  * Include resolution and header closures, shared by every file of a run.
  * Files reached are numbered as they are met, and a closure is walked over
- * those numbers: a .c file of kvm reaches about 700 headers over some 15,000
+ * those numbers: a .c file of kvm reaches about 670 headers over some 2,200
  * #include edges, and walking them as strings in Sets cost more than all its
  * other visibility questions together.
  */
