@@ -59,7 +59,7 @@ export function recordStatFingerprint(tree: TreeDirectory, listing: TreeListing,
 export function statFingerprintHolds(root: string, tree: TreeDirectory, tableId: string | null): boolean {
   const text = readOrNull(tree.fingerprintPath);
   if (text === null || tableId === null) return false;
-  const base = root.endsWith('/') ? root : `${root}/`;
+  const base = statPrefixFor(root);
   let end = lineEnd(text, 0);
   if (text.slice(0, end) !== `${HEADER}\t${tableId}`) return false;
   for (let start = end + 1; start < text.length; start = end + 1) {
@@ -76,10 +76,22 @@ function entryHolds(base: string, text: string, start: number, end: number): boo
   const mtimeAt = directory ? sizeAt : text.indexOf('\t', sizeAt) + 1;
   const pathAt = text.indexOf('\t', mtimeAt) + 1;
   if (mtimeAt <= start || pathAt <= mtimeAt || pathAt > end) return false;
-  const stats = statOrNull(base + text.slice(pathAt, end));
+  const stats = statOrNull(pathAt === end && base === '' ? '.' : base + text.slice(pathAt, end));
   if (!stats) return false;
   if (directory) return stats.isDirectory() && stats.mtimeMs === numberIn(text, mtimeAt, pathAt - 1);
   return stats.isFile() && stats.size === numberIn(text, sizeAt, mtimeAt - 1) && stats.mtimeMs === numberIn(text, mtimeAt, pathAt - 1);
+}
+
+/**
+ * What to put before a tree-relative path to stat it. Nothing when the root
+ * is the working directory (a scan run from the top of the tree): the kernel
+ * then resolves each path from there, instead of walking the root's own
+ * components again for each of 60,000 stats (about 15% of their CPU for 6.1).
+ * patch-audit never changes its working directory.
+ */
+function statPrefixFor(root: string): string {
+  const base = root.endsWith('/') ? root : `${root}/`;
+  return `${process.cwd()}/` === base ? '' : base;
 }
 
 function lineEnd(text: string, from: number): number {
@@ -111,10 +123,12 @@ function readOrNull(file: string): string | null {
   }
 }
 
+const STAT_OPTIONS = { throwIfNoEntry: false } as const;
+
 /** Null when it is gone or cannot be looked at (a folder made unreadable): either way the tree is compared in full. */
 function statOrNull(file: string): fs.Stats | null {
   try {
-    return fs.statSync(file, { throwIfNoEntry: false }) ?? null;
+    return fs.statSync(file, STAT_OPTIONS) ?? null;
   } catch {
     return null;
   }
