@@ -38,7 +38,8 @@ import type { Manifest, ManifestEntry } from './manifest';
 import { linkedEntry, Sibling, siblingsOf } from './sibling-trees';
 import type { DeclCounts, EncodedFacts } from './table-file';
 import { Candidate, compareTreeWithIndex, ownManifest, sourceFile } from './index-freshness';
-import { recordStatFingerprint, statFingerprintHolds } from './stat-fingerprint';
+import { statFingerprintHolds } from './stat-fingerprint';
+import { recordStatFingerprint } from './stat-fingerprint-record';
 import { tableIdOf } from './name-table';
 
 /**

@@ -5,7 +5,7 @@
 // (the tree's listing, the manifest) is loaded when the fingerprint fails.
 
 import { tableIdOf } from './name-table';
-import { recordStatFingerprint, statFingerprintHolds } from './stat-fingerprint';
+import { statFingerprintHolds } from './stat-fingerprint';
 import { TreeDirectory } from './tree-directory';
 
 export interface FreshnessTask {
@@ -21,6 +21,7 @@ export default async function indexIsCurrent(task: FreshnessTask): Promise<boole
   const quiet = () => {};
   if (statFingerprintHolds(task.root, tree, tableIdOf(tree.tablePath, quiet))) return true;
   const { compareTreeWithIndex, ownManifest } = await import('./index-freshness');
+  const { recordStatFingerprint } = await import('./stat-fingerprint-record');
   const comparison = compareTreeWithIndex(task.root, tree, ownManifest(tree, task.root, quiet), { notice: quiet });
   if (!comparison.current) return false;
   recordStatFingerprint(tree, comparison.listing, comparison.previous!, []);

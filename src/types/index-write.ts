@@ -10,8 +10,8 @@ import type { TreeDirectory } from './tree-directory';
 import { appendToPack, PackReader, rewritePack } from './facts-pack';
 import { hashesOf, Manifest, ManifestEntry, readManifest, writeManifest } from './manifest';
 import { adoptTable, bestSiblingBase, Sibling, siblingsOf } from './sibling-trees';
-import { EncodedFacts, newTableId, TableFile } from './table-file';
-import { writeTableFile } from './table-writer';
+import { EncodedFacts, TableFile } from './table-file';
+import { newTableId, writeTableFile } from './table-writer';
 import { compareBytewise } from '../input/walk';
 
 /** The delta holds or hides at most this share of the indexed files (or DELTA_MIN_FILES); past it the base is rebuilt. */

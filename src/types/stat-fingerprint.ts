@@ -5,51 +5,14 @@
 // directory and file, half the CPU of index-freshness.ts's comparison (and
 // it runs beside the analysis, so it is taken from the analysis). Adding,
 // removing or renaming a file changes its directory's mtime; writing to a
-// file changes its own.
+// file changes its own. This module reads and checks a fingerprint, as
+// every run does; stat-fingerprint-record.ts writes one, as a refresh does.
 
 import * as fs from 'node:fs';
-import { writeFileAtomic } from './atomic-file';
 import type { TreeDirectory } from './tree-directory';
-import type { InputProblem } from '../model';
-import type { Manifest } from './manifest';
-import type { TreeListing } from './tree-files';
 
-const HEADER = 'patch-audit stat fingerprint 1';
-
-/**
- * An mtime this close to the listing (or after it) may not change again when
- * the entry does: file systems stamp times with a coarse clock (a few ms, up
- * to 2 s on FAT), so a second change in the same tick leaves it as it was. As
- * git does with its index, such a listing records no fingerprint; a later run
- * compares the tree in full, and records one once the times have settled.
- */
-const RACY_MARGIN_MS = 2000;
-
-/** The fingerprint of a listing, or null when it cannot have one (a path with a tab or newline in it, a racy mtime). */
-function statFingerprintOf(listing: TreeListing, tableId: string): string | null {
-  const unusable = (entry: { path: string; mtimeMs: number }) =>
-    entry.path.includes('\t') || entry.path.includes('\n') || entry.mtimeMs > listing.startedAtMs - RACY_MARGIN_MS;
-  if (listing.directories.some(unusable) || listing.files.some(unusable)) return null;
-  const lines = [`${HEADER}\t${tableId}`];
-  for (const directory of listing.directories) lines.push(`d\t${directory.mtimeMs}\t${directory.path}`);
-  for (const file of listing.files) lines.push(`f\t${file.size}\t${file.mtimeMs}\t${file.path}`);
-  return lines.join('\n');
-}
-
-/**
- * Records the fingerprint of a run that listed `listing` and left (or kept) `manifest`, unless the same is
- * recorded already. None when something could not be listed or vanished meanwhile (`transient`), or could not
- * be read (chmod changes no mtime): the tree is compared in full next time.
- */
-export function recordStatFingerprint(tree: TreeDirectory, listing: TreeListing, manifest: Manifest, transient: readonly InputProblem[]): void {
-  const unreadable = [...manifest.files.values()].some((entry) => entry.problem?.kind === 'unreadable');
-  const fingerprint = listing.problems.length === 0 && transient.length === 0 && !unreadable ? statFingerprintOf(listing, manifest.tableId) : null;
-  if (fingerprint === null) {
-    fs.rmSync(tree.fingerprintPath, { force: true });
-    return;
-  }
-  if (readOrNull(tree.fingerprintPath) !== fingerprint) writeFileAtomic(tree.fingerprintPath, fingerprint);
-}
+/** The first line of a fingerprint, before the table's id. */
+export const FINGERPRINT_HEADER = 'patch-audit stat fingerprint 1';
 
 /**
  * Whether the tree under `root` is still as recorded, for the table whose id is `tableId` (null: none opens).
@@ -57,11 +20,11 @@ export function recordStatFingerprint(tree: TreeDirectory, listing: TreeListing,
  * into fields and writing each stat back as a string took more CPU than the stats themselves.
  */
 export function statFingerprintHolds(root: string, tree: TreeDirectory, tableId: string | null): boolean {
-  const text = readOrNull(tree.fingerprintPath);
+  const text = recordedFingerprint(tree);
   if (text === null || tableId === null) return false;
   const base = statPrefixFor(root);
   let end = lineEnd(text, 0);
-  if (text.slice(0, end) !== `${HEADER}\t${tableId}`) return false;
+  if (text.slice(0, end) !== `${FINGERPRINT_HEADER}\t${tableId}`) return false;
   for (let start = end + 1; start < text.length; start = end + 1) {
     end = lineEnd(text, start);
     if (!entryHolds(base, text, start, end)) return false;
@@ -115,9 +78,10 @@ function numberIn(text: string, from: number, to: number): number {
   return value;
 }
 
-function readOrNull(file: string): string | null {
+/** The tree's fingerprint as recorded, or null when there is none. */
+export function recordedFingerprint(tree: TreeDirectory): string | null {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(tree.fingerprintPath, 'utf8');
   } catch {
     return null;
   }

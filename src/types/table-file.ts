@@ -23,7 +23,6 @@
 // damaged table is an error, never wrong declarations.
 
 import * as fs from 'node:fs';
-import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { Decl, DeclKind, FileFacts, IncludeDirective, indexKey, Located, nameSpaceOf } from './facts';
@@ -150,10 +149,6 @@ export function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   let hash = FNV_OFFSET;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
   return hash >>> 0;
-}
-
-export function newTableId(): string {
-  return crypto.randomBytes(8).toString('hex');
 }
 
 /** Record bytes whose decoded declarations a reader keeps (decoded, a record is a few times its JSON). */

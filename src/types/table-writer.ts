@@ -1,5 +1,6 @@
 // Writes a name table file (the layout is described in table-file.ts).
 
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
@@ -13,7 +14,6 @@ import {
   EncodedFacts,
   fnv1a,
   MAGIC,
-  newTableId,
   RECORD_HEAD_BYTES,
   SLOT_BYTES,
   SLOT_WORDS,
@@ -30,6 +30,11 @@ const TARGET_BIN_BYTES = 4096;
 const STAGING_BYTES = 256 * 1024 * 1024;
 /** Bins are emitted a partition at a time; a partition this size stays in the CPU's caches and TLB. */
 const PARTITION_BYTES = 4 * 1024 * 1024;
+
+/** A new table's id: random, so that a reader can tell a rebuilt table from the one it opened. */
+export function newTableId(): string {
+  return crypto.randomBytes(8).toString('hex');
+}
 
 /** Writes a table of these files (tree-relative path -> facts) with no delta, atomically. */
 export function writeNameTable(tablePath: string, files: Map<string, FileFacts>, tableId = newTableId()): TableHeader {
