@@ -10,6 +10,10 @@
 //   --table PATH   the names.table to read (required)
 //   --passes N     default 4
 //   --dist DIR     measure another build's dist/ (e.g. a copy of main's) with this script
+// Recording a kvm scan's lookups, one file per scan worker:
+//   mkdir /tmp/rec && cd $K && PATCH_AUDIT_RECORD_LOOKUPS=/tmp/rec node --require <repo>/dist/bench/record-lookups.js \
+//     <repo>/dist/src/cli.js scan arch/x86/kvm -r seqcount-truncation --min-confidence low --no-result-cache -j 2 -f json
+// A file of only its L lines (or only its I lines) times the key lookups (or the includes) alone.
 // Prints one JSON line: per pass, ms of CPU and wall, and a digest of what was returned.
 // Compare two builds by alternating processes.
 
