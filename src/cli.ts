@@ -6,7 +6,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { REPORT_FORMATS, ReportFormat } from './report';
 import { HintError } from './frontend/hints';
 import { KnowledgeError } from './knowledge';
-import { defaultJobs } from './workers/pool';
+import { defaultJobs, WorkerPool } from './workers/pool';
+import { SCAN_WORKER } from './engine/worker-scripts';
 import { tuneForWorkers } from './v8-tuning';
 import { parseShardSpec, type ShardSpec } from './shards/shard-spec';
 import { DIFF_REPORT_FORMATS, DiffReportFormat } from './report/diff';
@@ -196,9 +197,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   addGatingOptions(scanCommand, 'scan')
     .action(async (paths: string[], o, command: Command) => {
       const settings = ruleRunSettings(o);
-      tuneForWorkers(settings.jobs);
-      const { scan } = await import('./commands/scan');
-      const { exitCode } = await scan(paths, {
+      const options = {
         ...settings,
         format: o.format as ReportFormat,
         explain: Boolean(o.explain),
@@ -206,8 +205,17 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
         sarif: sarifSettings(o),
         gate: gatingSettings(o, command),
         ...(o.shard ? { shard: o.shard as ShardSpec } : {}),
-      });
-      setExitCode(exitCode);
+      };
+      tuneForWorkers(settings.jobs);
+      // Started before the scan's own modules load, so that the threads load theirs meanwhile.
+      const workers = WorkerPool.start(SCAN_WORKER, settings.jobs);
+      try {
+        const { scan } = await import('./commands/scan');
+        const { exitCode } = await scan(paths, { ...options, workers });
+        setExitCode(exitCode);
+      } finally {
+        await workers.close();
+      }
     });
 
   const mergeCommand = program

@@ -11,9 +11,9 @@ import { loadHints } from '../src/frontend/hints';
 import { MemoryDeclSource } from '../src/types/decl-source';
 import { factsOfSource } from '../src/types/extract';
 import { FileFacts, indexKey, nameSpaceOf } from '../src/types/facts';
-import { deltaPathOf, NameTable, writeNameTable } from '../src/types/name-table';
+import { deltaPathOf, NameTable } from '../src/types/name-table';
 import { encodeFacts, keyHash, TableFile } from '../src/types/table-file';
-import { writeTableFile } from '../src/types/table-writer';
+import { writeNameTable, writeTableFile } from '../src/types/table-writer';
 import { compareBytewise } from '../src/input/walk';
 
 const FIXTURES = path.resolve(__dirname, '..', '..', 'fixtures');

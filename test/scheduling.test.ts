@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { planWorkItems, runPerFile } from '../src/workers/work-items';
-import { runTasks, workerScript } from '../src/workers/pool';
+import { runTasks, WorkerPool, workerScript } from '../src/workers/pool';
 import type { OrderTask } from './support/order-worker';
 import { REPO } from './support/fixtures';
 
@@ -70,6 +70,40 @@ describe('work items', () => {
     );
     await assert.rejects(run);
     assert.equal(finished.length, 2, `the two tasks running at the abort finished, and no other started: ${finished.join(', ')}`);
+  });
+});
+
+describe('a pool started before its tasks are known', () => {
+  let tmp: string;
+  before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pa-pool-'))));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const slow = workerScript<{ value: number }, number>(path.join(__dirname, 'support/slow-loading-worker.js'));
+
+  it('is closed only once each thread has loaded its script, even a thread that never had a task', async () => {
+    const loaded = path.join(tmp, 'loaded');
+    process.env.PATCH_AUDIT_TEST_LOADED_FILE = loaded;
+    try {
+      await WorkerPool.start(slow, 2).close();
+    } finally {
+      delete process.env.PATCH_AUDIT_TEST_LOADED_FILE;
+    }
+    assert.equal(fs.readFileSync(loaded, 'utf8').trim().split('\n').length, 2);
+  });
+
+  it('runs tasks given later, results in task order, and can be closed twice', async () => {
+    const pool = WorkerPool.start(slow, 2);
+    const done: number[] = [];
+    const results = await pool.run([1, 2, 3, 4, 5].map((value) => ({ value })), { onDone: (_task, _result, index) => done.push(index) });
+    assert.deepEqual(results, [2, 4, 6, 8, 10]);
+    assert.deepEqual([...done].sort(), [0, 1, 2, 3, 4]);
+    await Promise.all([pool.close(), pool.close()]);
+  });
+
+  it('is closed without waiting forever when a script cannot load', { timeout: 20_000 }, async () => {
+    const failing = workerScript<unknown, unknown>(path.join(__dirname, 'support/failing-worker.js'));
+    const pool = WorkerPool.start(failing, 2);
+    await assert.rejects(pool.run([{}], {}), /cannot load/);
+    await pool.close();
   });
 });
 

@@ -7,8 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildIndex } from '../src/types/build-index';
-import { cacheKey, KeyDirectory, TreeDirectory } from '../src/types/facts-cache';
-import { tableIdOf } from '../src/types/index-freshness';
+import { cacheKey, KeyDirectory } from '../src/types/facts-cache';
+import { TreeDirectory } from '../src/types/tree-directory';
+import { tableIdOf } from '../src/types/name-table';
 import { statFingerprintHolds } from '../src/types/stat-fingerprint';
 import { writeTree } from './support/gating';
 
@@ -90,6 +91,38 @@ describe('stat fingerprint', () => {
     fs.mkdirSync(path.join(tree, 'drivers/new'));
     later(path.join(tree, 'drivers'));
     assert.equal(holds(), false);
+  });
+
+  /** Runs `check` with the tree as the working directory, where paths are stat'ed from it. */
+  const fromTheRoot = (check: () => void) => {
+    const was = process.cwd();
+    try {
+      process.chdir(tree);
+      check();
+    } finally {
+      process.chdir(was);
+    }
+  };
+
+  it('holds when run from the top of the tree, where it stats paths from the working directory', () => {
+    fromTheRoot(() => assert.equal(holds(), true));
+  });
+
+  it('fails from the top of the tree when a C file was written to', () => {
+    fromTheRoot(() => {
+      const file = path.join(tree, 'include/linux/counter.h');
+      fs.writeFileSync(file, 'struct counter {\n\tunsigned int seq;\n};\n');
+      later(file);
+      assert.equal(holds(), false);
+    });
+  });
+
+  it('fails from the top of the tree when a file is added to the root itself', () => {
+    fromTheRoot(() => {
+      fs.writeFileSync(path.join(tree, 'b.c'), 'int b;\n');
+      later(tree);
+      assert.equal(holds(), false);
+    });
   });
 
   it('fails for another table, and when the table does not open', () => {

@@ -11,7 +11,8 @@ import { runPerFile } from '../workers/work-items';
 import { advanceBy, createProgress } from '../workers/progress';
 import { compareFindings } from '../engine/findings';
 import { SCAN_WORKER } from '../engine/worker-scripts';
-import type { ScanFileResult } from '../engine/worker';
+import type { ScanFileResult, ScanTask } from '../engine/worker';
+import { WorkerPool } from '../workers/pool';
 import { lowTierWanted, type TierGate } from '../engine/tier-gate';
 import { ResultCache, type ResultCacheStats } from '../engine/result-cache';
 import { resultKey } from '../engine/result-key';
@@ -62,6 +63,8 @@ export interface ScanOptions {
   gate?: ScanGateOptions & ShowOptions;
   /** Analyse only this part of the input (`--shard i/N`). */
   shard?: ShardSpec;
+  /** Threads of the scan worker that the caller started before the scan was set up, and closes after it (the scan may close them sooner). */
+  workers?: ScanWorkers;
 }
 
 export function selectRuleIds(requested: string[] | undefined): string[] {
@@ -72,7 +75,19 @@ export function selectRuleIds(requested: string[] | undefined): string[] {
   return [...new Set(requested)];
 }
 
+export type ScanWorkers = WorkerPool<ScanTask, ScanFileResult[]>;
+
 export async function scan(paths: string[], requested: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
+  if (requested.workers) return scanWith(paths, requested, requested.workers);
+  const workers = WorkerPool.start(SCAN_WORKER, requested.jobs);
+  try {
+    return await scanWith(paths, requested, workers);
+  } finally {
+    await workers.close();
+  }
+}
+
+async function scanWith(paths: string[], requested: ScanOptions, workers: ScanWorkers): Promise<{ result: ScanResult; exitCode: number }> {
   checkOutputFile(requested.output);
   checkTreeDir(requested.tree);
   // The folder holds the result cache and the index; a scan that uses neither does not need it.
@@ -89,7 +104,7 @@ export async function scan(paths: string[], requested: ScanOptions): Promise<{ r
   loadKnowledge(options.knowledge).validate(tablesOfAllRules()); // likewise for knowledge files: every row of every table
   const stdin = givenPaths.length < paths.length ? stdinSourceFile((options.readStdin ?? readStandardInput)()) : null;
   try {
-    return await scanFiles(givenPaths, stdin, { gate, gateOptions, knownRules, rules }, options);
+    return await scanFiles(givenPaths, stdin, { gate, gateOptions, knownRules, rules, workers }, options);
   } finally {
     stdin?.remove();
   }
@@ -100,10 +115,11 @@ interface ScanPlan {
   gateOptions: ScanGateOptions & ShowOptions;
   knownRules: string[];
   rules: Rule[];
+  workers: ScanWorkers;
 }
 
 async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPlan, options: ScanOptions): Promise<{ result: ScanResult; exitCode: number }> {
-  const { gate, gateOptions, knownRules, rules } = plan;
+  const { gate, gateOptions, knownRules, rules, workers } = plan;
   const ruleIds = rules.map((rule) => rule.meta.id);
   const collected = await collect(paths);
   const included = gate.includedFiles(collected.files);
@@ -116,7 +132,7 @@ async function scanFiles(paths: string[], stdin: StdinFile | null, plan: ScanPla
   // Problems met while walking the folders belong to no file's shard: the first shard reports them.
   const walkProblems = options.shard && options.shard.index !== 1 ? [] : collected.problems;
   const sessionOptions = typeSessionOptions(paths.length > 0 ? paths : [process.cwd()], rules, options);
-  const results = await analyseWithTypes(files, ruleIds, sessionOptions, options, tierGateOf(options, gateOptions));
+  const results = await analyseWithTypes(files, ruleIds, sessionOptions, options, tierGateOf(options, gateOptions), workers);
 
   const verdict = gate.judge(
     results.flatMap((r) => r.findings).sort(compareFindings),
@@ -176,7 +192,7 @@ function tierGateOf(options: ScanOptions, gateOptions: ScanGateOptions): TierGat
 /**
  * Analyses the files with the tree's type index. When the cache holds one, the analysis starts with it at
  * once while a worker thread checks that it is current; if it was not, it is refreshed and the files are
- * analysed again with it.
+ * analysed again with it, on threads of their own.
  */
 async function analyseWithTypes(
   files: SourceFile[],
@@ -184,15 +200,16 @@ async function analyseWithTypes(
   sessionOptions: TypeSessionOptions,
   options: ScanOptions,
   gate: TierGate,
+  workers: ScanWorkers,
 ): Promise<CachedAnalysis[]> {
   const early = openTypeSessionEarly(sessionOptions);
   let analysis: Analysis;
   let index: 'opened' | 'current' | 'refreshed' = 'opened';
   if (!early) {
-    analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate);
+    analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate, { workers });
   } else {
     const stop = new AbortController();
-    const speculative = analyseFiles(files, ruleIds, early.provisional, options, gate, stop.signal);
+    const speculative = analyseFiles(files, ruleIds, early.provisional, options, gate, { workers, signal: stop.signal });
     speculative.catch(() => {}); // awaited below, or abandoned
     if (await early.current) {
       analysis = await speculative;
@@ -201,7 +218,9 @@ async function analyseWithTypes(
       // The analysis so far is of no use: stop it, so that it does not compete with the refresh.
       stop.abort();
       await speculative.catch(() => {});
-      analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate);
+      // Their per-thread caches hold the old index: they are let go before the refresh needs the cores.
+      await workers.close();
+      analysis = await analyseFiles(files, ruleIds, await openTypeSession(sessionOptions), options, gate, {});
       index = 'refreshed';
     }
   }
@@ -224,7 +243,7 @@ async function analyseFiles(
   session: TypeSession,
   options: ScanOptions,
   gate: TierGate,
-  signal?: AbortSignal,
+  run: { workers?: ScanWorkers; signal?: AbortSignal },
 ): Promise<Analysis> {
   const cache = options.resultCache ? openResultCache(ruleIds, session, options, gate) : null;
   const check = cache?.check(files);
@@ -245,7 +264,7 @@ async function analyseFiles(
       forResultCache: cache !== null,
       gate,
     }),
-    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), signal },
+    { jobs: options.jobs, onItemDone: (batch) => advanceBy(progress, batch), signal: run.signal, pool: run.workers },
   );
   const fresh = await running.finally(() => progress.stop());
   const stats = { workItems: fresh.items, ...(check ? { resultCache: check.counts } : {}) };

@@ -37,8 +37,10 @@ import { commit, Commit, guardWrites, reportDamagedRecords, rewriteManifest } fr
 import type { Manifest, ManifestEntry } from './manifest';
 import { linkedEntry, Sibling, siblingsOf } from './sibling-trees';
 import type { DeclCounts, EncodedFacts } from './table-file';
-import { Candidate, compareTreeWithIndex, ownManifest, sourceFile, tableIdOf } from './index-freshness';
-import { recordStatFingerprint, statFingerprintHolds } from './stat-fingerprint';
+import { Candidate, compareTreeWithIndex, ownManifest, sourceFile } from './index-freshness';
+import { statFingerprintHolds } from './stat-fingerprint';
+import { recordStatFingerprint } from './stat-fingerprint-record';
+import { tableIdOf } from './name-table';
 
 /**
  * Files over this size get their types and functions indexed but not their

@@ -12,7 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CacheLock } from './cache-lock';
-import { KEY_DIRECTORY_PATTERN, KeyDirectory, TreeDirectory } from './facts-cache';
+import { KEY_DIRECTORY_PATTERN, KeyDirectory } from './facts-cache';
+import { TreeDirectory } from './tree-directory';
 import { PackReader, rewritePack } from './facts-pack';
 import { hashesOf, readManifest } from './manifest';
 

@@ -36,6 +36,7 @@ export class DecodedCache {
   set(key: string, decls: readonly Located[], bytes: number): void {
     this.entries.set(key, { decls, bytes, used: false });
     this.bytes += bytes;
+    if (this.bytes <= this.budget) return;
     for (const [old, entry] of this.entries) {
       if (this.bytes <= this.budget) return;
       this.entries.delete(old);

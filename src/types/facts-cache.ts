@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { builtinHintsPath } from '../frontend/hints';
 import { toolVersion } from '../commands/common';
-import { deltaPathOf } from './name-table';
+import { TreeDirectory } from './tree-directory';
 
 /** Bump when what the extractor produces, or how facts are encoded, changes. */
 export const FACTS_SCHEMA_VERSION = 7;
@@ -78,47 +78,6 @@ export class KeyDirectory {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-    }
-  }
-}
-
-/** The directory of one tree's manifest and name table. */
-export class TreeDirectory {
-  readonly manifestPath: string;
-  readonly tablePath: string;
-  /** stat-fingerprint.ts */
-  readonly fingerprintPath: string;
-
-  constructor(readonly path: string) {
-    this.manifestPath = `${path}/manifest.v8`;
-    this.tablePath = `${path}/names.table`;
-    this.fingerprintPath = `${path}/stat-fingerprint`;
-  }
-
-  get deltaPath(): string {
-    return deltaPathOf(this.tablePath);
-  }
-
-  ensure(): void {
-    try {
-      fs.mkdirSync(this.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-
-  /** When the tree was last indexed or used: its manifest's mtime, which every run sets (0: no manifest). */
-  lastUsedMs(): number {
-    return fs.statSync(this.manifestPath, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  }
-
-  /** Marks the tree as used now, for pruning by age. */
-  touch(): void {
-    const now = new Date();
-    try {
-      fs.utimesSync(this.manifestPath, now, now);
-    } catch {
-      // a manifest replaced or pruned meanwhile: its writer dated it
     }
   }
 }

@@ -7,9 +7,9 @@ import * as fs from 'node:fs';
 import type { InputProblem } from '../model';
 import type { SourceFile } from '../input/walk';
 import { SOURCE_EXTENSIONS } from '../commands/common';
-import type { TreeDirectory } from './facts-cache';
+import type { TreeDirectory } from './tree-directory';
 import { Manifest, ManifestEntry, readManifest } from './manifest';
-import { NameTable } from './name-table';
+import { tableIdOf } from './name-table';
 import { listTreeFiles, TreeFile, TreeListing } from './tree-files';
 
 /** A file whose stat changed (or that is new, or lost its facts): its content has to be looked at. */
@@ -66,20 +66,6 @@ export function ownManifest(tree: TreeDirectory, root: string, notice: (message:
     return null;
   }
   return read.manifest;
-}
-
-/** The id of the table (with its delta) if it opens, else null; a table that is there but does not open is said so. */
-export function tableIdOf(tablePath: string, notice: (message: string) => void): string | null {
-  try {
-    const table = NameTable.open(tablePath);
-    const id = table.tableId;
-    table.close();
-    return id;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `damaged (${(error as Error).message})`;
-    notice(`cache: the name table ${tablePath} is ${reason}; it is rebuilt`);
-    return null;
-  }
 }
 
 /** Splits the files into unchanged (size and mtime as in the manifest) and changed or new. */

@@ -5,12 +5,13 @@
 
 import * as fs from 'node:fs';
 import { CacheError, describeError } from './cache-dir';
-import type { KeyDirectory, TreeDirectory } from './facts-cache';
+import type { KeyDirectory } from './facts-cache';
+import type { TreeDirectory } from './tree-directory';
 import { appendToPack, PackReader, rewritePack } from './facts-pack';
 import { hashesOf, Manifest, ManifestEntry, readManifest, writeManifest } from './manifest';
 import { adoptTable, bestSiblingBase, Sibling, siblingsOf } from './sibling-trees';
-import { EncodedFacts, newTableId, TableFile } from './table-file';
-import { writeTableFile } from './table-writer';
+import { EncodedFacts, TableFile } from './table-file';
+import { newTableId, writeTableFile } from './table-writer';
 import { compareBytewise } from '../input/walk';
 
 /** The delta holds or hides at most this share of the indexed files (or DELTA_MIN_FILES); past it the base is rebuilt. */

@@ -3,26 +3,18 @@
 // a base table file (table-file.ts) and, once files changed, a delta file laid
 // over it that holds their new declarations and hides their old ones. So a
 // refresh after an edit writes a small delta, not the whole table (930 MB for
-// 6.1); the base is rebuilt when the delta grows too large.
+// 6.1); the base is rebuilt when the delta grows too large. Tables are
+// written by table-writer.ts; reading one loads none of the writing code.
 
 import * as fs from 'node:fs';
 import type { DeclSource } from './decl-source';
-import type { FileFacts, IncludeDirective, Located } from './facts';
+import type { IncludeDirective, Located } from './facts';
 import { compareBytewise } from '../input/walk';
-import { encodeFacts, newTableId, TableFile, TableHeader, TableOpenOptions } from './table-file';
-import { writeTableFile } from './table-writer';
+import { TableFile, TableOpenOptions } from './table-file';
 
 /** Where the delta of the table at `tablePath` lives. */
 export function deltaPathOf(tablePath: string): string {
   return `${tablePath}.delta`;
-}
-
-/** Writes a table of these files (tree-relative path -> facts) with no delta, atomically. */
-export function writeNameTable(tablePath: string, files: Map<string, FileFacts>, tableId = newTableId()): TableHeader {
-  const paths = [...files.keys()].sort(compareBytewise);
-  const header = writeTableFile(tablePath, paths.map((p) => [p, encodeFacts(files.get(p)!)] as const), tableId);
-  fs.rmSync(deltaPathOf(tablePath), { force: true });
-  return header;
 }
 
 /** Reads a tree's name table: the base file, and its delta if it has one. */
@@ -117,6 +109,20 @@ export class NameTable implements DeclSource {
     this.base.close();
     this.delta?.close();
     this.merged.clear();
+  }
+}
+
+/** The id of the table (with its delta) if it opens, else null; a table that is there but does not open is said so. */
+export function tableIdOf(tablePath: string, notice: (message: string) => void): string | null {
+  try {
+    const table = NameTable.open(tablePath);
+    const id = table.tableId;
+    table.close();
+    return id;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : `damaged (${(error as Error).message})`;
+    notice(`cache: the name table ${tablePath} is ${reason}; it is rebuilt`);
+    return null;
   }
 }
 

@@ -4,7 +4,8 @@
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import type { KeyDirectory, TreeDirectory } from './facts-cache';
+import type { KeyDirectory } from './facts-cache';
+import type { TreeDirectory } from './tree-directory';
 import { Manifest, ManifestEntry, readManifest } from './manifest';
 import { TableFile } from './table-file';
 

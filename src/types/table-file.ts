@@ -23,7 +23,6 @@
 // damaged table is an error, never wrong declarations.
 
 import * as fs from 'node:fs';
-import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { Decl, DeclKind, FileFacts, IncludeDirective, indexKey, Located, nameSpaceOf } from './facts';
@@ -124,6 +123,17 @@ export function decodeFacts(encoded: EncodedFacts): FileFacts {
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
+/** Whether `bytes[start, end)` are the UTF-8 of `key`, compared without decoding them. */
+function keyIs(key: string, bytes: Buffer, start: number, end: number): boolean {
+  if (end - start < key.length) return false;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return bytes.toString('utf8', start, end) === key;
+    if (bytes[start + i] !== c) return false;
+  }
+  return end - start === key.length;
+}
+
 /** FNV-1a over the key's UTF-8 bytes; part of the format. */
 export function keyHash(key: string): number {
   let hash = FNV_OFFSET;
@@ -139,10 +149,6 @@ export function fnv1a(bytes: Uint8Array, start: number, end: number): number {
   let hash = FNV_OFFSET;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
   return hash >>> 0;
-}
-
-export function newTableId(): string {
-  return crypto.randomBytes(8).toString('hex');
 }
 
 /** Record bytes whose decoded declarations a reader keeps (decoded, a record is a few times its JSON). */
@@ -170,7 +176,9 @@ export class TableFile {
   private readonly includes = new Map<string, readonly IncludeDirective[] | undefined>();
   /** Reused for the reads of records, and of slot pages (aligned: its own ArrayBuffer). */
   private scratch = Buffer.allocUnsafe(1 << 16);
+  /** One slot page's bytes, and the same bytes as words: every probe reads into them. */
   private readonly slotScratch: Buffer;
+  private readonly slotWords: Uint32Array;
   private fd: number | null;
 
   private constructor(
@@ -183,6 +191,7 @@ export class TableFile {
     this.decoded = new DecodedCache(options.cacheBytes ?? DECODED_CACHE_BYTES);
     this.slotMask = header.slotCount - 1;
     this.slotScratch = Buffer.allocUnsafeSlow(header.slotsPerPage * SLOT_BYTES);
+    this.slotWords = uint32sOf(this.slotScratch, header.slotsPerPage * SLOT_WORDS);
     const pages = Math.ceil(header.slotCount / header.slotsPerPage);
     this.slotCrcs = this.checkedUint32s(header.slotCrcs, pages, header.slotCrcsCrc, 'slot CRCs');
   }
@@ -249,20 +258,26 @@ export class TableFile {
     this.pathBytes = undefined;
   }
 
-  /** Finds the key's record by probing from its home slot; an empty slot ends the search. */
+  /**
+   * Finds the key's record by probing from its home slot; an empty slot ends the search.
+   * A worker looks up thousands of keys, a third of them absent: each probe is
+   * one read of a slot page and, for a key that is there, one of its record.
+   */
   private readKey(key: string): { decls: Located[]; bytes: number } {
     const hash = keyHash(key);
-    for (let slot = hash & this.slotMask, probed = 0; probed < this.header.slotCount; ) {
-      const page = Math.floor(slot / this.header.slotsPerPage);
-      const words = this.slotPage(page);
-      for (let s = slot - page * this.header.slotsPerPage; s < words.length / SLOT_WORDS && probed < this.header.slotCount; s++, slot++, probed++) {
+    const { slotCount, slotsPerPage } = this.header;
+    for (let slot = hash & this.slotMask, probed = 0; probed < slotCount; ) {
+      const page = Math.floor(slot / slotsPerPage);
+      const slotsRead = this.readSlotPage(page);
+      const words = this.slotWords;
+      for (let s = slot - page * slotsPerPage; s < slotsRead && probed < slotCount; s++, slot++, probed++) {
         const length = words[s * SLOT_WORDS + 2];
         if (length === 0) return { decls: [], bytes: MISS_BYTES };
         if (words[s * SLOT_WORDS] !== hash) continue;
         const offset = words[s * SLOT_WORDS + 1];
         const body = this.checkedRecord(this.read(offset, length), offset, `the record of a key`);
         const keyLength = body.readUInt16LE(0);
-        if (body.toString('utf8', 2, 2 + keyLength) !== key) continue;
+        if (!keyIs(key, body, 2, 2 + keyLength)) continue;
         return { decls: this.decodeRecord(body.toString('utf8', 2 + keyLength)), bytes: length };
       }
       slot &= this.slotMask;
@@ -270,22 +285,25 @@ export class TableFile {
     return { decls: [], bytes: MISS_BYTES };
   }
 
-  /** The slots of one page as Uint32 words, after checking the page's CRC. */
-  private slotPage(page: number): Uint32Array {
+  /** Reads one page of slots into slotWords, after checking its CRC; returns how many slots it has. */
+  private readSlotPage(page: number): number {
     const first = page * this.header.slotsPerPage;
     const count = Math.min(this.header.slotsPerPage, this.header.slotCount - first);
     const bytes = this.read(this.header.slots + first * SLOT_BYTES, count * SLOT_BYTES, this.slotScratch);
     if (zlib.crc32(bytes) !== this.slotCrcs[page]) throw this.damaged(`slot page ${page} fails its CRC`);
-    return uint32sOf(bytes, count * SLOT_WORDS);
+    return count;
   }
 
   private decodeRecord(json: string): Located[] {
     const entries = JSON.parse(json) as [number, Decl][];
-    return entries.map(([fileIndex, decl]) => {
+    const decls: Located[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
       // Freshly parsed, so the object can become the Located itself.
-      (decl as Located).file = this.pathAt(fileIndex);
-      return decl as Located;
-    });
+      const decl = entries[i][1] as Located;
+      decl.file = this.pathAt(entries[i][0]);
+      decls[i] = decl;
+    }
+    return decls;
   }
 
   /** A record's bytes after its CRC, once the CRC matches. */

@@ -1,13 +1,16 @@
 // Writes a name table file (the layout is described in table-file.ts).
 
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
-import type { DeclKind } from './facts';
+import type { DeclKind, FileFacts } from './facts';
 import { AtomicFileWriter } from './atomic-file';
 import { compareBytewise } from '../input/walk';
 import {
   BaseReference,
   DeclCounts,
+  encodeFacts,
   EncodedFacts,
   fnv1a,
   MAGIC,
@@ -19,6 +22,7 @@ import {
   TableHeader,
   TRAILER_BYTES,
 } from './table-file';
+import { deltaPathOf } from './name-table';
 
 /** Staged bytes per bin (keys binned by hash, to be grouped): a bin is a few dozen keys, told apart by a linear search. */
 const TARGET_BIN_BYTES = 4096;
@@ -26,6 +30,19 @@ const TARGET_BIN_BYTES = 4096;
 const STAGING_BYTES = 256 * 1024 * 1024;
 /** Bins are emitted a partition at a time; a partition this size stays in the CPU's caches and TLB. */
 const PARTITION_BYTES = 4 * 1024 * 1024;
+
+/** A new table's id: random, so that a reader can tell a rebuilt table from the one it opened. */
+export function newTableId(): string {
+  return crypto.randomBytes(8).toString('hex');
+}
+
+/** Writes a table of these files (tree-relative path -> facts) with no delta, atomically. */
+export function writeNameTable(tablePath: string, files: Map<string, FileFacts>, tableId = newTableId()): TableHeader {
+  const paths = [...files.keys()].sort(compareBytewise);
+  const header = writeTableFile(tablePath, paths.map((p) => [p, encodeFacts(files.get(p)!)] as const), tableId);
+  fs.rmSync(deltaPathOf(tablePath), { force: true });
+  return header;
+}
 
 /**
  * Writes a table file of these files' facts, atomically. `files` must be

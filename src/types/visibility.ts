@@ -25,12 +25,29 @@ export interface Ranked {
   decls: Located[];
 }
 
-/** Include resolution and header closures, shared by every file of a run. */
+/** The files a file reaches through its #include lines. */
+export interface FileSet {
+  has(file: string): boolean;
+}
+
+/**
+ * Include resolution and header closures, shared by every file of a run.
+ * Files reached are numbered as they are met, and a closure is walked over
+ * those numbers: a .c file of kvm reaches about 670 headers over some 2,200
+ * #include edges, and walking them as strings in Sets cost more than all its
+ * other visibility questions together.
+ */
 export class IncludeGraph {
-  private readonly closures = new Map<string, Set<string>>();
+  private readonly closures = new Map<string, FileSet>();
   private readonly resolved = new Map<string, string | null>();
-  /** By architecture, then by file. */
-  private readonly targets = new Map<string, Map<string, string[]>>();
+  /** Each file met so far, by number, and the numbers by file. */
+  private readonly files: string[] = [];
+  private readonly numbers = new Map<string, number>();
+  /** By architecture, then by file number: the numbers of the files its #include lines name. */
+  private readonly targets = new Map<string, (readonly number[] | undefined)[]>();
+  /** The walk that last reached each file, by number: a walk marks what it reached without a Set of its own. */
+  private walkOf = new Int32Array(1024);
+  private walks = 0;
 
   constructor(private readonly source: DeclSource, private readonly defaultArch: string) {}
 
@@ -44,36 +61,56 @@ export class IncludeGraph {
    * kernel's include path resolves them. `ownIncludes` replace the source's
    * #include lines for `file` itself (a fresh parse of it).
    */
-  closure(file: string, ownIncludes?: readonly IncludeDirective[]): Set<string> {
-    let seen = ownIncludes ? undefined : this.closures.get(file);
-    if (seen) return seen;
-    seen = new Set<string>();
+  closure(file: string, ownIncludes?: readonly IncludeDirective[]): FileSet {
+    const known = ownIncludes ? undefined : this.closures.get(file);
+    if (known) return known;
     const arch = this.archOf(file);
-    const queue = [file];
-    while (queue.length) {
-      const current = queue.pop()!;
-      const targets = current === file && ownIncludes ? this.resolveAll(current, ownIncludes, arch) : this.targetsOf(current, arch);
+    const self = this.numberOf(file);
+    const walk = ++this.walks;
+    const reached: number[] = [];
+    const reach = (targets: readonly number[]) => {
       for (const target of targets) {
-        if (!seen.has(target) && target !== file) {
-          seen.add(target);
-          queue.push(target);
+        if (target !== self && this.walkOf[target] !== walk) {
+          this.walkOf[target] = walk;
+          reached.push(target);
         }
       }
-    }
-    if (!ownIncludes) this.closures.set(file, seen);
-    return seen;
+    };
+    reach(ownIncludes ? this.numbersOf(this.resolveAll(file, ownIncludes, arch)) : this.targetsOf(self, arch));
+    for (let i = 0; i < reached.length; i++) reach(this.targetsOf(reached[i], arch));
+    const closure = new NumberedFileSet(this.numbers, this.files.length, reached);
+    if (!ownIncludes) this.closures.set(file, closure);
+    return closure;
   }
 
-  /** The files `file`'s #include lines name (as the source has them), in order: each file's closure walks the same headers again. */
-  private targetsOf(file: string, arch: string): string[] {
+  /** The numbers of the files `file`'s #include lines name (as the source has them), in order: each file's closure walks the same headers again. */
+  private targetsOf(file: number, arch: string): readonly number[] {
     let byFile = this.targets.get(arch);
-    if (!byFile) this.targets.set(arch, (byFile = new Map()));
-    let targets = byFile.get(file);
+    if (!byFile) this.targets.set(arch, (byFile = []));
+    let targets = byFile[file];
     if (!targets) {
-      targets = this.resolveAll(file, this.source.includesOf(file) ?? [], arch);
-      byFile.set(file, targets);
+      const path = this.files[file];
+      targets = byFile[file] = this.numbersOf(this.resolveAll(path, this.source.includesOf(path) ?? [], arch));
     }
     return targets;
+  }
+
+  private numbersOf(files: readonly string[]): number[] {
+    return files.map((file) => this.numberOf(file));
+  }
+
+  private numberOf(file: string): number {
+    let number = this.numbers.get(file);
+    if (number === undefined) {
+      number = this.files.push(file) - 1;
+      this.numbers.set(file, number);
+      if (number >= this.walkOf.length) {
+        const longer = new Int32Array(2 * this.walkOf.length);
+        longer.set(this.walkOf);
+        this.walkOf = longer;
+      }
+    }
+    return number;
   }
 
   private resolveAll(from: string, includes: readonly IncludeDirective[], arch: string): string[] {
@@ -112,12 +149,27 @@ export class IncludeGraph {
   }
 }
 
+/** A closure: marks by file number, for the files numbered when it was made (a file numbered later was not reached). */
+class NumberedFileSet implements FileSet {
+  private readonly marks: Uint8Array;
+
+  constructor(private readonly numbers: ReadonlyMap<string, number>, fileCount: number, reached: readonly number[]) {
+    this.marks = new Uint8Array(fileCount);
+    for (const number of reached) this.marks[number] = 1;
+  }
+
+  has(file: string): boolean {
+    const number = this.numbers.get(file);
+    return number !== undefined && this.marks[number] === 1;
+  }
+}
+
 /** Ranks a name's declarations for one analysed file. */
 export class Visibility {
   private readonly dir: string;
   private readonly arch: string;
   private readonly area: string;
-  private closure: Set<string> | null = null;
+  private closure: FileSet | null = null;
 
   constructor(
     private readonly file: string,

@@ -7,7 +7,7 @@
 // plan depends on the files alone (not on the number of workers), and results
 // come back per file in input order, so output is the same for any -j.
 
-import { runTasks, WorkerScript } from './pool';
+import { runTasks, WorkerPool, WorkerScript } from './pool';
 
 /** Each core gets several items to balance with: the target item is about 1/ITEMS_PER_RUN of the input... */
 const ITEMS_PER_RUN = 32;
@@ -65,15 +65,21 @@ export async function runPerFile<F extends { size: number }, Task, R>(
   script: WorkerScript<Task, R[]>,
   files: readonly F[],
   makeTask: (files: F[]) => Task,
-  options: { jobs: number; onItemDone?: (files: readonly F[]) => void; itemBytes?: number; signal?: AbortSignal },
+  options: {
+    jobs: number;
+    onItemDone?: (files: readonly F[]) => void;
+    itemBytes?: number;
+    signal?: AbortSignal;
+    /** Threads of `script` started already (the caller closes them); without it, threads are started for the run. */
+    pool?: WorkerPool<Task, R[]>;
+  },
 ): Promise<PerFileRun<R>> {
   const items = planWorkItems(files, options.itemBytes);
   const tasks = items.map((item) => makeTask(item.files));
-  const byItem = await runTasks(script, tasks, {
-    jobs: options.jobs,
-    onDone: (_task, _result, i) => options.onItemDone?.(items[i].files),
-    signal: options.signal,
-  });
+  const onDone = (_task: Task, _result: R[], i: number) => options.onItemDone?.(items[i].files);
+  const byItem = options.pool
+    ? await options.pool.run(tasks, { onDone, signal: options.signal })
+    : await runTasks(script, tasks, { jobs: options.jobs, onDone, signal: options.signal });
   const results = new Array<R>(files.length);
   items.forEach((item, i) => {
     if (byItem[i].length !== item.files.length) throw new Error(`a work item of ${item.files.length} files came back with ${byItem[i].length} results`);
