@@ -45,26 +45,59 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** e, E, p, P: the letters after which a sign belongs to a number (1e+5, 0x1p-3). */
+function isExponentMark(c: number): boolean {
+  return c === 101 || c === 69 || c === 112 || c === 80;
+}
+
 function isBlank(c: number): boolean {
   return c === CH_SPACE || c === CH_TAB || c === CH_CR || c === CH_FF || c === CH_VT;
 }
 
-export function tokenize(text: string): TokenList {
-  const capacity = Math.max(16, (text.length >> 2) + 16);
-  let kind = new Uint8Array(capacity);
-  let start = new Int32Array(capacity);
-  let end = new Int32Array(capacity);
-  let count = 0;
-  const push = (k: TokenKind, s: number, e: number): void => {
-    if (count === kind.length) {
-      const grow = kind.length * 2;
-      const k2 = new Uint8Array(grow); k2.set(kind); kind = k2;
-      const s2 = new Int32Array(grow); s2.set(start); start = s2;
-      const e2 = new Int32Array(grow); e2.set(end); end = e2;
-    }
-    kind[count] = k; start[count] = s; end[count] = e; count++;
-  };
+/**
+ * A TokenList being filled, and the one tokenize returns. A class with a method rather than a
+ * closure made per call (a new call target for every file threw tokenize's optimised code away),
+ * and rather than an object literal: a literal's map is shared with any other literal of the
+ * same first property names, whose field types, once generalised elsewhere, threw away every
+ * optimised function that reads tokens.
+ */
+export class TokenColumns implements TokenList {
+  count = 0;
+  kind: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
 
+  constructor(capacity: number) {
+    this.kind = new Uint8Array(capacity);
+    this.start = new Int32Array(capacity);
+    this.end = new Int32Array(capacity);
+  }
+
+  push(k: TokenKind, s: number, e: number): void {
+    const at = this.count;
+    if (at === this.kind.length) this.grow();
+    this.kind[at] = k;
+    this.start[at] = s;
+    this.end[at] = e;
+    this.count = at + 1;
+  }
+
+  private grow(): void {
+    const size = Math.max(16, this.kind.length * 2);
+    const kind = new Uint8Array(size);
+    kind.set(this.kind);
+    this.kind = kind;
+    const start = new Int32Array(size);
+    start.set(this.start);
+    this.start = start;
+    const end = new Int32Array(size);
+    end.set(this.end);
+    this.end = end;
+  }
+}
+
+export function tokenize(text: string): TokenList {
+  const tokens = new TokenColumns(Math.max(16, (text.length >> 2) + 16));
   const n = text.length;
   let i = 0;
   let atLineStart = true;
@@ -77,7 +110,7 @@ export function tokenize(text: string): TokenList {
     if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_SLASH) { i = skipLineComment(text, i); continue; }
     if (c === CH_HASH && atLineStart) {
       const e = directiveEnd(text, i);
-      push(TokenKind.Directive, i, e);
+      tokens.push(TokenKind.Directive, i, e);
       i = e;
       continue;
     }
@@ -89,11 +122,11 @@ export function tokenize(text: string): TokenList {
       const next = text.charCodeAt(j);
       if ((next === CH_DQUOTE || next === CH_SQUOTE) && j - i <= 2) {
         const e = skipQuoted(text, j, next);
-        push(next === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
+        tokens.push(next === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
         i = e;
         continue;
       }
-      push(TokenKind.Identifier, i, j);
+      tokens.push(TokenKind.Identifier, i, j);
       i = j;
       continue;
     }
@@ -103,28 +136,28 @@ export function tokenize(text: string): TokenList {
         const d = text.charCodeAt(j);
         if (isIdentChar(d) || d === CH_DOT) { j++; continue; }
         // Exponent signs: 1e+5, 0x1p-3.
-        if ((d === 43 || d === 45) && /[eEpP]/.test(text[j - 1])) { j++; continue; }
+        if ((d === 43 || d === 45) && isExponentMark(text.charCodeAt(j - 1))) { j++; continue; }
         break;
       }
-      push(TokenKind.Number, i, j);
+      tokens.push(TokenKind.Number, i, j);
       i = j;
       continue;
     }
     if (c === CH_DQUOTE || c === CH_SQUOTE) {
       const e = skipQuoted(text, i, c);
-      push(c === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
+      tokens.push(c === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
       i = e;
       continue;
     }
     if (c === CH_DOT && text.charCodeAt(i + 1) === CH_DOT && text.charCodeAt(i + 2) === CH_DOT) {
-      push(TokenKind.Punct, i, i + 3);
+      tokens.push(TokenKind.Punct, i, i + 3);
       i += 3;
       continue;
     }
-    push(TokenKind.Punct, i, i + 1);
+    tokens.push(TokenKind.Punct, i, i + 1);
     i++;
   }
-  return { count, kind, start, end };
+  return tokens;
 }
 
 function skipBlockComment(text: string, i: number): number {

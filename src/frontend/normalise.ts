@@ -106,8 +106,9 @@ class Normaliser {
 
   private buffer(): Uint16Array {
     if (!this.out) {
+      // One native copy of the UTF-16 code units (a charCodeAt loop ran in the interpreter, cold).
       const out = new Uint16Array(this.text.length);
-      for (let i = 0; i < this.text.length; i++) out[i] = this.text.charCodeAt(i);
+      Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(this.text, 'utf16le');
       this.out = out;
     }
     return this.out;
