@@ -44,11 +44,21 @@ const TYPE_WORDS = new Set([
   '_Bool', 'const', 'volatile',
 ]);
 
+const TYPE_WORD_LENGTHS = [...TYPE_WORDS].map((word) => word.length);
+const SHORTEST_TYPE_WORD = Math.min(...TYPE_WORD_LENGTHS);
+const LONGEST_TYPE_WORD = Math.max(...TYPE_WORD_LENGTHS);
+
 /** A macro call followed by one of these starts a loop body, not an expression. */
 const STATEMENT_KEYWORDS = new Set(['if', 'for', 'while', 'do', 'switch', 'return', 'goto', 'break', 'continue']);
 
 /** `static DEFINE_RATELIMIT_STATE(rs, HZ, 5);`: declares its first argument. */
 const DECLARATOR_MACRO = /^_*(DEFINE|DECLARE)_[A-Z0-9_]+$/;
+
+/** DECLARATOR_MACRO's test, run only on names that can match (a regex call for every identifier was a good part of the scan). */
+function mayBeDeclaratorMacro(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return (first === 68 || first === 95) && DECLARATOR_MACRO.test(name); // 'D' or '_'
+}
 const DECLARES_FIRST_ARGUMENT: MacroHint = {
   name: '(DEFINE_* declarator)',
   params: ['name', '...'],
@@ -264,7 +274,7 @@ class Normaliser {
       const name = this.word(t);
       const hint = this.hints.get(name);
       if (hint && this.applyHint(t, hint)) continue;
-      if (DECLARATOR_MACRO.test(name) && this.rewriteDeclaratorMacro(t)) continue;
+      if (mayBeDeclaratorMacro(name) && this.rewriteDeclaratorMacro(t)) continue;
       if (C_KEYWORDS.has(name)) continue;
       if (this.rewriteStringMacro(t)) continue;
       if (depth === 0) continue;
@@ -436,17 +446,20 @@ class Normaliser {
     const c = this.punct(prev);
     if (c === 59 || c === 123 || c === 125 || c === 58 || c === 41) return true;
     if (this.tokens.kind[prev] === TokenKind.Identifier) {
-      const w = this.outputWord(prev);
-      return w === 'else' || w === 'do';
+      return this.outputIs(prev, 'else') || this.outputIs(prev, 'do');
     }
     return false;
   }
 
-  private outputWord(t: number): string {
-    if (!this.out) return this.word(t);
-    let s = '';
-    for (let i = this.tokens.start[t]; i < this.tokens.end[t]; i++) s += String.fromCharCode(this.out[i]);
-    return s.trim();
+  /** Whether token t reads as `word` in the output (a rewrite may have left it shorter, padded with blanks). */
+  private outputIs(t: number, word: string): boolean {
+    let from = this.tokens.start[t];
+    let to = this.tokens.end[t];
+    while (from < to && this.charAt(from) === SPACE) from++;
+    while (to > from && this.charAt(to - 1) === SPACE) to--;
+    if (to - from !== word.length) return false;
+    for (let i = 0; i < word.length; i++) if (this.charAt(from + i) !== word.charCodeAt(i)) return false;
+    return true;
   }
 
   /** In a macro call, an argument such as `struct foo *` or `unsigned long` becomes the identifier `struct_foo__`. */
@@ -454,12 +467,23 @@ class Normaliser {
     const prev = this.previousVisible(t);
     // `int foo(struct bar *)` is a prototype, not a call.
     if (prev >= 0 && this.tokens.kind[prev] === TokenKind.Identifier) {
-      const w = this.outputWord(prev);
-      if (w !== 'return' && w !== 'case' && w !== 'else' && w !== 'do') return;
+      if (!this.outputIs(prev, 'return') && !this.outputIs(prev, 'case') && !this.outputIs(prev, 'else') && !this.outputIs(prev, 'do')) return;
     }
+    if (!this.holdsTypeWord(open, this.match[open])) return;
     for (const arg of this.splitArguments(open, this.match[open])) {
       if (arg.first <= arg.last && this.isTypeArgument(arg.first, arg.last)) this.identifierise(arg.first, arg.last);
     }
+  }
+
+  /** Whether a live identifier between two tokens is a TYPE_WORD: an argument can be a type only then. */
+  private holdsTypeWord(open: number, close: number): boolean {
+    const { kind, start, end } = this.tokens;
+    for (let u = open + 1; u < close; u++) {
+      if (this.dead[u] || kind[u] !== TokenKind.Identifier) continue;
+      const length = end[u] - start[u];
+      if (length >= SHORTEST_TYPE_WORD && length <= LONGEST_TYPE_WORD && TYPE_WORDS.has(this.word(u))) return true;
+    }
+    return false;
   }
 
   private isTypeArgument(first: number, last: number): boolean {
