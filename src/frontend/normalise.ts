@@ -16,6 +16,7 @@
 import { TokenKind, TokenList, isIdentChar, tokenize } from './lexer';
 import type { HintTable, MacroHint } from './hints';
 import { blankConditionals } from './conditionals';
+import { NameFilter } from './name-filter';
 
 export interface NormaliseResult {
   /** Same length as the input, same newlines. */
@@ -54,10 +55,24 @@ const STATEMENT_KEYWORDS = new Set(['if', 'for', 'while', 'do', 'switch', 'retur
 /** `static DEFINE_RATELIMIT_STATE(rs, HZ, 5);`: declares its first argument. */
 const DECLARATOR_MACRO = /^_*(DEFINE|DECLARE)_[A-Z0-9_]+$/;
 
+const DECLARATOR_SHORTEST = 'DEFINE_X'.length;
+
 /** DECLARATOR_MACRO's test, run only on names that can match (a regex call for every identifier was a good part of the scan). */
 function mayBeDeclaratorMacro(name: string): boolean {
   const first = name.charCodeAt(0);
   return (first === 68 || first === 95) && DECLARATOR_MACRO.test(name); // 'D' or '_'
+}
+
+const nameFilters = new WeakMap<HintTable, NameFilter>();
+
+/** The identifiers the scan must look at by name: hinted macros, keywords, possible declarator macros. */
+function nameFilterFor(hints: HintTable): NameFilter {
+  let filter = nameFilters.get(hints);
+  if (!filter) {
+    filter = new NameFilter([...hints.keys(), ...C_KEYWORDS]).addPrefix(68, DECLARATOR_SHORTEST).addPrefix(95, DECLARATOR_SHORTEST);
+    nameFilters.set(hints, filter);
+  }
+  return filter;
 }
 const DECLARES_FIRST_ARGUMENT: MacroHint = {
   name: '(DEFINE_* declarator)',
@@ -258,7 +273,8 @@ class Normaliser {
   // ---- the scan -------------------------------------------------------------
 
   private scan(): void {
-    const { count, kind } = this.tokens;
+    const { count, kind, start, end } = this.tokens;
+    const names = nameFilterFor(this.hints);
     let depth = 0;
     for (let t = 0; t < count; t++) {
       if (this.dead[t]) continue;
@@ -271,11 +287,13 @@ class Normaliser {
         continue;
       }
       if (k !== TokenKind.Identifier) continue;
-      const name = this.word(t);
-      const hint = this.hints.get(name);
-      if (hint && this.applyHint(t, hint)) continue;
-      if (mayBeDeclaratorMacro(name) && this.rewriteDeclaratorMacro(t)) continue;
-      if (C_KEYWORDS.has(name)) continue;
+      if (names.mayHold(this.text, start[t], end[t])) {
+        const name = this.word(t);
+        const hint = this.hints.get(name);
+        if (hint && this.applyHint(t, hint)) continue;
+        if (mayBeDeclaratorMacro(name) && this.rewriteDeclaratorMacro(t)) continue;
+        if (C_KEYWORDS.has(name)) continue;
+      }
       if (this.rewriteStringMacro(t)) continue;
       if (depth === 0) continue;
       const open = this.nextLive(t);
