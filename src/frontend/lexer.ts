@@ -108,56 +108,58 @@ export function tokenize(text: string): TokenList {
     if (c === CH_BACKSLASH && text.charCodeAt(i + 1) === CH_NEWLINE) { i += 2; continue; }
     if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_STAR) { i = skipBlockComment(text, i); continue; }
     if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_SLASH) { i = skipLineComment(text, i); continue; }
+    // One push for every kind of token: each call site of push was compiled into the loop again.
+    let kind: TokenKind;
+    let end: number;
     if (c === CH_HASH && atLineStart) {
-      const e = directiveEnd(text, i);
-      tokens.push(TokenKind.Directive, i, e);
-      i = e;
-      continue;
-    }
-    atLineStart = false;
-    if (isIdentStart(c)) {
-      let j = i + 1;
-      while (j < n && isIdentChar(text.charCodeAt(j))) j++;
-      // String prefixes such as L"..." or u8"..." belong to the literal.
-      const next = text.charCodeAt(j);
-      if ((next === CH_DQUOTE || next === CH_SQUOTE) && j - i <= 2) {
-        const e = skipQuoted(text, j, next);
-        tokens.push(next === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
-        i = e;
-        continue;
+      kind = TokenKind.Directive;
+      end = directiveEnd(text, i);
+    } else {
+      atLineStart = false;
+      if (isIdentStart(c)) {
+        end = wordEnd(text, i + 1);
+        // String prefixes such as L"..." or u8"..." belong to the literal.
+        const next = text.charCodeAt(end);
+        if ((next === CH_DQUOTE || next === CH_SQUOTE) && end - i <= 2) {
+          kind = next === CH_DQUOTE ? TokenKind.String : TokenKind.Char;
+          end = skipQuoted(text, end, next);
+        } else {
+          kind = TokenKind.Identifier;
+        }
+      } else if (isDigit(c) || (c === CH_DOT && isDigit(text.charCodeAt(i + 1)))) {
+        kind = TokenKind.Number;
+        end = numberEnd(text, i + 1);
+      } else if (c === CH_DQUOTE || c === CH_SQUOTE) {
+        kind = c === CH_DQUOTE ? TokenKind.String : TokenKind.Char;
+        end = skipQuoted(text, i, c);
+      } else {
+        kind = TokenKind.Punct;
+        end = c === CH_DOT && text.charCodeAt(i + 1) === CH_DOT && text.charCodeAt(i + 2) === CH_DOT ? i + 3 : i + 1;
       }
-      tokens.push(TokenKind.Identifier, i, j);
-      i = j;
-      continue;
     }
-    if (isDigit(c) || (c === CH_DOT && isDigit(text.charCodeAt(i + 1)))) {
-      let j = i + 1;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (isIdentChar(d) || d === CH_DOT) { j++; continue; }
-        // Exponent signs: 1e+5, 0x1p-3.
-        if ((d === 43 || d === 45) && isExponentMark(text.charCodeAt(j - 1))) { j++; continue; }
-        break;
-      }
-      tokens.push(TokenKind.Number, i, j);
-      i = j;
-      continue;
-    }
-    if (c === CH_DQUOTE || c === CH_SQUOTE) {
-      const e = skipQuoted(text, i, c);
-      tokens.push(c === CH_DQUOTE ? TokenKind.String : TokenKind.Char, i, e);
-      i = e;
-      continue;
-    }
-    if (c === CH_DOT && text.charCodeAt(i + 1) === CH_DOT && text.charCodeAt(i + 2) === CH_DOT) {
-      tokens.push(TokenKind.Punct, i, i + 3);
-      i += 3;
-      continue;
-    }
-    tokens.push(TokenKind.Punct, i, i + 1);
-    i++;
+    tokens.push(kind, i, end);
+    i = end;
   }
   return tokens;
+}
+
+/** The end of the word characters from `from` on. */
+function wordEnd(text: string, from: number): number {
+  let j = from;
+  while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
+  return j;
+}
+
+/** The end of a number whose second character is at `from`: word characters, dots, and exponent signs (1e+5, 0x1p-3). */
+function numberEnd(text: string, from: number): number {
+  let j = from;
+  while (j < text.length) {
+    const d = text.charCodeAt(j);
+    if (isIdentChar(d) || d === CH_DOT) { j++; continue; }
+    if ((d === 43 || d === 45) && isExponentMark(text.charCodeAt(j - 1))) { j++; continue; }
+    break;
+  }
+  return j;
 }
 
 function skipBlockComment(text: string, i: number): number {
