@@ -33,16 +33,35 @@ const CH_DQUOTE = 34;
 const CH_SQUOTE = 39;
 const CH_DOT = 46;
 
-export function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+/**
+ * Character classes of ASCII, one table read per character: the lexer's loops run in the
+ * interpreter on a worker's first files, where a call per character test (isIdentChar calling
+ * isIdentStart) cost more than the rest of the loop.
+ */
+const WORD_START = 1;
+const WORD_CHAR = 2;
+const DIGIT = 4;
+const BLANK = 8;
+const CHAR_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 36;
+  const digit = c >= 48 && c <= 57;
+  CHAR_CLASS[c] =
+    (letter ? WORD_START | WORD_CHAR : 0) | (digit ? DIGIT | WORD_CHAR : 0) | (c === CH_SPACE || c === CH_TAB || c === CH_CR || c === CH_FF || c === CH_VT ? BLANK : 0);
 }
 
+/** A letter, '_' or '$'. */
+export function isIdentStart(c: number): boolean {
+  return c < 128 && (CHAR_CLASS[c] & WORD_START) !== 0;
+}
+
+/** A letter, a digit, '_' or '$'. */
 export function isIdentChar(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+  return c < 128 && (CHAR_CLASS[c] & WORD_CHAR) !== 0;
 }
 
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return c < 128 && (CHAR_CLASS[c] & DIGIT) !== 0;
 }
 
 /** e, E, p, P: the letters after which a sign belongs to a number (1e+5, 0x1p-3). */
@@ -51,7 +70,7 @@ function isExponentMark(c: number): boolean {
 }
 
 function isBlank(c: number): boolean {
-  return c === CH_SPACE || c === CH_TAB || c === CH_CR || c === CH_FF || c === CH_VT;
+  return c < 128 && (CHAR_CLASS[c] & BLANK) !== 0;
 }
 
 /**
@@ -104,7 +123,7 @@ export function tokenize(text: string): TokenList {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === CH_NEWLINE) { atLineStart = true; i++; continue; }
-    if (isBlank(c)) { i++; continue; }
+    if (c < 128 && (CHAR_CLASS[c] & BLANK) !== 0) { i++; continue; }
     if (c === CH_BACKSLASH && text.charCodeAt(i + 1) === CH_NEWLINE) { i += 2; continue; }
     if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_STAR) { i = skipBlockComment(text, i); continue; }
     if (c === CH_SLASH && text.charCodeAt(i + 1) === CH_SLASH) { i = skipLineComment(text, i); continue; }
@@ -146,8 +165,11 @@ export function tokenize(text: string): TokenList {
 /** The end of the word characters from `from` on. */
 function wordEnd(text: string, from: number): number {
   let j = from;
-  while (j < text.length && isIdentChar(text.charCodeAt(j))) j++;
-  return j;
+  for (;;) {
+    const c = text.charCodeAt(j);
+    if (!(c < 128 && (CHAR_CLASS[c] & WORD_CHAR) !== 0)) return j;
+    j++;
+  }
 }
 
 /** The end of a number whose second character is at `from`: word characters, dots, and exponent signs (1e+5, 0x1p-3). */
