@@ -275,12 +275,13 @@ class Normaliser {
   private scan(): void {
     const { count, kind, start, end } = this.tokens;
     const names = nameFilterFor(this.hints);
+    const dead = this.dead;
     let depth = 0;
     for (let t = 0; t < count; t++) {
-      if (this.dead[t]) continue;
+      if (dead[t]) continue;
       const k = kind[t];
       if (k === TokenKind.Punct) {
-        const c = this.punct(t);
+        const c = end[t] - start[t] === 1 ? this.text.charCodeAt(start[t]) : -1; // punct(t), inline for the commonest tokens
         if (c === 123) depth++;
         else if (c === 125) depth = Math.max(0, depth - 1);
         else if (c === -1 && depth > 0) this.rewriteCaseRange(t);
@@ -294,9 +295,9 @@ class Normaliser {
         if (mayBeDeclaratorMacro(name) && this.rewriteDeclaratorMacro(t)) continue;
         if (C_KEYWORDS.has(name)) continue;
       }
-      if (this.rewriteStringMacro(t)) continue;
-      if (depth === 0) continue;
       const open = this.nextLive(t);
+      if (this.rewriteStringMacro(t, open)) continue;
+      if (depth === 0) continue;
       if (open < 0 || this.punct(open) !== 40 || this.match[open] < 0) continue;
       if (this.rewriteIterator(t, open)) continue;
       this.rewriteTypeArguments(t, open);
@@ -414,14 +415,15 @@ class Normaliser {
   // ---- heuristics -----------------------------------------------------------
 
   /** `KERN_ERR "msg"`, `"x" DRV_NAME ": y"`: a macro next to a string literal is a string: read it as `""`. */
-  private rewriteStringMacro(t: number): boolean {
+  /** `next`: this.nextLive(t). */
+  private rewriteStringMacro(t: number, next: number): boolean {
     const { kind, start, end } = this.tokens;
     if (end[t] - start[t] < 2) return false;
-    const next = this.nextLive(t);
-    const prev = this.previousVisible(t);
     const nextIsString = next >= 0 && kind[next] === TokenKind.String;
-    const prevIsString = prev >= 0 && kind[prev] === TokenKind.String;
-    if (!nextIsString && !prevIsString) return false;
+    if (!nextIsString) {
+      const prev = this.previousVisible(t);
+      if (prev < 0 || kind[prev] !== TokenKind.String) return false;
+    }
     this.blankRange(start[t], end[t]);
     this.write(start[t], '""');
     this.dead[t] = 1;
