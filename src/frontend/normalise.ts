@@ -230,17 +230,19 @@ class Normaliser {
   // ---- token helpers --------------------------------------------------------
 
   private matchBrackets(): void {
+    // Fields read into locals: this loop runs over every token, unoptimised on a worker's first files.
     const { count, kind, start } = this.tokens;
+    const { dead, match, text } = this;
     const stack: number[] = [];
     for (let t = 0; t < count; t++) {
-      if (this.dead[t] || kind[t] !== TokenKind.Punct) continue;
-      const c = this.text.charCodeAt(start[t]);
+      if (dead[t] || kind[t] !== TokenKind.Punct) continue;
+      const c = text.charCodeAt(start[t]);
       if (c === 40 || c === 91 || c === 123) stack.push(t);
       else if (c === 41 || c === 93 || c === 125) {
         const open = stack.pop();
         if (open === undefined) continue;
-        this.match[open] = t;
-        this.match[t] = open;
+        match[open] = t;
+        match[t] = open;
       }
     }
   }
@@ -275,20 +277,20 @@ class Normaliser {
   private scan(): void {
     const { count, kind, start, end } = this.tokens;
     const names = nameFilterFor(this.hints);
-    const dead = this.dead;
+    const { dead, text } = this;
     let depth = 0;
     for (let t = 0; t < count; t++) {
       if (dead[t]) continue;
       const k = kind[t];
       if (k === TokenKind.Punct) {
-        const c = end[t] - start[t] === 1 ? this.text.charCodeAt(start[t]) : -1; // punct(t), inline for the commonest tokens
+        const c = end[t] - start[t] === 1 ? text.charCodeAt(start[t]) : -1; // punct(t), inline for the commonest tokens
         if (c === 123) depth++;
         else if (c === 125) depth = Math.max(0, depth - 1);
         else if (c === -1 && depth > 0) this.rewriteCaseRange(t);
         continue;
       }
       if (k !== TokenKind.Identifier) continue;
-      if (names.mayHold(this.text, start[t], end[t])) {
+      if (names.mayHold(text, start[t], end[t])) {
         const name = this.word(t);
         const hint = this.hints.get(name);
         if (hint && this.applyHint(t, hint)) continue;
