@@ -170,7 +170,11 @@ export class SyntaxTable {
     let byName = this.namedUses.get(type);
     if (!byName) {
       byName = new Map();
-      for (const node of this.descendantsOfType(0, type)) {
+      // An index, not for-of: an empty list and a full one have different maps, and the
+      // optimised iteration of one was thrown away at the first of the other.
+      const nodes = this.descendantsOfType(0, type);
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i];
         const list = byName.get(node.text);
         if (list) list.push(node);
         else byName.set(node.text, [node]);
