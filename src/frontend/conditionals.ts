@@ -40,8 +40,9 @@ export function blankConditionals(text: string, tokens: TokenList): [number, num
 function findGroups(text: string, tokens: TokenList): Group[] {
   const groups: Group[] = [];
   const open: Group[] = [];
-  for (let t = 0; t < tokens.count; t++) {
-    if (tokens.kind[t] !== TokenKind.Directive) continue;
+  const directives = tokens.directives;
+  for (let d = 0; d < directives.length; d++) {
+    const t = directives[d];
     const kw = directiveKeyword(text, tokens.start[t], tokens.end[t]);
     if (kw === 'if' || kw === 'ifdef' || kw === 'ifndef') open.push({ directives: [t] });
     else if (kw === 'elif' || kw === 'else' || kw === 'elifdef' || kw === 'elifndef') open[open.length - 1]?.directives.push(t);

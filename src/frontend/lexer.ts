@@ -17,6 +17,8 @@ export interface TokenList {
   kind: Uint8Array;
   start: Int32Array;
   end: Int32Array;
+  /** The indexes of the Directive tokens, in order (a pass over directives need not read every token). */
+  directives: number[];
 }
 
 const CH_NEWLINE = 10;
@@ -85,6 +87,7 @@ export class TokenColumns implements TokenList {
   kind: Uint8Array;
   start: Int32Array;
   end: Int32Array;
+  directives: number[] = [];
 
   constructor(capacity: number) {
     this.kind = new Uint8Array(capacity);
@@ -99,6 +102,7 @@ export class TokenColumns implements TokenList {
     this.start[at] = s;
     this.end[at] = e;
     this.count = at + 1;
+    if (k === TokenKind.Directive) this.directives.push(at);
   }
 
   private grow(): void {
