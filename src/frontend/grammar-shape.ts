@@ -234,7 +234,8 @@ function readGrammarShapes(): GrammarShapes {
     aliasedTokens: new Set([...aliasOfToken].filter(onlyLeaf)),
   };
   const hiddenOwners = [...withHiddenToken];
-  const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasesOf(rules, name)) ? null : new Set(hiddenOwners);
+  const aliasedAway = namesAliasedAway(rules);
+  const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasedAway.has(name)) ? null : new Set(hiddenOwners);
   return { texts, endsPastLastChild, children: childOrder(grammar as { rules: Record<string, GrammarRule>; inline?: string[] }) };
 }
 
@@ -367,13 +368,16 @@ function unwrapPrecedence(rule: GrammarRule): GrammarRule {
   return at;
 }
 
-/** Whether some rule aliases `name` to another name (its nodes would carry that name). */
-function aliasesOf(rules: Record<string, GrammarRule>, name: string): boolean {
-  const visit = (rule: GrammarRule): boolean =>
-    (rule.type === 'ALIAS' && rule.content?.type === 'SYMBOL' && rule.content.name === name && rule.value !== name) ||
-    (rule.content !== undefined && visit(rule.content)) ||
-    (rule.members ?? []).some(visit);
-  return Object.values(rules).some(visit);
+/** The rule names that some rule aliases to another name (their nodes would carry that name), in one walk of the grammar. */
+function namesAliasedAway(rules: Record<string, GrammarRule>): Set<string> {
+  const aliased = new Set<string>();
+  const visit = (rule: GrammarRule): void => {
+    if (rule.type === 'ALIAS' && rule.content?.type === 'SYMBOL' && rule.value !== rule.content.name) aliased.add(rule.content.name!);
+    if (rule.content !== undefined) visit(rule.content);
+    for (const member of rule.members ?? []) visit(member);
+  };
+  for (const rule of Object.values(rules)) visit(rule);
+  return aliased;
 }
 
 function grammarSourceDir(): string {
