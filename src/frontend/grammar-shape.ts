@@ -275,7 +275,12 @@ function childOrder(grammar: { rules: Record<string, GrammarRule>; inline?: stri
         const target = rules[rule.name!];
         if (!target || !hidden(rule.name!)) return true;
         if (tokenRule(target)) return unwrapPrecedence(target).type === 'STRING';
-        return seen.has(rule.name!) || visible(target, new Set([...seen, rule.name!]));
+        if (seen.has(rule.name!)) return true;
+        // `seen` grows and shrinks with the recursion (a copy per step was most of the shapes' cost).
+        seen.add(rule.name!);
+        const result = visible(target, seen);
+        seen.delete(rule.name!);
+        return result;
       }
       default:
         return (rule.content !== undefined && visible(rule.content, seen)) || (rule.members ?? []).some((member) => visible(member, seen));
@@ -310,7 +315,9 @@ function childOrder(grammar: { rules: Record<string, GrammarRule>; inline?: stri
           // A hidden rule within itself: whatever it holds may be followed.
           analyse(target, true, into, seen);
         } else {
-          analyse(target, followed, into, new Set([...seen, name]));
+          seen.add(name);
+          analyse(target, followed, into, seen);
+          seen.delete(name);
         }
         return;
       }
