@@ -3,9 +3,11 @@
 // the copy into the flat table (SyntaxTable.fromTree), summed over the files a
 // rule's pre-filter lets through, as a scan's worker sees them. Pass 1 of a
 // process is cold (JIT; its copy includes making the parser, which warms the
-// copy up); the later passes are warm. process.cpuUsage counts
-// every thread of the process, so V8's background compilation and GC count
-// in the phase that caused them.
+// copy up); the later passes are warm. process.cpuUsage counts every thread
+// of the process, so V8's background compilation and GC count too, in
+// whichever phase they happen to run: the phases blur into each other, their
+// sum is the firmer figure. A scan with a busy core per worker runs with
+// --interrupt-budget=500000 (src/v8-tuning.ts): pass it to node to measure that.
 //
 // Usage: npm run build && node dist/bench/parse-cpu.js [options] PATH...   (PATH relative to the tree)
 //   --tree DIR        the kernel tree (default /root/.cache/patch-audit-kernel/linux-source-6.1)
