@@ -234,7 +234,8 @@ function readGrammarShapes(): GrammarShapes {
     aliasedTokens: new Set([...aliasOfToken].filter(onlyLeaf)),
   };
   const hiddenOwners = [...withHiddenToken];
-  const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasesOf(rules, name)) ? null : new Set(hiddenOwners);
+  const aliasedAway = namesAliasedAway(rules);
+  const endsPastLastChild = hiddenOwners.some((name) => name.startsWith('_') || aliasedAway.has(name)) ? null : new Set(hiddenOwners);
   return { texts, endsPastLastChild, children: childOrder(grammar as { rules: Record<string, GrammarRule>; inline?: string[] }) };
 }
 
@@ -274,7 +275,12 @@ function childOrder(grammar: { rules: Record<string, GrammarRule>; inline?: stri
         const target = rules[rule.name!];
         if (!target || !hidden(rule.name!)) return true;
         if (tokenRule(target)) return unwrapPrecedence(target).type === 'STRING';
-        return seen.has(rule.name!) || visible(target, new Set([...seen, rule.name!]));
+        if (seen.has(rule.name!)) return true;
+        // `seen` grows and shrinks with the recursion (a copy per step was most of the shapes' cost).
+        seen.add(rule.name!);
+        const result = visible(target, seen);
+        seen.delete(rule.name!);
+        return result;
       }
       default:
         return (rule.content !== undefined && visible(rule.content, seen)) || (rule.members ?? []).some((member) => visible(member, seen));
@@ -309,7 +315,9 @@ function childOrder(grammar: { rules: Record<string, GrammarRule>; inline?: stri
           // A hidden rule within itself: whatever it holds may be followed.
           analyse(target, true, into, seen);
         } else {
-          analyse(target, followed, into, new Set([...seen, name]));
+          seen.add(name);
+          analyse(target, followed, into, seen);
+          seen.delete(name);
         }
         return;
       }
@@ -367,13 +375,16 @@ function unwrapPrecedence(rule: GrammarRule): GrammarRule {
   return at;
 }
 
-/** Whether some rule aliases `name` to another name (its nodes would carry that name). */
-function aliasesOf(rules: Record<string, GrammarRule>, name: string): boolean {
-  const visit = (rule: GrammarRule): boolean =>
-    (rule.type === 'ALIAS' && rule.content?.type === 'SYMBOL' && rule.content.name === name && rule.value !== name) ||
-    (rule.content !== undefined && visit(rule.content)) ||
-    (rule.members ?? []).some(visit);
-  return Object.values(rules).some(visit);
+/** The rule names that some rule aliases to another name (their nodes would carry that name), in one walk of the grammar. */
+function namesAliasedAway(rules: Record<string, GrammarRule>): Set<string> {
+  const aliased = new Set<string>();
+  const visit = (rule: GrammarRule): void => {
+    if (rule.type === 'ALIAS' && rule.content?.type === 'SYMBOL' && rule.value !== rule.content.name) aliased.add(rule.content.name!);
+    if (rule.content !== undefined) visit(rule.content);
+    for (const member of rule.members ?? []) visit(member);
+  };
+  for (const rule of Object.values(rules)) visit(rule);
+  return aliased;
 }
 
 function grammarSourceDir(): string {

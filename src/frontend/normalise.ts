@@ -16,6 +16,7 @@
 import { TokenKind, TokenList, isIdentChar, tokenize } from './lexer';
 import type { HintTable, MacroHint } from './hints';
 import { blankConditionals } from './conditionals';
+import { NameFilter } from './name-filter';
 
 export interface NormaliseResult {
   /** Same length as the input, same newlines. */
@@ -44,11 +45,35 @@ const TYPE_WORDS = new Set([
   '_Bool', 'const', 'volatile',
 ]);
 
+const TYPE_WORD_LENGTHS = [...TYPE_WORDS].map((word) => word.length);
+const SHORTEST_TYPE_WORD = Math.min(...TYPE_WORD_LENGTHS);
+const LONGEST_TYPE_WORD = Math.max(...TYPE_WORD_LENGTHS);
+
 /** A macro call followed by one of these starts a loop body, not an expression. */
 const STATEMENT_KEYWORDS = new Set(['if', 'for', 'while', 'do', 'switch', 'return', 'goto', 'break', 'continue']);
 
 /** `static DEFINE_RATELIMIT_STATE(rs, HZ, 5);`: declares its first argument. */
 const DECLARATOR_MACRO = /^_*(DEFINE|DECLARE)_[A-Z0-9_]+$/;
+
+const DECLARATOR_SHORTEST = 'DEFINE_X'.length;
+
+/** DECLARATOR_MACRO's test, run only on names that can match (a regex call for every identifier was a good part of the scan). */
+function mayBeDeclaratorMacro(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return (first === 68 || first === 95) && DECLARATOR_MACRO.test(name); // 'D' or '_'
+}
+
+const nameFilters = new WeakMap<HintTable, NameFilter>();
+
+/** The identifiers the scan must look at by name: hinted macros, keywords, possible declarator macros. */
+function nameFilterFor(hints: HintTable): NameFilter {
+  let filter = nameFilters.get(hints);
+  if (!filter) {
+    filter = new NameFilter([...hints.keys(), ...C_KEYWORDS]).addPrefix(68, DECLARATOR_SHORTEST).addPrefix(95, DECLARATOR_SHORTEST);
+    nameFilters.set(hints, filter);
+  }
+  return filter;
+}
 const DECLARES_FIRST_ARGUMENT: MacroHint = {
   name: '(DEFINE_* declarator)',
   params: ['name', '...'],
@@ -66,9 +91,79 @@ const NEWLINE = 10;
 const CR = 13;
 
 /** `tokens`: the text's tokens, when the caller has them already. */
-export function normalise(text: string, hints: HintTable, tokens: TokenList = tokenize(text)): NormaliseResult {
-  return new Normaliser(text, hints, tokens).run();
+export function normalise(text: string, hints: HintTable, tokens?: TokenList): NormaliseResult {
+  if (!warmedUp) warmUp(hints);
+  return new Normaliser(text, hints, tokens ?? tokenize(text)).run();
 }
+
+let warmedUp = false;
+
+/**
+ * Normalises WARM_UP_SOURCE a few times, once per thread, before the first real text. V8
+ * optimises a function with the type feedback its runs have left, and throws the optimised
+ * code away at the first path without any: on real files the normaliser's rare paths (a
+ * directive inside a call, a case range, an unlisted declarator...) came one at a time, and
+ * each cost a recompilation of tokenize or scan (several per worker, each 10 to 40 ms of a
+ * compiler thread). A text that takes every path gives the first compilation all of them.
+ */
+function warmUp(hints: HintTable): void {
+  warmedUp = true;
+  for (let i = 0; i < WARM_UP_NORMALISES; i++) {
+    for (const source of [WARM_UP_SOURCE, WARM_UP_PLAIN_SOURCE]) new Normaliser(source, hints, tokenize(source)).run();
+  }
+}
+
+/** A text with nothing to rewrite: the scan reads the file's own text, not an output buffer (WARM_UP_SOURCE always has one). */
+export const WARM_UP_PLAIN_SOURCE = 'int f(int a)\n{\n\treturn g(a, "s") + h(a);\n}\n';
+
+export const WARM_UP_NORMALISES = 4;
+
+/** Every path of the lexer, the conditionals and the scan, in a few lines (see warmUp). */
+export const WARM_UP_SOURCE = [
+  '/* block */ // line \\',
+  '  continued',
+  '#include <linux/a.h>',
+  '#define A(x) ((x) + 1) /* c */ \\',
+  '\t"s" \'c\'',
+  'static int __read_mostly a __aligned(8) = 0x1p-3 + 1e+5 + .5;',
+  'DEFINE_PER_CPU(int, pc);',
+  'static DEFINE_WARM_UP(wu, 1);',
+  'EXPORT_SYMBOL(a);',
+  'int f(struct s *p, ...);',
+  '#if 0',
+  'int dropped;',
+  '#endif',
+  '#ifdef CONFIG_A',
+  'int g(int a)',
+  '#else',
+  'int g(long a)',
+  '#endif',
+  '{',
+  '\tchar *m = KERN_ERR "x" NAME ": y" L"w" u8"v";',
+  '\tstruct s *q = container_of(p, struct s, m);',
+  '\tint n = min_t(unsigned int, a, (2));',
+  '\tlist_for_each_entry(q, &h, list) {',
+  '\t\tswitch (a) { case 1 ... 3: break; default: ; }',
+  '\t}',
+  '\tfor_each_thing(q) if (q) return 0; else do_it(q);',
+  '\tfoo(a,',
+  '#ifdef CONFIG_B',
+  '\t    b,',
+  '#elif defined(CONFIG_C)',
+  '\t    c,',
+  '#endif',
+  '\t    d);',
+  '#ifdef CONFIG_D',
+  '\tif (a) {',
+  '#else',
+  '\tif (b) {',
+  '#endif',
+  '\t\ta++;',
+  '\t}',
+  '\tx = \'\\\'\' + "\\"" + \u00e9;',
+  '\treturn a; }\r',
+  '',
+].join('\n');
 
 class Normaliser {
   private readonly tokens: TokenList;
@@ -106,8 +201,9 @@ class Normaliser {
 
   private buffer(): Uint16Array {
     if (!this.out) {
+      // One native copy of the UTF-16 code units (a charCodeAt loop ran in the interpreter, cold).
       const out = new Uint16Array(this.text.length);
-      for (let i = 0; i < this.text.length; i++) out[i] = this.text.charCodeAt(i);
+      Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(this.text, 'utf16le');
       this.out = out;
     }
     return this.out;
@@ -139,17 +235,19 @@ class Normaliser {
   // ---- token helpers --------------------------------------------------------
 
   private matchBrackets(): void {
+    // Fields read into locals: this loop runs over every token, unoptimised on a worker's first files.
     const { count, kind, start } = this.tokens;
+    const { dead, match, text } = this;
     const stack: number[] = [];
     for (let t = 0; t < count; t++) {
-      if (this.dead[t] || kind[t] !== TokenKind.Punct) continue;
-      const c = this.text.charCodeAt(start[t]);
+      if (dead[t] || kind[t] !== TokenKind.Punct) continue;
+      const c = text.charCodeAt(start[t]);
       if (c === 40 || c === 91 || c === 123) stack.push(t);
       else if (c === 41 || c === 93 || c === 125) {
         const open = stack.pop();
         if (open === undefined) continue;
-        this.match[open] = t;
-        this.match[t] = open;
+        match[open] = t;
+        match[t] = open;
       }
     }
   }
@@ -182,27 +280,31 @@ class Normaliser {
   // ---- the scan -------------------------------------------------------------
 
   private scan(): void {
-    const { count, kind } = this.tokens;
+    const { count, kind, start, end } = this.tokens;
+    const names = nameFilterFor(this.hints);
+    const { dead, text } = this;
     let depth = 0;
     for (let t = 0; t < count; t++) {
-      if (this.dead[t]) continue;
+      if (dead[t]) continue;
       const k = kind[t];
       if (k === TokenKind.Punct) {
-        const c = this.punct(t);
+        const c = end[t] - start[t] === 1 ? text.charCodeAt(start[t]) : -1; // punct(t), inline for the commonest tokens
         if (c === 123) depth++;
         else if (c === 125) depth = Math.max(0, depth - 1);
         else if (c === -1 && depth > 0) this.rewriteCaseRange(t);
         continue;
       }
       if (k !== TokenKind.Identifier) continue;
-      const name = this.word(t);
-      const hint = this.hints.get(name);
-      if (hint && this.applyHint(t, hint)) continue;
-      if (DECLARATOR_MACRO.test(name) && this.rewriteDeclaratorMacro(t)) continue;
-      if (C_KEYWORDS.has(name)) continue;
-      if (this.rewriteStringMacro(t)) continue;
-      if (depth === 0) continue;
+      if (names.mayHold(text, start[t], end[t])) {
+        const name = this.word(t);
+        const hint = this.hints.get(name);
+        if (hint && this.applyHint(t, hint)) continue;
+        if (mayBeDeclaratorMacro(name) && this.rewriteDeclaratorMacro(t)) continue;
+        if (C_KEYWORDS.has(name)) continue;
+      }
       const open = this.nextLive(t);
+      if (this.rewriteStringMacro(t, open)) continue;
+      if (depth === 0) continue;
       if (open < 0 || this.punct(open) !== 40 || this.match[open] < 0) continue;
       if (this.rewriteIterator(t, open)) continue;
       this.rewriteTypeArguments(t, open);
@@ -320,14 +422,15 @@ class Normaliser {
   // ---- heuristics -----------------------------------------------------------
 
   /** `KERN_ERR "msg"`, `"x" DRV_NAME ": y"`: a macro next to a string literal is a string: read it as `""`. */
-  private rewriteStringMacro(t: number): boolean {
+  /** `next`: this.nextLive(t). */
+  private rewriteStringMacro(t: number, next: number): boolean {
     const { kind, start, end } = this.tokens;
     if (end[t] - start[t] < 2) return false;
-    const next = this.nextLive(t);
-    const prev = this.previousVisible(t);
     const nextIsString = next >= 0 && kind[next] === TokenKind.String;
-    const prevIsString = prev >= 0 && kind[prev] === TokenKind.String;
-    if (!nextIsString && !prevIsString) return false;
+    if (!nextIsString) {
+      const prev = this.previousVisible(t);
+      if (prev < 0 || kind[prev] !== TokenKind.String) return false;
+    }
     this.blankRange(start[t], end[t]);
     this.write(start[t], '""');
     this.dead[t] = 1;
@@ -370,17 +473,20 @@ class Normaliser {
     const c = this.punct(prev);
     if (c === 59 || c === 123 || c === 125 || c === 58 || c === 41) return true;
     if (this.tokens.kind[prev] === TokenKind.Identifier) {
-      const w = this.outputWord(prev);
-      return w === 'else' || w === 'do';
+      return this.outputIs(prev, 'else') || this.outputIs(prev, 'do');
     }
     return false;
   }
 
-  private outputWord(t: number): string {
-    if (!this.out) return this.word(t);
-    let s = '';
-    for (let i = this.tokens.start[t]; i < this.tokens.end[t]; i++) s += String.fromCharCode(this.out[i]);
-    return s.trim();
+  /** Whether token t reads as `word` in the output (a rewrite may have left it shorter, padded with blanks). */
+  private outputIs(t: number, word: string): boolean {
+    let from = this.tokens.start[t];
+    let to = this.tokens.end[t];
+    while (from < to && this.charAt(from) === SPACE) from++;
+    while (to > from && this.charAt(to - 1) === SPACE) to--;
+    if (to - from !== word.length) return false;
+    for (let i = 0; i < word.length; i++) if (this.charAt(from + i) !== word.charCodeAt(i)) return false;
+    return true;
   }
 
   /** In a macro call, an argument such as `struct foo *` or `unsigned long` becomes the identifier `struct_foo__`. */
@@ -388,12 +494,23 @@ class Normaliser {
     const prev = this.previousVisible(t);
     // `int foo(struct bar *)` is a prototype, not a call.
     if (prev >= 0 && this.tokens.kind[prev] === TokenKind.Identifier) {
-      const w = this.outputWord(prev);
-      if (w !== 'return' && w !== 'case' && w !== 'else' && w !== 'do') return;
+      if (!this.outputIs(prev, 'return') && !this.outputIs(prev, 'case') && !this.outputIs(prev, 'else') && !this.outputIs(prev, 'do')) return;
     }
+    if (!this.holdsTypeWord(open, this.match[open])) return;
     for (const arg of this.splitArguments(open, this.match[open])) {
       if (arg.first <= arg.last && this.isTypeArgument(arg.first, arg.last)) this.identifierise(arg.first, arg.last);
     }
+  }
+
+  /** Whether a live identifier between two tokens is a TYPE_WORD: an argument can be a type only then. */
+  private holdsTypeWord(open: number, close: number): boolean {
+    const { kind, start, end } = this.tokens;
+    for (let u = open + 1; u < close; u++) {
+      if (this.dead[u] || kind[u] !== TokenKind.Identifier) continue;
+      const length = end[u] - start[u];
+      if (length >= SHORTEST_TYPE_WORD && length <= LONGEST_TYPE_WORD && TYPE_WORDS.has(this.word(u))) return true;
+    }
+    return false;
   }
 
   private isTypeArgument(first: number, last: number): boolean {

@@ -170,7 +170,11 @@ export class SyntaxTable {
     let byName = this.namedUses.get(type);
     if (!byName) {
       byName = new Map();
-      for (const node of this.descendantsOfType(0, type)) {
+      // An index, not for-of: an empty list and a full one have different maps, and the
+      // optimised iteration of one was thrown away at the first of the other.
+      const nodes = this.descendantsOfType(0, type);
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i];
         const list = byName.get(node.text);
         if (list) list.push(node);
         else byName.set(node.text, [node]);
@@ -375,18 +379,34 @@ export class SyntaxNode {
 }
 
 /** One counting sort of the node numbers by type: each type's list is a view of one array. */
+/**
+ * The node numbers of each type slot, in document order. The two passes over the nodes are
+ * functions of their own: V8 compiles a long loop on the fly (OSR) during the first call, and
+ * the code after the loop, which had never run, had no type feedback; the cached OSR code then
+ * deoptimised at it on every later call (75 times a run).
+ */
 function groupByType(kind: Uint16Array, size: number): Int32Array[] {
   const firstOf = new Int32Array(TYPE_SLOTS + 1);
-  for (let i = 0; i < size; i++) firstOf[typeSlotOf(kind[i]) + 1]++;
+  countByType(kind, size, firstOf);
   for (let slot = 0; slot < TYPE_SLOTS; slot++) firstOf[slot + 1] += firstOf[slot];
-  const sorted = new Int32Array(size);
-  const next = firstOf.slice(0, TYPE_SLOTS);
-  for (let i = 0; i < size; i++) sorted[next[typeSlotOf(kind[i])]++] = i;
+  const sorted = sortedByType(kind, size, firstOf.slice(0, TYPE_SLOTS));
   const lists = new Array<Int32Array>(TYPE_SLOTS).fill(EMPTY);
   for (let slot = 0; slot < TYPE_SLOTS; slot++) {
     if (firstOf[slot + 1] > firstOf[slot]) lists[slot] = sorted.subarray(firstOf[slot], firstOf[slot + 1]);
   }
   return lists;
+}
+
+/** counts[slot + 1] += the nodes of each type slot. */
+function countByType(kind: Uint16Array, size: number, counts: Int32Array): void {
+  for (let i = 0; i < size; i++) counts[typeSlotOf(kind[i]) + 1]++;
+}
+
+/** The node numbers sorted by type slot, each slot's from `next[slot]` on. */
+function sortedByType(kind: Uint16Array, size: number, next: Int32Array): Int32Array {
+  const sorted = new Int32Array(size);
+  for (let i = 0; i < size; i++) sorted[next[typeSlotOf(kind[i])]++] = i;
+  return sorted;
 }
 
 function lowerBound(list: Int32Array, value: number): number {

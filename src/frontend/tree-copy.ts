@@ -184,13 +184,26 @@ const NO_MISSING = 0x3fffffff;
 /** The walk's stacks of open ancestors, kept from file to file (typed, so that the hot loop's stores stay simple). */
 let stacks = newStacks(4096);
 
-function newStacks(size: number): { ancestors: Int32Array; lastChild: Int32Array; endFromLastChild: Uint8Array; errorBelow: Uint8Array } {
-  return { ancestors: new Int32Array(size), lastChild: new Int32Array(size), endFromLastChild: new Uint8Array(size), errorBelow: new Uint8Array(size) };
+function newStacks(size: number): {
+  ancestors: Int32Array;
+  ancestorSlots: Uint16Array;
+  lastChild: Int32Array;
+  endFromLastChild: Uint8Array;
+  errorBelow: Uint8Array;
+} {
+  return {
+    ancestors: new Int32Array(size),
+    ancestorSlots: new Uint16Array(size),
+    lastChild: new Int32Array(size),
+    endFromLastChild: new Uint8Array(size),
+    errorBelow: new Uint8Array(size),
+  };
 }
 
 function deeperStacks(): typeof stacks {
   const deeper = newStacks(stacks.ancestors.length * 2);
   deeper.ancestors.set(stacks.ancestors);
+  deeper.ancestorSlots.set(stacks.ancestorSlots);
   deeper.lastChild.set(stacks.lastChild);
   deeper.endFromLastChild.set(stacks.endFromLastChild);
   deeper.errorBelow.set(stacks.errorBelow);
@@ -199,20 +212,14 @@ function deeperStacks(): typeof stacks {
 
 /** Whether the grammar puts a child of type `typeId` last in a `parentType` node, by (parent, child) slot, learnt on first sight. */
 const lastChildRules = new Uint8Array(SLOT_TYPES * SLOT_TYPES);
-const LAST_UNSEEN = 0;
+// 0 is "not seen yet", so that `lastChildRules[pair] || learnLastChild(...)` reads a rule and learns it on first sight.
 const LAST_NO = 1;
 const LAST_YES = 2;
 
-function isLastChild(parentType: number, typeId: number): boolean {
-  const parentSlot = slotOf(parentType);
-  const childSlot = slotOf(typeId);
-  const at = parentSlot * SLOT_TYPES + childSlot;
-  let rule = lastChildRules[at];
-  if (rule === LAST_UNSEEN) {
-    const last = alwaysLastChild(typeNames[parentSlot], typeIsNamed[parentSlot] === 1, typeNames[childSlot], typeIsNamed[childSlot] === 1);
-    rule = lastChildRules[at] = last ? LAST_YES : LAST_NO;
-  }
-  return rule === LAST_YES;
+/** Learns lastChildRules[pair] on first sight of a (parent, child) pair of slots. */
+function learnLastChild(pair: number, parentSlot: number, childSlot: number): number {
+  const last = alwaysLastChild(typeNames[parentSlot], typeIsNamed[parentSlot] === 1, typeNames[childSlot], typeIsNamed[childSlot] === 1);
+  return (lastChildRules[pair] = last ? LAST_YES : LAST_NO);
 }
 
 /**
@@ -226,7 +233,7 @@ function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks
   const cursor = tree.walk();
   // The open ancestors, the last child seen of each, and whether its end waits for that child.
   // and whether it has an error (only then do its children have error marks).
-  let { ancestors, lastChild, endFromLastChild, errorBelow } = stacks;
+  let { ancestors, ancestorSlots, lastChild, endFromLastChild, errorBelow } = stacks;
   const { missingStarts, flags: marks } = errors;
   let markAt = 0;
   let depth = 0;
@@ -245,6 +252,11 @@ function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks
     lastDescendant[index] = index;
 
     const parent = depth ? ancestors[depth - 1] : -1;
+    // The (parent, child) pair of type slots, by which the field and last-child rules are kept.
+    // (Read here once rather than in helpers: until V8 optimises the walk, each call and slot
+    // computation per node cost more than the native calls.)
+    const parentSlot = depth ? ancestorSlots[depth - 1] : 0;
+    const pair = parentSlot * SLOT_TYPES + slot;
     const previous = depth ? lastChild[depth - 1] : -1;
     // Where this node can start at the earliest: MISSING nodes from there on make the walk ask.
     const earliest = previous >= 0 ? end[previous] : parent >= 0 ? start[parent] : 0;
@@ -256,7 +268,8 @@ function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks
       if (previous < 0) firstChild[parent] = index;
       else nextSibling[previous] = index;
       lastChild[depth - 1] = index;
-      field[index] = fieldOf(cursor, kind[parent], typeId);
+      const fieldRule = fieldRules[pair];
+      field[index] = fieldRule >= FIELD_BASE ? fieldRule - FIELD_BASE : fieldRule === NO_FIELD_KNOWN ? 0 : fieldOf(cursor, pair, parentSlot, slot);
       if (previous < 0) {
         nodeStart = start[parent];
       } else {
@@ -277,8 +290,9 @@ function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks
       const askEnd = endAsked[slot] === 1 || parent < 0;
       const nodeEnd = askEnd ? cursor.endIndex : -1;
       if (cursor.gotoFirstChild()) {
-        if (depth === ancestors.length) ({ ancestors, lastChild, endFromLastChild, errorBelow } = deeperStacks());
+        if (depth === ancestors.length) ({ ancestors, ancestorSlots, lastChild, endFromLastChild, errorBelow } = deeperStacks());
         ancestors[depth] = index;
+        ancestorSlots[depth] = slot;
         lastChild[depth] = -1;
         endFromLastChild[depth] = askEnd ? 0 : 1;
         errorBelow[depth] = mark & HAS_ERROR_MARK ? 1 : 0;
@@ -293,7 +307,7 @@ function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks
     }
 
     // No sibling can follow a child that the grammar puts last (in a parent without errors).
-    if (!(depth > 0 && errorBelow[depth - 1] === 0 && isLastChild(kind[ancestors[depth - 1]], typeId)) && cursor.gotoNextSibling()) continue;
+    if (!(depth > 0 && errorBelow[depth - 1] === 0 && (lastChildRules[pair] || learnLastChild(pair, parentSlot, slot)) === LAST_YES) && cursor.gotoNextSibling()) continue;
     // The last child of one or more parents: close them on the way up to the next sibling.
     // (One gotoDescendant + currentDepth instead costs fewer calls but no less time: tree-sitter
     // finds the node by counting through the children of the ancestor it climbs to.)
@@ -302,7 +316,10 @@ function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks
       const closed = ancestors[depth];
       if (endFromLastChild[depth] === 1) end[closed] = end[lastChild[depth]];
       lastDescendant[closed] = size - 1;
-      if (depth > 0 && cursor.gotoParent() && !(errorBelow[depth - 1] === 0 && isLastChild(kind[ancestors[depth - 1]], kind[closed])) && cursor.gotoNextSibling()) break;
+      if (depth === 0 || !cursor.gotoParent()) continue;
+      const closedPair = ancestorSlots[depth - 1] * SLOT_TYPES + ancestorSlots[depth];
+      const closedIsLast = errorBelow[depth - 1] === 0 && (lastChildRules[closedPair] || learnLastChild(closedPair, ancestorSlots[depth - 1], ancestorSlots[depth])) === LAST_YES;
+      if (!closedIsLast && cursor.gotoNextSibling()) break;
     }
     if (depth === 0) {
       if (size !== count) throw new Error('syntax table: the tree has fewer nodes than its descendantCount');
@@ -312,11 +329,11 @@ function walk(tree: Parser.Tree, text: string, count: number, errors: ErrorMarks
   }
 }
 
-/** The field id of the cursor's node, a child of a `parentType` node. */
-function fieldOf(cursor: Parser.TreeCursor, parentType: number, typeId: number): number {
-  const slot = slotOf(parentType) * SLOT_TYPES + slotOf(typeId);
+/** The field id of the cursor's node, of type slot `childSlot` in a parent of `parentSlot`; `pair` their fieldRules index. */
+function fieldOf(cursor: Parser.TreeCursor, pair: number, parentSlot: number, childSlot: number): number {
+  const slot = pair;
   let rule = fieldRules[slot];
-  if (rule === UNSEEN) rule = fieldRules[slot] = firstRule(slot, parentType, typeId);
+  if (rule === UNSEEN) rule = fieldRules[slot] = firstRule(slot, parentSlot, childSlot);
   if (rule === NO_FIELD_KNOWN) return 0;
   if (rule >= FIELD_BASE) return rule - FIELD_BASE;
   const fieldId = cursor.currentFieldId ?? 0;
@@ -330,9 +347,7 @@ function fieldOf(cursor: Parser.TreeCursor, parentType: number, typeId: number):
   return fieldId;
 }
 
-function firstRule(slot: number, parentType: number, typeId: number): number {
-  const parentSlot = slotOf(parentType);
-  const childSlot = slotOf(typeId);
+function firstRule(slot: number, parentSlot: number, childSlot: number): number {
   const known = fieldOfChild(typeNames[parentSlot], typeIsNamed[parentSlot] === 1, typeNames[childSlot], typeIsNamed[childSlot] === 1);
   if (known === null) return NO_FIELD_KNOWN;
   if (known === undefined) return ASK_FIELD;

@@ -2,7 +2,7 @@
 // and non-conditional directives become spaces. Offsets and newlines are kept,
 // so lines and columns still point into the original file.
 
-import { TokenKind, TokenList, tokenize } from '../frontend/lexer';
+import { TokenColumns, TokenKind, TokenList, tokenize } from '../frontend/lexer';
 
 const BLANKED_DIRECTIVE = /^#\s*(define|undef|include|pragma|error|warning|line)\b/;
 
@@ -33,14 +33,8 @@ export function blankDirectives(text: string): BlankedText {
 function keptTokens(tokens: TokenList, kept: Uint8Array): TokenList {
   let count = 0;
   for (let t = 0; t < tokens.count; t++) count += kept[t];
-  const result: TokenList = { count, kind: new Uint8Array(count), start: new Int32Array(count), end: new Int32Array(count) };
-  for (let t = 0, k = 0; t < tokens.count; t++) {
-    if (!kept[t]) continue;
-    result.kind[k] = tokens.kind[t];
-    result.start[k] = tokens.start[t];
-    result.end[k] = tokens.end[t];
-    k++;
-  }
+  const result = new TokenColumns(count);
+  for (let t = 0; t < tokens.count; t++) if (kept[t]) result.push(tokens.kind[t], tokens.start[t], tokens.end[t]);
   return result;
 }
 

@@ -170,7 +170,12 @@ export class TableFile {
   private readonly decoded: DecodedCache;
   private pathDir?: Uint32Array;
   private pathBytes?: Buffer;
-  private readonly decodedPaths: string[] = [];
+  /**
+   * A Map, not a sparse array: the first write far past an empty array's end turned it into a
+   * dictionary, and that transition made V8 throw away every optimised function that had
+   * assumed arrays of its kind never change map (the syntax table's copy among them, in every worker).
+   */
+  private readonly decodedPaths = new Map<number, string>();
   private includeDir?: Uint32Array;
   /** By path: a scan asks for the same few hundred files' includes over and over. */
   private readonly includes = new Map<string, readonly IncludeDirective[] | undefined>();
@@ -316,7 +321,7 @@ export class TableFile {
 
   /** Decodes one path, not all 55,000: a lookup needs the paths of a few files. */
   private pathAt(index: number): string {
-    let decoded = this.decodedPaths[index];
+    let decoded = this.decodedPaths.get(index);
     if (decoded === undefined) {
       if (index >= this.header.fileCount) throw this.damaged(`file index ${index} out of range`);
       if (!this.pathBytes) {
@@ -329,7 +334,8 @@ export class TableFile {
         if (zlib.crc32(paths, zlib.crc32(both)) !== this.header.pathsCrc) throw this.damaged('the paths fail their CRC');
         this.pathBytes = paths;
       }
-      decoded = this.decodedPaths[index] = this.pathBytes.toString('utf8', this.pathDir![index], this.pathDir![index + 1]);
+      decoded = this.pathBytes.toString('utf8', this.pathDir![index], this.pathDir![index + 1]);
+      this.decodedPaths.set(index, decoded);
     }
     return decoded;
   }
