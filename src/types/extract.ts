@@ -3,7 +3,7 @@
 // #include lines.
 
 import { HintTable } from '../frontend/hints';
-import { TokenKind, TokenList, tokenize } from '../frontend/lexer';
+import { TokenList, tokenize } from '../frontend/lexer';
 import { LineIndex } from '../frontend/lines';
 import { normalise } from '../frontend/normalise';
 import { parseC, ParsedFile, SyntaxNode } from '../frontend/parse';
@@ -227,16 +227,16 @@ const INCLUDE = /^#\s*include\s*([<"])([^>"]+)[>"]/;
 const CONSTANT_BODY = /^[\w\s()+\-*/%<>&|^~!?:.,']+$/;
 const MAX_MACRO_BODY = 256;
 
-// The loops over every token and every character are small functions of
-// their own: inside this one, V8 compiled them on-stack (OSR) together with
-// the rarely taken paths, then threw the code away when one was taken (four
-// compiles per run, 25-45 ms each on a background thread).
+// Only the directive tokens are visited (the token list indexes them), and
+// the line count is a small function of its own: a loop over every token or
+// character in here had V8 compile this function on-stack (OSR) with the
+// rarely taken paths, and throw the code away when one was taken.
 function scanDirectives(text: string, withMacros: boolean, tokens: TokenList = tokenize(text)): { macros: Decl[]; includes: IncludeDirective[] } {
   const macros: Decl[] = [];
   const includes: IncludeDirective[] = [];
   let lineNumber = 1;
   let lineCountedTo = 0;
-  for (let t = nextDirective(tokens, 0); t >= 0; t = nextDirective(tokens, t + 1)) {
+  for (const t of tokens.directives) {
     const start = tokens.start[t];
     if (!mayIncludeOrDefine(text, start)) continue;
     const directive = text.slice(start, tokens.end[t]);
@@ -267,13 +267,6 @@ function mayIncludeOrDefine(text: string, start: number): boolean {
   let i = start + 1;
   for (let c = text.charCodeAt(i); c === 32 || (c >= 9 && c <= 13); c = text.charCodeAt(++i));
   return text.charCodeAt(i) > 127 || text.startsWith('include', i) || text.startsWith('define', i);
-}
-
-/** The index of the first directive token at or after `from`, or -1. */
-function nextDirective(tokens: TokenList, from: number): number {
-  const { kind, count } = tokens;
-  for (let t = from; t < count; t++) if (kind[t] === TokenKind.Directive) return t;
-  return -1;
 }
 
 function newlinesBetween(text: string, from: number, to: number): number {
