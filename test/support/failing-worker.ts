@@ -1,6 +1,5 @@
-// A worker script for the pool's tests that fails while it loads. It fails
-// only in a worker thread: the test runner, which runs every script under
-// dist/test, loads it on a main thread and must not count it as a failure.
+// A worker script for the pool's tests that fails while it loads on a worker
+// thread. (The test runner also runs it, as a file of dist/test, on a main thread.)
 
 import { isMainThread } from 'node:worker_threads';
 
