@@ -10,7 +10,8 @@ import { AbiName } from '../types/ctype';
 import { describeTyped, originInWords, TypeDescription, typeInWords } from '../types/describe';
 import { enclosingExpressions, expressionAt } from '../types/expression-at';
 import { openTypeSession, TypeSessionOptions } from '../types/session';
-import { indexPathOf, typeIndexOf, typerFor } from '../types/index-handle';
+import { typeIndexOf, typerFor } from '../types/index-handle';
+import { indexPathOf } from '../types/index-path';
 import { EXIT_INPUT_ERROR, EXIT_OK, UsageError } from './common';
 
 export interface TypeCommandOptions extends Omit<TypeSessionOptions, 'near'> {

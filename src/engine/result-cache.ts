@@ -16,7 +16,8 @@ import type { ScanFileResult } from './worker';
 import { CachedAnalysis, CachedFile, FileStat, ResultStore, StoredAnalysis } from './result-store';
 import { findingsThroughGate, TierGate } from './tier-gate';
 import { DEFAULT_RESULT_CACHE_BYTES, pruneResultCaches } from './result-prune';
-import { indexPathOf, TypeIndexHandle, typeIndexOf } from '../types/index-handle';
+import { indexPathOf, type TypeIndexHandle } from '../types/index-path';
+import type * as IndexHandle from '../types/index-handle';
 import { changesBetween, decodeIndexState, encodeIndexState, FactsReader, IndexChanges, IndexState, mayHaveChanged, openIndexState } from '../types/index-changes';
 
 /** Test-only: a bound other than DEFAULT_RESULT_CACHE_BYTES on the result caches of a cacheDir. */
@@ -145,6 +146,8 @@ export class ResultCache {
     if (changes === undefined) {
       const stored = this.index && this.store.readTable(tableId);
       const before = stored ? decodeIndexState(stored) : null;
+      // The index's reader (tree-sitter, the extractor, the typer) loads only here: a scan's main thread needs it for nothing else.
+      const { typeIndexOf } = require('../types/index-handle') as typeof IndexHandle;
       changes = this.index && before?.tableId === tableId ? changesBetween(before, this.index.state, this.index.facts, typeIndexOf(this.options.types)) : null;
       this.changes.set(tableId, changes);
     }

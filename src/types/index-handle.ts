@@ -2,21 +2,14 @@
 // thread passes (session.ts), the index opened once per thread, and a typer
 // per file that sees the tree from where the file is.
 
-import * as fs from 'node:fs';
 import type { ParsedFile } from '../frontend/parse';
 import { stagedFacts } from './extract';
 import type { LookupRecorder } from './lookup-keys';
 import { NameTable } from './name-table';
-import { treeRelative } from './tree-root';
-import { TypeIndex, TypeIndexOptions } from './type-index';
+import { TypeIndex } from './type-index';
 import { Typer } from './typer';
 
-/** What a worker thread needs to open the same index: plain data. */
-export interface TypeIndexHandle {
-  root: string | null;
-  tablePath: string | null;
-  options: TypeIndexOptions;
-}
+import type { TypeIndexHandle } from './index-path';
 
 const opened = new Map<string, TypeIndex>();
 
@@ -31,17 +24,6 @@ export function typeIndexOf(handle: TypeIndexHandle): TypeIndex {
   return index;
 }
 
-/** The path the index knows a file by: tree-relative inside the tree, else as shown. */
-export function indexPathOf(handle: TypeIndexHandle, absolutePath: string, displayPath: string): string {
-  if (!handle.root) return displayPath;
-  let real = absolutePath;
-  try {
-    real = fs.realpathSync(absolutePath);
-  } catch {
-    // A file that is not on disk (a patch's post-image) keeps its own path.
-  }
-  return treeRelative(handle.root, real) ?? displayPath;
-}
 
 /**
  * A typer for one parsed file: its own declarations come from the parse (what

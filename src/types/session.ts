@@ -4,7 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildIndex, IndexBuild } from './build-index';
+import type { IndexBuild } from './build-index';
 import { cacheKey, KeyDirectory } from './facts-cache';
 import type { FreshnessTask } from './freshness-worker';
 import { runOnce, workerScript } from '../workers/pool';
@@ -13,7 +13,7 @@ import { cacheLimits } from './cache-prune';
 import { AbiName } from './ctype';
 import { findKernelRoot } from './tree-root';
 import type { TypeIndexOptions } from './type-index';
-import type { TypeIndexHandle } from './index-handle';
+import type { TypeIndexHandle } from './index-path';
 
 export interface TypeSessionOptions {
   /** The kernel tree; default: the one around `near`. */
@@ -39,6 +39,8 @@ export async function openTypeSession(options: TypeSessionOptions): Promise<Type
   const typeOptions: TypeIndexOptions = { abi: options.abi, arch: options.arch };
   const root = treeOf(options);
   if (!root) return { handle: { root: null, tablePath: null, options: typeOptions } };
+  // Loaded here, not with the module: a scan whose cached index is current never needs the builder.
+  const { buildIndex } = await import('./build-index');
   const build = await buildIndex(root, {
     cacheDir: prepareCacheDir(options.cacheDir ?? defaultCacheDir()),
     limits: cacheLimits(options.cacheMaxSize),

@@ -1,6 +1,6 @@
 // Progress on stderr when it is a terminal; silent otherwise.
 
-import { SingleBar, Presets } from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 
 export interface Progress {
   advance(files: number, bytes: number): void;
@@ -9,6 +9,8 @@ export interface Progress {
 
 export function createProgress(label: string, totalFiles: number, enabled = Boolean(process.stderr.isTTY)): Progress {
   if (!enabled || totalFiles === 0) return { advance: () => undefined, stop: () => undefined };
+  // Loaded only when a bar is drawn (a terminal): it and its string-width tables cost a few ms at start-up.
+  const { SingleBar, Presets } = require('cli-progress') as typeof CliProgress;
   const bar = new SingleBar(
     {
       stream: process.stderr,
