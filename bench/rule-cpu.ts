@@ -68,7 +68,9 @@ async function measure(options: Options): Promise<{ dist: string; files: number;
   const { openTypeSession } = load('src/types/session');
   // Builds before the index handle had its own module keep these in session.js.
   const opened = fs.existsSync(path.join(options.dist, 'src/types/index-handle.js')) ? load('src/types/index-handle') : load('src/types/session');
-  const { typeIndexOf, typerFor, indexPathOf } = opened;
+  const { typeIndexOf, typerFor } = opened;
+  // Builds before index-path.ts keep indexPathOf with the handle.
+  const { indexPathOf } = fs.existsSync(path.join(options.dist, 'src/types/index-path.js')) ? load('src/types/index-path') : opened;
   const { loadRule } = load('src/engine/registry');
   const { collectSourceFiles } = load('src/input/walk');
   const { readSourceBytes, decodeSource } = load('src/input/read');

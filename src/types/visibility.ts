@@ -170,6 +170,7 @@ export class Visibility {
   private readonly arch: string;
   private readonly area: string;
   private closure: FileSet | null = null;
+  private readonly fileTiers = new Map<string, number>();
 
   constructor(
     private readonly file: string,
@@ -182,12 +183,26 @@ export class Visibility {
   }
 
   tierOf(decl: Located): number {
-    if (decl.file === this.file) return 0;
-    if ((this.closure ??= this.graph.closure(this.file, this.ownIncludes)).has(decl.file)) return 1;
-    if (isPrivateToOtherFile(decl)) return -1;
-    if (areaOf(decl.file) !== this.area) return -1;
-    if (path.posix.dirname(decl.file) === this.dir) return 2;
-    const arch = /^arch\/([^/]+)\//.exec(decl.file);
+    const tier = this.tierOfFile(decl.file);
+    return tier >= 2 && isPrivateToOtherFile(decl) ? -1 : tier;
+  }
+
+  /** The tier of a declaration in `file` that is not private to another file; the same for each of a file's declarations, so kept. */
+  private tierOfFile(file: string): number {
+    let tier = this.fileTiers.get(file);
+    if (tier === undefined) {
+      tier = this.rankFile(file);
+      this.fileTiers.set(file, tier);
+    }
+    return tier;
+  }
+
+  private rankFile(file: string): number {
+    if (file === this.file) return 0;
+    if ((this.closure ??= this.graph.closure(this.file, this.ownIncludes)).has(file)) return 1;
+    if (areaOf(file) !== this.area) return -1;
+    if (path.posix.dirname(file) === this.dir) return 2;
+    const arch = /^arch\/([^/]+)\//.exec(file);
     return arch && arch[1] !== this.arch ? 4 : 3;
   }
 
