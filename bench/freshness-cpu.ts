@@ -15,6 +15,7 @@
 // Prints one JSON line: per pass, ms of user and system CPU and of wall, and the answer.
 // Compare two builds by alternating processes.
 
+import { eachArgument } from './arguments';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -30,21 +31,16 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { tree: DEFAULT_TREE, passes: 4, inline: false, dist: path.resolve(__dirname, '..') };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${argv[i - 1]} needs a value`);
-      return next;
-    };
-    switch (argv[i]) {
+  eachArgument(argv, (argument, value) => {
+    switch (argument) {
       case '--tree': options.tree = path.resolve(value()); break;
       case '--cache-dir': options.cacheDir = path.resolve(value()); break;
       case '--passes': options.passes = Number(value()); break;
       case '--inline': options.inline = true; break;
       case '--dist': options.dist = path.resolve(value()); break;
-      default: throw new Error(`unknown argument ${argv[i]}`);
+      default: throw new Error(`unknown argument ${argument}`);
     }
-  }
+  });
   if (!(options.passes >= 1)) throw new Error('--passes needs a positive number');
   return options;
 }

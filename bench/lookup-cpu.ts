@@ -17,6 +17,7 @@
 // Prints one JSON line: per pass, ms of CPU and wall, and a digest of what was returned.
 // Compare two builds by alternating processes.
 
+import { eachArgument } from './arguments';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,19 +31,14 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const options: Partial<Options> = { passes: 4, dist: path.resolve(__dirname, '..') };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${argv[i - 1]} needs a value`);
-      return next;
-    };
-    switch (argv[i]) {
+  eachArgument(argv, (argument, value) => {
+    switch (argument) {
       case '--table': options.table = path.resolve(value()); break;
       case '--passes': options.passes = Number(value()); break;
       case '--dist': options.dist = path.resolve(value()); break;
-      default: options.lookups = argv[i];
+      default: options.lookups = argument;
     }
-  }
+  });
   if (!options.table || !options.lookups) throw new Error('usage: lookup-cpu.js --table PATH [--passes N] [--dist DIR] LOOKUPS-FILE');
   return options as Options;
 }

@@ -16,6 +16,7 @@
 // Compare two builds by alternating processes, e.g.:
 //   for i in 1 2 3; do for d in /tmp/main-dist dist; do node dist/bench/rule-cpu.js --dist $d arch/x86/kvm; done; done
 
+import { eachArgument } from './arguments';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,21 +43,16 @@ interface PassCpu {
 
 function parseArgs(argv: string[]): Options {
   const options: Options = { tree: DEFAULT_TREE, rule: 'seqcount-truncation', passes: 6, dist: path.resolve(__dirname, '..'), paths: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const value = () => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${argv[i - 1]} needs a value`);
-      return next;
-    };
-    switch (argv[i]) {
+  eachArgument(argv, (argument, value) => {
+    switch (argument) {
       case '--tree': options.tree = path.resolve(value()); break;
       case '--cache-dir': options.cacheDir = path.resolve(value()); break;
       case '--rule': options.rule = value(); break;
       case '--passes': options.passes = Number(value()); break;
       case '--dist': options.dist = path.resolve(value()); break;
-      default: options.paths.push(argv[i]);
+      default: options.paths.push(argument);
     }
-  }
+  });
   if (!(options.passes >= 1)) throw new Error('--passes needs a positive number');
   if (options.paths.length === 0) options.paths.push('arch/x86/kvm');
   return options;
