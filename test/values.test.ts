@@ -86,6 +86,27 @@ void f(struct regs *r, u16 half, unsigned long x)
     assert.match(got[4], /^0\.\.0xffffffffffffffff: 'r->wide' is unsigned long long/);
   });
 
+  it('a parameter or a local named like a file-scope constant is the variable, not the constant', () => {
+    const got = ranges(`${PRELUDE}
+enum regs { cr3 = 3 };
+void f(unsigned long cr3, unsigned long x)
+{
+	probe(cr3 & 0xfe0);
+	probe(cr3);
+	{
+		unsigned long LEVEL_HIGH = x;
+		probe(LEVEL_HIGH);
+	}
+	probe(LEVEL_HIGH);
+}`);
+    assert.deepEqual(got, [
+      '0..4064: masked with 0xfe0 (line 10)',
+      "0..0xffffffffffffffff: 'cr3' is unsigned long (line 11)",
+      "0..0xffffffffffffffff: 'x' is unsigned long (line 13)",
+      '40: LEVEL_HIGH is 40 (line 16)',
+    ]);
+  });
+
   it('min, max, clamp, sizeof and bit searches bounded by their size', () => {
     const got = ranges(`${PRELUDE}
 void f(unsigned long x, unsigned long *map)

@@ -119,6 +119,8 @@ export class RangeEvaluator {
       case 'call_expression':
         return this.call(node, depth) ?? this.leaves?.leaf(node, depth + 1) ?? null;
       case 'identifier':
+        // A local or parameter hides a file-scope constant of its name.
+        if (this.typer?.localDeclaration(node)) return this.leaves?.leaf(node, depth + 1) ?? null;
         return this.constant(node.text, node) ?? this.leaves?.leaf(node, depth + 1) ?? null;
       case 'field_expression':
       case 'subscript_expression':
